@@ -1,0 +1,204 @@
+/**
+ * The failover policy's data and the pure rules the statechart's guards and actions are made of.
+ * Everything here is a function of the context and an event: no clock, no I/O.
+ */
+import { ENGINE_IDS, PRIMARY_ENGINE, perEngine, priorityOf, type EngineId, type TopState } from './engines.js';
+
+/** The policy variables of the contract's section 2, in seconds where they are durations. */
+export interface PolicySettings {
+  /** `EXECUTION_FAILOVER_THRESHOLD`: consecutive failures that trip an engine. */
+  readonly failureThreshold: number;
+  /** `EXECUTION_FAILOVER_TIMEOUT`: base seconds between entering a backup and probing for recovery. */
+  readonly recoveryTimeoutSeconds: number;
+  /** `EXECUTION_FAILOVER_TIMEOUT_MAX`: the cap of the doubling recovery timeout. */
+  readonly recoveryTimeoutMaxSeconds: number;
+  /** `EXECUTION_ENGINE_FAILOVER`: false makes the chain the primary alone. */
+  readonly failoverEnabled: boolean;
+  /** `EXECUTION_RECOVERY_SUCCESSES`: consecutive healthy probes that make an engine recovered. */
+  readonly recoverySuccesses: number;
+  /** `EXECUTION_HEALTH_CHECK_INTERVAL`: seconds between health probes. */
+  readonly healthCheckIntervalSeconds: number;
+  /** `EXECUTION_AUTO_RESUME`: leave `paused` by itself when an engine recovers after all failed. */
+  readonly autoResume: boolean;
+}
+
+/** The defaults of the contract's section 6. */
+export const DEFAULT_POLICY_SETTINGS: PolicySettings = Object.freeze({
+  failureThreshold: 5,
+  recoveryTimeoutSeconds: 300,
+  recoveryTimeoutMaxSeconds: 3600,
+  failoverEnabled: true,
+  recoverySuccesses: 2,
+  healthCheckIntervalSeconds: 10,
+  autoResume: false,
+});
+
+/** Why the policy moved between top-level states. */
+export type TransitionReason =
+  | 'threshold'
+  | 'all_engines_failed'
+  | 'recovered'
+  | 'operator'
+  | 'auto_resume';
+
+/** One move between top-level states; `at` is epoch milliseconds. */
+export interface TransitionRecord {
+  readonly from: TopState;
+  readonly to: TopState;
+  readonly reason: TransitionReason;
+  readonly at: number;
+}
+
+/** The last switch back to a higher-priority engine, kept to spot ping-pong. */
+export interface Failback {
+  readonly engine: EngineId;
+  readonly at: number;
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * The statechart's context. Plain JSON, so a persisted snapshot restores it whole, recovery
+ * deadline included.
+ */
+export interface FailoverContext {
+  readonly settings: PolicySettings;
+  /** Consecutive execution failures per engine; a success resets it. */
+  readonly failures: Record<EngineId, number>;
+  /** The last health probe per engine: null until the first probe. */
+  readonly probeHealthy: Record<EngineId, boolean | null>;
+  /** Consecutive healthy probes per engine, capped at `recoverySuccesses`. */
+  readonly healthyStreaks: Record<EngineId, number>;
+  /** The recovery timeout in force, doubled by ping-pong. */
+  readonly recoveryTimeoutSeconds: number;
+  /** When the pending recovery check starts (epoch ms), or null when none is pending. */
+  readonly recoveryDeadline: number | null;
+  /** When that deadline was armed (epoch ms): the delay is `recoveryDeadline - recoveryArmedAt`. */
+  readonly recoveryArmedAt: number | null;
+  readonly failback: Failback | null;
+  readonly pausedReason: string | null;
+  readonly lastTransition: TransitionRecord | null;
+  /** The most recent transitions, newest last, at most `HISTORY_LIMIT`. */
+  readonly history: readonly TransitionRecord[];
+}
+
+/** How many transitions the context keeps for the status and the inspector. */
+export const HISTORY_LIMIT = 50;
+
+/** The context of a policy that has seen nothing yet. */
+export function initialContext(settings: PolicySettings): FailoverContext {
+  return {
+    settings,
+    failures: perEngine(() => 0),
+    probeHealthy: perEngine(() => null),
+    healthyStreaks: perEngine(() => 0),
+    recoveryTimeoutSeconds: settings.recoveryTimeoutSeconds,
+    recoveryDeadline: null,
+    recoveryArmedAt: null,
+    failback: null,
+    pausedReason: null,
+    lastTransition: null,
+    history: [],
+  };
+}
+
+/** The engines the policy may use, in priority order: the primary alone when failover is off. */
+export function chainOf(settings: PolicySettings): readonly EngineId[] {
+  return settings.failoverEnabled ? ENGINE_IDS : [PRIMARY_ENGINE];
+}
+
+/** False when the engine's last probe failed or its failure count is at the threshold. */
+export function isAvailable(context: FailoverContext, engine: EngineId): boolean {
+  return context.probeHealthy[engine] !== false && context.failures[engine] < context.settings.failureThreshold;
+}
+
+/** Whether this failure of `engine` brings its count to the threshold. */
+export function failureTrips(context: FailoverContext, engine: EngineId): boolean {
+  return context.failures[engine] + 1 >= context.settings.failureThreshold;
+}
+
+/**
+ * Where the policy goes when `tripped` trips: the next available engine after it in the chain;
+ * failing that, an available higher-priority one (it recovered meanwhile); null when none is left.
+ */
+export function nextAvailableAfter(context: FailoverContext, tripped: EngineId): EngineId | null {
+  const chain = chainOf(context.settings);
+  const lower = chain.filter((engine) => priorityOf(engine) > priorityOf(tripped));
+  const higher = chain.filter((engine) => priorityOf(engine) < priorityOf(tripped));
+  return [...lower, ...higher].find((engine) => isAvailable(context, engine)) ?? null;
+}
+
+/** The engines a recovery check probes from `active`: the higher-priority ones of the chain. */
+export function recoveryCandidates(settings: PolicySettings, active: EngineId | null): EngineId[] {
+  return chainOf(settings).filter((engine) => active === null || priorityOf(engine) < priorityOf(active));
+}
+
+/** The streaks after a probe round: healthy extends a streak (capped), anything else ends it. */
+export function streaksAfter(
+  context: FailoverContext,
+  results: Partial<Record<EngineId, boolean>>,
+): Record<EngineId, number> {
+  return perEngine((engine) => {
+    const healthy = results[engine];
+    if (healthy === undefined) return context.healthyStreaks[engine];
+    return healthy ? Math.min(context.healthyStreaks[engine] + 1, context.settings.recoverySuccesses) : 0;
+  });
+}
+
+/**
+ * The highest-priority candidate that this probe round makes recovered, or null.
+ * `active` is the engine in use (null while paused).
+ */
+export function recoveredBy(
+  context: FailoverContext,
+  active: EngineId | null,
+  results: Partial<Record<EngineId, boolean>>,
+): EngineId | null {
+  const streaks = streaksAfter(context, results);
+  return (
+    recoveryCandidates(context.settings, active).find(
+      (engine) => streaks[engine] >= context.settings.recoverySuccesses,
+    ) ?? null
+  );
+}
+
+/** Whether this probe round leaves no candidate with a healthy streak: the check has failed. */
+export function recoveryCheckFails(
+  context: FailoverContext,
+  active: EngineId | null,
+  results: Partial<Record<EngineId, boolean>>,
+): boolean {
+  const streaks = streaksAfter(context, results);
+  const candidates = recoveryCandidates(context.settings, active);
+  return (
+    candidates.some((engine) => results[engine] !== undefined) &&
+    candidates.every((engine) => streaks[engine] === 0)
+  );
+}
+
+/** Where an operator's resume goes: the highest-priority engine whose last probe did not fail. */
+export function resumeTarget(context: FailoverContext): EngineId {
+  return chainOf(context.settings).find((engine) => context.probeHealthy[engine] !== false) ?? PRIMARY_ENGINE;
+}
+
+/**
+ * The recovery timeout once ping-pong is accounted for at time `at`. It doubles (up to the cap)
+ * when the engine switched back to trips within one timeout of the switch, and falls back to the
+ * base once that engine has run a full timeout without tripping.
+ */
+export function recoveryTimeoutAfterTrip(context: FailoverContext, tripped: EngineId, at: number): number {
+  const { failback, settings } = context;
+  if (failback === null) return context.recoveryTimeoutSeconds;
+  if (failback.engine === tripped && at - failback.at < failback.timeoutSeconds * 1000) {
+    return Math.min(failback.timeoutSeconds * 2, settings.recoveryTimeoutMaxSeconds);
+  }
+  return effectiveRecoveryTimeout(context, at);
+}
+
+/** The recovery timeout in force at `at`: back to the base after a full timeout of stability. */
+export function effectiveRecoveryTimeout(context: FailoverContext, at: number): number {
+  const { failback, settings } = context;
+  if (failback !== null && at - failback.at >= failback.timeoutSeconds * 1000) {
+    return settings.recoveryTimeoutSeconds;
+  }
+  return context.recoveryTimeoutSeconds;
+}
