@@ -1,0 +1,239 @@
+/**
+ * Configuration from the environment (contract sections 3 to 6), validated once at start-up.
+ * A bad value stops the start with a message naming the variable and what it accepts.
+ */
+import os from 'node:os';
+import { z } from 'zod';
+import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
+import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../machines/policy.js';
+
+/** The Redis key that holds the persisted policy state. */
+export const POLICY_STATE_KEY = 'execution.failover.state';
+/** The Redis key of the leader lease. */
+export const LEADER_KEY = 'execution.leader';
+
+/** The variable that binds each engine id to its adapter URL. */
+export const ENGINE_URL_VARIABLES: Record<EngineId, string> = {
+  lean_self_hosted: 'ENGINE_LEAN_SELF_HOSTED_URL',
+  quanttrader_pybroker: 'ENGINE_QUANTTRADER_PYBROKER_URL',
+  nautilus_trader: 'ENGINE_NAUTILUS_TRADER_URL',
+};
+
+/** Everything the service is configured with. Frozen. */
+export interface Config {
+  readonly redisUrl: string;
+  readonly policy: PolicySettings;
+  readonly signalQueue: string;
+  readonly signalQueueKind: 'stream' | 'list';
+  readonly signalGroup: string;
+  readonly consumerName: string;
+  readonly executionEvents: string;
+  readonly deadLetterQueue: string;
+  readonly signalMaxAttempts: number;
+  readonly inDoubtTimeoutSeconds: number;
+  readonly dedupTtlSeconds: number;
+  readonly executionConcurrency: number;
+  readonly engineTimeoutMs: number;
+  /** Unset engines are absent; `npm start` requires all three. */
+  readonly engineUrls: Partial<Record<EngineId, string>>;
+  readonly host: string;
+  readonly port: number;
+  readonly adminToken: string | undefined;
+  readonly alertWebhookUrl: string | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly leaderLeaseSeconds: number;
+  readonly inspectWsUrl: string | undefined;
+}
+
+/** A configuration value that cannot be used; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+const seconds = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, `${what}: a number of seconds such as 300 or 0.5`)
+    .transform(Number)
+    .refine((value) => value > 0, `${what}: a number of seconds greater than 0`);
+
+const positiveInteger = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `${what}: a whole number`)
+    .transform(Number)
+    .refine((value) => value >= 1, `${what}: a whole number of at least 1`);
+
+const booleanFlag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ['true', 'false', '1', '0', 'yes', 'no'].includes(value), 'true or false')
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+const nonEmpty = z.string().trim().min(1, 'a non-empty string');
+
+const url = (schemes: readonly string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        return schemes.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `a URL starting with ${schemes.map((scheme) => `${scheme}//`).join(' or ')}`);
+
+/** Each variable with its parser and default; a missing or empty variable takes the default. */
+const VARIABLES = {
+  REDIS_URL: { schema: url(['redis:', 'rediss:']), fallback: 'redis://127.0.0.1:6379' },
+  EXECUTION_FAILOVER_THRESHOLD: { schema: positiveInteger('failures'), fallback: String(DEFAULT_POLICY_SETTINGS.failureThreshold) },
+  EXECUTION_FAILOVER_TIMEOUT: { schema: seconds('recovery timeout'), fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutSeconds) },
+  EXECUTION_FAILOVER_TIMEOUT_MAX: { schema: seconds('maximum recovery timeout'), fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutMaxSeconds) },
+  EXECUTION_ENGINE_FAILOVER: { schema: booleanFlag, fallback: String(DEFAULT_POLICY_SETTINGS.failoverEnabled) },
+  EXECUTION_RECOVERY_SUCCESSES: { schema: positiveInteger('healthy probes'), fallback: String(DEFAULT_POLICY_SETTINGS.recoverySuccesses) },
+  EXECUTION_HEALTH_CHECK_INTERVAL: { schema: seconds('probe interval'), fallback: String(DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds) },
+  EXECUTION_AUTO_RESUME: { schema: booleanFlag, fallback: String(DEFAULT_POLICY_SETTINGS.autoResume) },
+  SIGNAL_QUEUE: { schema: nonEmpty, fallback: 'execution.signals' },
+  SIGNAL_QUEUE_KIND: {
+    schema: z.string().trim().toLowerCase().pipe(z.enum(['stream', 'list'], { error: 'stream or list' })),
+    fallback: 'stream',
+  },
+  SIGNAL_GROUP: { schema: nonEmpty, fallback: 'execution-manager' },
+  EXECUTION_EVENTS: { schema: nonEmpty, fallback: 'execution.events' },
+  DEAD_LETTER_QUEUE: { schema: nonEmpty, fallback: 'execution.signals.dead' },
+  SIGNAL_MAX_ATTEMPTS: { schema: positiveInteger('attempts'), fallback: '20' },
+  IN_DOUBT_TIMEOUT: { schema: seconds('in-doubt timeout'), fallback: '60' },
+  // A duration like the others (contract section 6: decimals accepted); the queues keep it in milliseconds.
+  DEDUP_TTL_SECONDS: { schema: seconds('deduplication time'), fallback: String(7 * 24 * 3600) },
+  EXECUTION_CONCURRENCY: { schema: positiveInteger('signals at a time'), fallback: '8' },
+  ENGINE_TIMEOUT_MS: { schema: positiveInteger('milliseconds'), fallback: '5000' },
+  HOST: { schema: nonEmpty, fallback: '127.0.0.1' },
+  PORT: {
+    schema: positiveInteger('port').refine((port) => port <= 65535, 'a port from 1 to 65535'),
+    fallback: '8001',
+  },
+  LOG_LEVEL: {
+    schema: z.string().trim().toLowerCase().pipe(
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'one of fatal, error, warn, info, debug, trace, silent',
+      }),
+    ),
+    fallback: 'info',
+  },
+  LEADER_LEASE_SECONDS: { schema: seconds('lease'), fallback: '10' },
+} as const;
+
+type VariableName = keyof typeof VARIABLES;
+type Parsed<N extends VariableName> = z.output<(typeof VARIABLES)[N]['schema']>;
+
+function read<N extends VariableName>(env: NodeJS.ProcessEnv, name: N): Parsed<N> {
+  const raw = env[name];
+  const value = raw === undefined || raw.trim() === '' ? VARIABLES[name].fallback : raw;
+  const result = VARIABLES[name].schema.safeParse(value);
+  if (!result.success) {
+    const accepted = result.error.issues.map((issue) => issue.message).join('; ');
+    throw new ConfigError(name, `${name}=${JSON.stringify(raw)} is not valid: expected ${accepted}`, { cause: result.error });
+  }
+  return result.data as Parsed<N>;
+}
+
+function readOptional(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<string>): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const accepted = result.error.issues.map((issue) => issue.message).join('; ');
+    throw new ConfigError(name, `${name}=${JSON.stringify(raw)} is not valid: expected ${accepted}`, { cause: result.error });
+  }
+  return result.data;
+}
+
+/** The policy variables of section 2, from the environment. */
+export function loadPolicySettings(env: NodeJS.ProcessEnv): PolicySettings {
+  const settings: PolicySettings = {
+    failureThreshold: read(env, 'EXECUTION_FAILOVER_THRESHOLD'),
+    recoveryTimeoutSeconds: read(env, 'EXECUTION_FAILOVER_TIMEOUT'),
+    recoveryTimeoutMaxSeconds: isSet(env, 'EXECUTION_FAILOVER_TIMEOUT_MAX')
+      ? read(env, 'EXECUTION_FAILOVER_TIMEOUT_MAX')
+      : // Raising the timeout alone must not trip over the default cap.
+        Math.max(read(env, 'EXECUTION_FAILOVER_TIMEOUT_MAX'), read(env, 'EXECUTION_FAILOVER_TIMEOUT')),
+    failoverEnabled: read(env, 'EXECUTION_ENGINE_FAILOVER'),
+    recoverySuccesses: read(env, 'EXECUTION_RECOVERY_SUCCESSES'),
+    healthCheckIntervalSeconds: read(env, 'EXECUTION_HEALTH_CHECK_INTERVAL'),
+    autoResume: read(env, 'EXECUTION_AUTO_RESUME'),
+  };
+  if (settings.recoveryTimeoutMaxSeconds < settings.recoveryTimeoutSeconds) {
+    throw new ConfigError(
+      'EXECUTION_FAILOVER_TIMEOUT_MAX',
+      `EXECUTION_FAILOVER_TIMEOUT_MAX=${settings.recoveryTimeoutMaxSeconds} is not valid: expected at least EXECUTION_FAILOVER_TIMEOUT (${settings.recoveryTimeoutSeconds})`,
+    );
+  }
+  return Object.freeze(settings);
+}
+
+function isSet(env: NodeJS.ProcessEnv, name: string): boolean {
+  return (env[name] ?? '').trim() !== '';
+}
+
+function isLoopback(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || name === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/**
+ * Reads and validates the whole configuration.
+ * `requireEngines`: every engine URL must be set (`npm start`); the demo supplies `sim://` ones.
+ * @throws ConfigError naming the first bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, options: { requireEngines: boolean }): Config {
+  const port = read(env, 'PORT');
+  const engineUrls: Partial<Record<EngineId, string>> = {};
+  for (const engine of ENGINE_IDS) {
+    const variable = ENGINE_URL_VARIABLES[engine];
+    const value = readOptional(env, variable, url(['http:', 'https:', 'sim:']));
+    if (value !== undefined) engineUrls[engine] = value;
+    else if (options.requireEngines) {
+      throw new ConfigError(variable, `${variable} is not set: expected the URL of the ${engine} engine bridge (http://, https:// or sim://)`);
+    }
+  }
+  const host = read(env, 'HOST');
+  const adminToken = readOptional(env, 'ADMIN_TOKEN', nonEmpty);
+  if (!isLoopback(host) && adminToken === undefined) {
+    throw new ConfigError('ADMIN_TOKEN', `ADMIN_TOKEN is not set: it is required when HOST (${host}) is not a loopback address`);
+  }
+  const config: Config = {
+    redisUrl: read(env, 'REDIS_URL'),
+    policy: loadPolicySettings(env),
+    signalQueue: read(env, 'SIGNAL_QUEUE'),
+    signalQueueKind: read(env, 'SIGNAL_QUEUE_KIND'),
+    signalGroup: read(env, 'SIGNAL_GROUP'),
+    consumerName: readOptional(env, 'CONSUMER_NAME', nonEmpty) ?? `${os.hostname()}:${port}`,
+    executionEvents: read(env, 'EXECUTION_EVENTS'),
+    deadLetterQueue: read(env, 'DEAD_LETTER_QUEUE'),
+    signalMaxAttempts: read(env, 'SIGNAL_MAX_ATTEMPTS'),
+    inDoubtTimeoutSeconds: read(env, 'IN_DOUBT_TIMEOUT'),
+    dedupTtlSeconds: read(env, 'DEDUP_TTL_SECONDS'),
+    executionConcurrency: read(env, 'EXECUTION_CONCURRENCY'),
+    engineTimeoutMs: read(env, 'ENGINE_TIMEOUT_MS'),
+    engineUrls,
+    host,
+    port,
+    adminToken,
+    alertWebhookUrl: readOptional(env, 'ALERT_WEBHOOK_URL', url(['http:', 'https:'])),
+    logLevel: read(env, 'LOG_LEVEL'),
+    leaderLeaseSeconds: read(env, 'LEADER_LEASE_SECONDS'),
+    inspectWsUrl: readOptional(env, 'INSPECT_WS_URL', url(['ws:', 'wss:'])),
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,79 @@
+/**
+ * `npm run demo`: the whole service with simulated engines and a signal generator. Redis from
+ * REDIS_URL when it answers; otherwise an in-process queue, which keeps nothing (said loudly).
+ */
+import { ENGINE_IDS } from '../machines/engines.js';
+import { ConfigError, ENGINE_URL_VARIABLES, loadConfig } from './config.js';
+import { startGenerator } from './demo/generator.js';
+import { createLogger } from './log.js';
+import { connectRedis, startService } from './service.js';
+import { exitOnSignals } from './shutdown.js';
+import { createMemoryQueue } from './signals/memoryQueue.js';
+import { SIGNAL_FIELD } from './signals/streamQueue.js';
+
+/** Demo defaults: faster than production so that a failover and a recovery happen within minutes. */
+const DEMO_DEFAULTS: Record<string, string> = {
+  EXECUTION_FAILOVER_TIMEOUT: '30',
+  EXECUTION_FAILOVER_TIMEOUT_MAX: '240',
+  EXECUTION_HEALTH_CHECK_INTERVAL: '2',
+  ENGINE_TIMEOUT_MS: '2000',
+  IN_DOUBT_TIMEOUT: '20',
+  ...Object.fromEntries(ENGINE_IDS.map((id) => [ENGINE_URL_VARIABLES[id], 'sim://?latency_ms=15'])),
+};
+
+const env = { ...process.env };
+for (const [name, value] of Object.entries(DEMO_DEFAULTS)) {
+  if (env[name] === undefined || env[name] === '') env[name] = value;
+}
+
+let config;
+try {
+  config = loadConfig(env, { requireEngines: true });
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', variable: error.variable, msg: `configuration error: ${error.message}` })}\n`);
+    process.exit(2);
+  }
+  throw error;
+}
+const log = createLogger(config.logLevel);
+const signalsPerSecond = Number(process.env.DEMO_SIGNALS_PER_SECOND ?? '2');
+
+const redis = connectRedis(config.redisUrl, log);
+const reachable = await redis.ping().then(
+  (answer) => answer === 'PONG',
+  () => false,
+);
+
+let push: (raw: string) => Promise<unknown> | void;
+let service;
+if (reachable) {
+  log.info({ redis: config.redisUrl, queue: config.signalQueue, kind: config.signalQueueKind }, 'demo: using Redis');
+  service = await startService({ config, log, redis });
+  const queueName = config.signalQueue;
+  push =
+    config.signalQueueKind === 'stream'
+      ? (raw) => redis.xadd(queueName, '*', SIGNAL_FIELD, raw)
+      : (raw) => redis.lpush(queueName, raw);
+} else {
+  redis.disconnect();
+  log.warn(
+    { redis: config.redisUrl },
+    'DEMO WITHOUT REDIS: no Redis answered, so signals go through an IN-PROCESS QUEUE that keeps NOTHING across restarts',
+  );
+  const queue = createMemoryQueue();
+  service = await startService({ config, log, redis: null, queue });
+  push = (raw) => void queue.push(raw);
+}
+const generator = startGenerator({
+  intervalMs: 1000 / (signalsPerSecond > 0 ? signalsPerSecond : 2),
+  push,
+  onError: (error) => log.error({ err: error }, 'demo: could not push a signal'),
+});
+log.info({ url: service.url, inspector: `${service.url}/inspect`, signalsPerSecond }, 'demo running');
+const running = service;
+exitOnSignals(log, async () => {
+  generator.stop();
+  await running.stop();
+  if (reachable) redis.disconnect();
+});

@@ -1,0 +1,191 @@
+/**
+ * The adapter for an engine bridge over HTTP (contract section 4). It sends each signal once and
+ * classifies the answer; retries, settling and failover belong to the execution manager.
+ */
+import type { EngineId } from '../../machines/engines.js';
+import type { Signal } from '../signals/signal.js';
+import { classifyFetchFailure } from './fetchFailure.js';
+import { engineUrlError, withoutCredentials } from './redactUrl.js';
+import type { ExecutionEngine, ExecutionResult, OrderLookup } from './types.js';
+
+/** How to reach one engine bridge. */
+export interface HttpBridgeOptions {
+  readonly id: EngineId;
+  /** `http://` or `https://` base URL; may carry a path and `user:password@` (sent as Basic auth). */
+  readonly url: string;
+  /** Bounds each call from sending until the whole answer is read (`ENGINE_TIMEOUT_MS`). */
+  readonly timeoutMs: number;
+}
+
+/** A bridge response read to the end. */
+interface Answer {
+  readonly status: number;
+  readonly statusText: string;
+  readonly body: unknown;
+}
+
+/** The body as JSON when it parses, else the text itself (empty text stays empty). */
+function parseBody(text: string): unknown {
+  if (text === '') return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function isRejection(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+function statusLine(answer: Pick<Answer, 'status' | 'statusText'>): string {
+  return answer.statusText === '' ? `HTTP ${answer.status}` : `HTTP ${answer.status} ${answer.statusText}`;
+}
+
+/** The engine's own words for a refusal (`error` or `message`), else the status line. */
+function reasonOf(answer: Answer): string {
+  const { body } = answer;
+  if (typeof body === 'object' && body !== null) {
+    if ('error' in body && typeof body.error === 'string' && body.error !== '') return body.error;
+    if ('message' in body && typeof body.message === 'string' && body.message !== '') return body.message;
+  }
+  return statusLine(answer);
+}
+
+/** `base` with `path` appended below its own path, whether or not `base` ends in a slash. */
+function endpoint(base: URL, path: string): string {
+  const url = new URL(base.href);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${path}`;
+  return url.href;
+}
+
+function basicAuthorization(url: URL): string | undefined {
+  if (url.username === '' && url.password === '') return undefined;
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+}
+
+function parseBaseUrl(id: EngineId, text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (error) {
+    throw engineUrlError(id, text, 'not a valid URL', error);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw engineUrlError(id, text, `a bridge URL must start with http:// or https://, not ${url.protocol}`);
+  }
+  return url;
+}
+
+/**
+ * An {@link ExecutionEngine} that speaks the bridge protocol: `POST {base}/orders`,
+ * `GET {base}/health`, `GET {base}/orders/{signal_id}`. Throws only at creation, for a bad URL or
+ * timeout; its methods never throw.
+ */
+export function createHttpBridge(options: HttpBridgeOptions): ExecutionEngine {
+  const { id, timeoutMs } = options;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw engineUrlError(id, options.url, `the timeout must be a positive number of milliseconds, got ${timeoutMs}`);
+  }
+  const configured = parseBaseUrl(id, options.url);
+  const authorization = basicAuthorization(configured);
+  const base = new URL(withoutCredentials(configured));
+  base.search = '';
+  base.hash = '';
+
+  function headers(extra: Record<string, string>): Record<string, string> {
+    const all: Record<string, string> = { Accept: 'application/json', ...extra };
+    if (authorization !== undefined) all.Authorization = authorization;
+    return all;
+  }
+
+  /**
+   * One call, read to the end under one deadline. Redirects are not followed: a redirected POST
+   * would turn into a GET and silently lose the order.
+   */
+  async function call(request: Request): Promise<Answer> {
+    const response = await fetch(request);
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // A 2xx cut short leaves its outcome to a lookup; any other status already said what happened.
+      if (response.ok) throw error;
+      text = '';
+    }
+    return { status: response.status, statusText: response.statusText, body: parseBody(text) };
+  }
+
+  function request(path: string, init: RequestInit): Request {
+    return new Request(endpoint(base, path), { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+  }
+
+  async function execute(signal: Signal): Promise<ExecutionResult> {
+    let prepared: Request;
+    try {
+      prepared = request('orders', {
+        method: 'POST',
+        headers: headers({ 'Content-Type': 'application/json', 'Idempotency-Key': signal.signal_id }),
+        body: JSON.stringify(signal),
+      });
+    } catch (error) {
+      // Nothing left the process: the signal or its id cannot be put on the wire.
+      const detail = error instanceof Error ? error.message : String(error);
+      return { kind: 'failed', reason: `could not build the request: ${detail}`, unknownOutcome: false };
+    }
+    const started = performance.now();
+    let answer: Answer;
+    try {
+      answer = await call(prepared);
+    } catch (error) {
+      const failure = classifyFetchFailure(error, timeoutMs);
+      return { kind: 'failed', reason: failure.reason, unknownOutcome: failure.unknownOutcome };
+    }
+    const latencyMs = performance.now() - started;
+    if (answer.status >= 200 && answer.status < 300) {
+      return { kind: 'executed', report: answer.body, latencyMs };
+    }
+    if (isRejection(answer.status)) {
+      return { kind: 'rejected', status: answer.status, reason: reasonOf(answer), report: answer.body };
+    }
+    // 408, 429, 5xx, and redirects or other oddities: the engine answered without placing the order.
+    const detail = reasonOf(answer);
+    const line = statusLine(answer);
+    return {
+      kind: 'failed',
+      reason: detail === line ? line : `${line}: ${detail}`,
+      unknownOutcome: false,
+    };
+  }
+
+  async function health(): Promise<boolean> {
+    try {
+      const answer = await call(request('health', { method: 'GET', headers: headers({}) }));
+      return answer.status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  async function lookup(signalId: string): Promise<OrderLookup> {
+    if (signalId === '.' || signalId === '..') {
+      // URL parsers resolve these (even percent-encoded) as dot segments, so a 404 would come from
+      // another path and wrongly free the signal.
+      return { kind: 'unknown', reason: `signal id "${signalId}" cannot be looked up in a URL path` };
+    }
+    let answer: Answer;
+    try {
+      answer = await call(
+        request(`orders/${encodeURIComponent(signalId)}`, { method: 'GET', headers: headers({}) }),
+      );
+    } catch (error) {
+      return { kind: 'unknown', reason: classifyFetchFailure(error, timeoutMs).reason };
+    }
+    if (answer.status === 200) return { kind: 'executed', report: answer.body };
+    if (answer.status === 404) return { kind: 'not_found' };
+    return { kind: 'unknown', reason: statusLine(answer) };
+  }
+
+  return { id, url: withoutCredentials(configured), execute, health, lookup };
+}

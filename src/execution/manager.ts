@@ -1,0 +1,319 @@
+/**
+ * The execution manager: takes signals from the queue, executes each on the engine the policy
+ * names, tells the policy how it went, and settles every signal with exactly one outcome.
+ *
+ * The policy decides, the manager acts: it never chooses an engine itself.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { EngineId } from '../../machines/engines.js';
+import type { ExecutionEngine, ExecutionResult } from '../engines/types.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Alert } from '../policy/alerts.js';
+import type { PolicyRuntime } from '../policy/runtime.js';
+import { ALERTING_OUTCOMES, type Outcome, type OutcomeKind } from '../signals/outcome.js';
+import type { QueuedSignal, SignalQueue } from '../signals/queue.js';
+import { isExpired, parseSignal, type Signal } from '../signals/signal.js';
+import { retryDelayMs } from './backoff.js';
+import { KeyedLanes } from './lanes.js';
+
+/** What the manager works with. */
+export interface ExecutionManagerOptions {
+  readonly queue: SignalQueue;
+  readonly policy: PolicyRuntime;
+  readonly engines: Partial<Record<EngineId, ExecutionEngine>>;
+  readonly log: Logger;
+  readonly metrics?: Metrics;
+  readonly alert: (alert: Alert) => void;
+  /** `EXECUTION_CONCURRENCY`: signals executing at once. */
+  readonly concurrency: number;
+  /** `SIGNAL_MAX_ATTEMPTS`. */
+  readonly maxAttempts: number;
+  /** `IN_DOUBT_TIMEOUT` in ms. */
+  readonly inDoubtTimeoutMs: number;
+  /** How often an unknown outcome is asked about: `EXECUTION_HEALTH_CHECK_INTERVAL` in ms. */
+  readonly inDoubtPollMs: number;
+  /** How long one read of the queue blocks. */
+  readonly takeBlockMs?: number;
+  /** First delay between two attempts of a signal; doubles per attempt. */
+  readonly retryBaseMs?: number;
+  readonly now?: () => number;
+}
+
+/** Counts for tests, the benchmark and the inspector. */
+export interface ManagerStats {
+  /** Signals taken and not yet settled, in-doubt ones excluded. */
+  readonly executing: number;
+  /** Signals whose outcome is being settled with the engine that took them. */
+  readonly inDoubt: number;
+  /** Signals settled since start. */
+  readonly settled: number;
+}
+
+/** Runs the consumer loop until `close()`. */
+export class ExecutionManager {
+  readonly #options: ExecutionManagerOptions;
+  readonly #now: () => number;
+  readonly #lanes = new KeyedLanes();
+  readonly #stop = new AbortController();
+  readonly #tasks = new Set<Promise<void>>();
+  #engineWaiters: Array<(engine: EngineId | null) => void> = [];
+  #capacityWaiters: Array<() => void> = [];
+  #executing = 0;
+  #inDoubt = 0;
+  #settled = 0;
+  #loop: Promise<void> | null = null;
+  #closing: Promise<void> | null = null;
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(options: ExecutionManagerOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Takes up what this consumer left unsettled, then consumes until `close()`. */
+  async start(): Promise<void> {
+    if (this.#loop !== null) return;
+    this.#unsubscribe = this.#options.policy.subscribe(() => {
+      // A pause must not leave a read waiting for the next signal: it would take one while paused.
+      if (this.#options.policy.activeEngine() === null) this.#options.queue.interrupt();
+      this.#wakeEngineWaiters();
+    });
+    const leftOver = await this.#options.queue.start();
+    if (leftOver.length > 0) {
+      this.#options.log.info({ count: leftOver.length }, 'taking up signals left unsettled by an earlier run');
+    }
+    for (const entry of leftOver) this.#admit(entry);
+    this.#loop = this.#consume().catch((error: unknown) => {
+      this.#options.log.error({ err: error }, 'the consumer loop stopped');
+    });
+  }
+
+  /** Stops taking signals, finishes those being executed, leaves the rest pending. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#stop.abort();
+      this.#wakeEngineWaiters();
+      for (const wake of this.#capacityWaiters.splice(0)) wake();
+      this.#unsubscribe?.();
+      await this.#loop;
+      while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    })();
+    return this.#closing;
+  }
+
+  /** Current counts. */
+  stats(): ManagerStats {
+    return { executing: this.#executing, inDoubt: this.#inDoubt, settled: this.#settled };
+  }
+
+  get #closed(): boolean {
+    return this.#stop.signal.aborted;
+  }
+
+  async #consume(): Promise<void> {
+    const { queue, concurrency, log } = this.#options;
+    let failures = 0;
+    while (!this.#closed) {
+      // Nothing is taken while paused: signals wait in Redis.
+      if ((await this.#activeEngine()) === null) break;
+      await this.#capacity();
+      if (this.#closed) break;
+      let batch: QueuedSignal[];
+      try {
+        batch = await queue.take(concurrency - this.#executing, this.#options.takeBlockMs ?? 1000);
+        failures = 0;
+      } catch (error) {
+        failures++;
+        log.error({ err: error }, 'could not read the signal queue; retrying');
+        await this.#sleep(retryDelayMs(failures, 100, 5000));
+        continue;
+      }
+      for (const entry of batch) this.#admit(entry);
+    }
+  }
+
+  #admit(entry: QueuedSignal): void {
+    this.#executing++;
+    const task = this.#handle(entry)
+      .catch((error: unknown) => {
+        this.#options.log.error({ err: error, entry: entry.id }, 'a signal could not be handled; it stays pending');
+      })
+      .finally(() => {
+        this.#executing--;
+        this.#capacityWaiters.shift()?.();
+      });
+    this.#track(task);
+  }
+
+  #track(task: Promise<void>): void {
+    this.#tasks.add(task);
+    void task.finally(() => this.#tasks.delete(task));
+  }
+
+  async #handle(entry: QueuedSignal): Promise<void> {
+    const parsed = parseSignal(entry.raw);
+    if (!parsed.ok) {
+      await this.#settle(entry, this.#outcome(entry, parsed.signalId, 'invalid', null, 0, parsed.reason));
+      return;
+    }
+    const { signal } = parsed;
+    await this.#lanes.run(signal.symbol, async () => {
+      if (await this.#options.queue.wasExecuted(signal.signal_id)) {
+        await this.#settle(entry, this.#outcome(entry, signal.signal_id, 'duplicate', null, 0, 'this signal_id was already executed'));
+        return;
+      }
+      await this.#attempt(entry, signal, 0);
+    });
+  }
+
+  /** Attempts until an outcome, a pause at shutdown, or an unknown outcome handed to settling. */
+  async #attempt(entry: QueuedSignal, signal: Signal, attemptsSoFar: number): Promise<void> {
+    const { policy, engines, metrics, maxAttempts } = this.#options;
+    let attempts = attemptsSoFar;
+    for (;;) {
+      if (isExpired(signal, this.#now())) {
+        await this.#settle(entry, this.#outcome(entry, signal.signal_id, 'expired', null, attempts, `expires_at ${String(signal.expires_at)} passed before it could be executed`));
+        return;
+      }
+      const engineId = await this.#activeEngine();
+      if (engineId === null) return; // shutting down while paused: it stays pending for the next run
+      attempts++;
+      const engine = engines[engineId];
+      const startedAt = this.#now();
+      const result: ExecutionResult = engine
+        ? await engine.execute(signal)
+        : { kind: 'failed', reason: `no adapter is configured for ${engineId}`, unknownOutcome: false };
+      if (result.kind === 'executed') {
+        policy.send({ type: 'EXECUTION_SUCCEEDED', engine: engineId });
+        metrics?.latency(engineId, result.latencyMs / 1000);
+        await this.#settle(entry, {
+          ...this.#outcome(entry, signal.signal_id, 'executed', engineId, attempts, `executed on ${engineId}`),
+          report: result.report,
+          latencyMs: result.latencyMs,
+        });
+        return;
+      }
+      if (result.kind === 'rejected') {
+        await this.#settle(entry, this.#outcome(entry, signal.signal_id, 'rejected', engineId, attempts, `${engineId} rejected it (HTTP ${result.status}): ${result.reason}`));
+        return;
+      }
+      policy.send({ type: 'EXECUTION_FAILED', engine: engineId });
+      metrics?.engineFailure(engineId);
+      this.#options.log.warn({ signal_id: signal.signal_id, engine: engineId, attempt: attempts, reason: result.reason }, 'attempt failed');
+      if (result.unknownOutcome && engine) {
+        // The order may have been placed: settle it with that engine before it may go anywhere else,
+        // without holding up the signals behind it.
+        this.#settleUnknownOutcome(entry, signal, engine, attempts, startedAt);
+        return;
+      }
+      if (attempts >= maxAttempts) {
+        await this.#settle(entry, this.#outcome(entry, signal.signal_id, 'attempts_exhausted', engineId, attempts, `${attempts} attempts failed; last: ${result.reason}`));
+        return;
+      }
+      await this.#sleep(retryDelayMs(attempts, this.#options.retryBaseMs));
+      if (this.#closed) return;
+    }
+  }
+
+  #settleUnknownOutcome(entry: QueuedSignal, signal: Signal, engine: ExecutionEngine, attempts: number, startedAt: number): void {
+    this.#inDoubt++;
+    const task = this.#askUntilSettled(entry, signal, engine, attempts, startedAt).finally(() => {
+      this.#inDoubt--;
+    });
+    this.#track(
+      task.catch((error: unknown) => {
+        this.#options.log.error({ err: error, signal_id: signal.signal_id }, 'settling an unknown outcome failed; the signal stays pending');
+      }),
+    );
+  }
+
+  async #askUntilSettled(entry: QueuedSignal, signal: Signal, engine: ExecutionEngine, attempts: number, startedAt: number): Promise<void> {
+    const { inDoubtTimeoutMs, inDoubtPollMs, maxAttempts } = this.#options;
+    const deadline = this.#now() + inDoubtTimeoutMs;
+    for (;;) {
+      await this.#sleep(Math.min(inDoubtPollMs, Math.max(0, deadline - this.#now())));
+      if (this.#closed) return;
+      const lookup = await engine.lookup(signal.signal_id);
+      if (lookup.kind === 'executed') {
+        await this.#settle(entry, {
+          ...this.#outcome(entry, signal.signal_id, 'executed', engine.id, attempts, `executed on ${engine.id} (confirmed after an unknown outcome)`),
+          report: lookup.report,
+          latencyMs: this.#now() - startedAt,
+        });
+        return;
+      }
+      if (lookup.kind === 'not_found') {
+        if (attempts >= maxAttempts) {
+          await this.#settle(entry, this.#outcome(entry, signal.signal_id, 'attempts_exhausted', engine.id, attempts, `${attempts} attempts failed; ${engine.id} confirmed the last was not executed`));
+          return;
+        }
+        await this.#lanes.run(signal.symbol, () => this.#attempt(entry, signal, attempts));
+        return;
+      }
+      if (this.#now() >= deadline) {
+        await this.#settle(entry, this.#outcome(entry, signal.signal_id, 'in_doubt', engine.id, attempts, `${engine.id} took the order but its outcome stayed unknown for ${inDoubtTimeoutMs / 1000} s; reconcile by hand`));
+        return;
+      }
+    }
+  }
+
+  #outcome(entry: QueuedSignal, signalId: string, outcome: OutcomeKind, engine: EngineId | null, attempts: number, reason: string): Outcome {
+    return { signalId, outcome, engine, attempts, reason, signal: entry.raw, at: this.#now() };
+  }
+
+  /** Records the outcome and acknowledges; Redis errors are retried, so a result is never lost. */
+  async #settle(entry: QueuedSignal, outcome: Outcome): Promise<void> {
+    const { queue, log, metrics } = this.#options;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await queue.settle(entry, outcome);
+        break;
+      } catch (error) {
+        log.error({ err: error, signal_id: outcome.signalId, outcome: outcome.outcome, attempt }, 'could not record an outcome; retrying');
+        await delay(retryDelayMs(attempt, 100, 5000));
+      }
+    }
+    this.#settled++;
+    metrics?.outcome(outcome.outcome, outcome.engine);
+    const level = outcome.outcome === 'executed' || outcome.outcome === 'duplicate' ? 'debug' : 'info';
+    log[level]({ signal_id: outcome.signalId, outcome: outcome.outcome, engine: outcome.engine, attempts: outcome.attempts, reason: outcome.reason }, 'signal settled');
+    if (ALERTING_OUTCOMES.has(outcome.outcome)) {
+      this.#options.alert({
+        event: outcome.outcome === 'in_doubt' ? 'in_doubt' : 'attempts_exhausted',
+        from: outcome.engine,
+        to: null,
+        reason: outcome.outcome,
+        at: new Date(outcome.at).toISOString(),
+        text: `Signal ${outcome.signalId || '(no id)'} went to the dead-letter stream as ${outcome.outcome}: ${outcome.reason}.`,
+      });
+    }
+  }
+
+  /** The active engine; waits while paused. Null once closing. */
+  #activeEngine(): Promise<EngineId | null> {
+    const engine = this.#options.policy.activeEngine();
+    if (engine !== null || this.#closed) return Promise.resolve(this.#closed && engine === null ? null : engine);
+    return new Promise((resolve) => this.#engineWaiters.push(resolve));
+  }
+
+  #wakeEngineWaiters(): void {
+    const engine = this.#options.policy.activeEngine();
+    if (engine === null && !this.#closed) return;
+    for (const wake of this.#engineWaiters.splice(0)) wake(engine);
+  }
+
+  async #capacity(): Promise<void> {
+    while (this.#executing >= this.#options.concurrency && !this.#closed) {
+      await new Promise<void>((resolve) => this.#capacityWaiters.push(resolve));
+    }
+  }
+
+  async #sleep(ms: number): Promise<void> {
+    try {
+      await delay(ms, undefined, { signal: this.#stop.signal });
+    } catch {
+      // Aborted by close(): the caller checks.
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/** Prometheus metrics (contract section 5), in a registry of their own so tests can make many. */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
+import type { OutcomeKind } from './signals/outcome.js';
+
+/** The service's metrics. */
+export interface Metrics {
+  readonly registry: Registry;
+  outcome(outcome: OutcomeKind, engine: EngineId | null): void;
+  engineFailure(engine: EngineId): void;
+  transition(from: string, to: string, reason: string): void;
+  activeEngine(engine: EngineId | null): void;
+  latency(engine: EngineId, seconds: number): void;
+}
+
+/** Creates the metrics; `queueDepth` is read when Prometheus scrapes. */
+export function createMetrics(options: { queueDepth: () => Promise<number> }): Metrics {
+  const registry = new Registry();
+  const executions = new Counter({
+    name: 'execution_signals_total',
+    help: 'Signals that reached an outcome, by engine and outcome.',
+    labelNames: ['engine', 'outcome'],
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'execution_engine_failures_total',
+    help: 'Engine failures (5xx, 408, 429, timeouts, refused connections), by engine.',
+    labelNames: ['engine'],
+    registers: [registry],
+  });
+  const transitions = new Counter({
+    name: 'execution_failover_transitions_total',
+    help: 'Moves of the failover policy between top-level states.',
+    labelNames: ['from', 'to', 'reason'],
+    registers: [registry],
+  });
+  const active = new Gauge({
+    name: 'execution_active_engine',
+    help: '1 for the engine signals go to, 0 for the others (all 0 while paused).',
+    labelNames: ['engine'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'execution_latency_seconds',
+    help: 'Time from sending a signal to an engine to its answer, for executed signals.',
+    labelNames: ['engine'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'execution_queue_depth',
+    help: 'Signals waiting in the queue.',
+    registers: [registry],
+    async collect() {
+      try {
+        this.set(await options.queueDepth());
+      } catch {
+        // Redis away: leave the last value; /ready reports the outage.
+      }
+    },
+  });
+  for (const engine of ENGINE_IDS) {
+    failures.inc({ engine }, 0);
+    active.set({ engine }, 0);
+  }
+  return {
+    registry,
+    outcome: (outcome, engine) => executions.inc({ engine: engine ?? 'none', outcome }),
+    engineFailure: (engine) => failures.inc({ engine }),
+    transition: (from, to, reason) => transitions.inc({ from, to, reason }),
+    activeEngine: (engine) => {
+      for (const id of ENGINE_IDS) active.set({ engine: id }, id === engine ? 1 : 0);
+    },
+    latency: (engine, seconds) => latency.observe({ engine }, seconds),
+  };
+}

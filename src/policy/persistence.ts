@@ -1,0 +1,179 @@
+/**
+ * The policy state in Redis (`execution.failover.state`): written after every change, read at
+ * start and by standbys. The recovery deadline is part of it, so a restart re-arms the timer.
+ */
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { ENGINE_IDS, TOP_STATES } from '../../machines/engines.js';
+import type { FailoverContext } from '../../machines/policy.js';
+import { resolvePolicyState } from './runtime.js';
+import type { PolicyState } from './status.js';
+
+/** Bumped when the stored format changes incompatibly; other versions are ignored. */
+export const PERSISTED_FORMAT_VERSION = 1;
+
+/** The Redis commands persistence uses. */
+export type StateStore = Pick<Redis, 'get' | 'set'>;
+
+const perEngine = <T extends z.ZodType>(schema: T) =>
+  z.object({ lean_self_hosted: schema, quanttrader_pybroker: schema, nautilus_trader: schema });
+
+const transitionSchema = z.object({
+  from: z.enum(TOP_STATES),
+  to: z.enum(TOP_STATES),
+  reason: z.enum(['threshold', 'all_engines_failed', 'recovered', 'operator', 'auto_resume']),
+  at: z.number(),
+});
+
+const contextSchema = z.object({
+  failures: perEngine(z.number().int().nonnegative()),
+  probeHealthy: perEngine(z.boolean().nullable()),
+  healthyStreaks: perEngine(z.number().int().nonnegative()),
+  recoveryTimeoutSeconds: z.number().positive(),
+  recoveryDeadline: z.number().nullable(),
+  recoveryArmedAt: z.number().nullable(),
+  failback: z.object({ engine: z.enum(ENGINE_IDS), at: z.number(), timeoutSeconds: z.number().positive() }).nullable(),
+  pausedReason: z.string().nullable(),
+  lastTransition: transitionSchema.nullable(),
+  history: z.array(transitionSchema),
+});
+
+const persistedSchema = z.object({
+  version: z.literal(PERSISTED_FORMAT_VERSION),
+  savedAt: z.number(),
+  value: z.union([z.string(), z.record(z.string(), z.unknown())]),
+  context: contextSchema,
+});
+
+/** What was found under the state key. */
+export type LoadedPolicyState =
+  | { readonly kind: 'found'; readonly state: PolicyState; readonly savedAt: number }
+  | { readonly kind: 'absent' }
+  /** Present but unusable (another format, corrupt JSON, a state this machine lacks): ignore it. */
+  | { readonly kind: 'incompatible'; readonly reason: string };
+
+/** The JSON stored for a policy state. Settings are not stored: they come from the environment. */
+export function serializePolicyState(state: PolicyState, savedAt: number): string {
+  const { settings: _settings, ...context } = state.context;
+  return JSON.stringify({ version: PERSISTED_FORMAT_VERSION, savedAt, value: state.value, context });
+}
+
+/**
+ * Parses a stored policy state. The settings of the result are `settings` (today's configuration).
+ * Never throws.
+ */
+export function parsePolicyState(text: string | null, settings: FailoverContext['settings']): LoadedPolicyState {
+  if (text === null) return { kind: 'absent' };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { kind: 'incompatible', reason: 'the stored policy state is not JSON' };
+  }
+  const parsed = persistedSchema.safeParse(json);
+  if (!parsed.success) {
+    return { kind: 'incompatible', reason: `the stored policy state has another format: ${z.prettifyError(parsed.error)}` };
+  }
+  const { value, context, savedAt } = parsed.data;
+  const state: PolicyState = { value, context: { ...context, settings } };
+  try {
+    // Restoring throws on a state value this statechart does not have (renamed or removed since).
+    const resolved = resolvePolicyState(state, settings);
+    // XState resolves `{}` to the initial state and `{a: …, b: …}` to two sibling states at once
+    // without complaint; neither is a state the writer ever stores.
+    if (!isSingleBranch(state.value) || !isSingleBranch(resolved.value)) {
+      throw new Error(`${JSON.stringify(state.value)} does not name exactly one state at each level`);
+    }
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { kind: 'incompatible', reason: `the stored policy state names a state this statechart lacks: ${detail}` };
+  }
+  return { kind: 'found', savedAt, state };
+}
+
+/** Whether a state value names one child at every level, as states of a non-parallel statechart do. */
+function isSingleBranch(value: unknown): boolean {
+  if (typeof value === 'string') return true;
+  if (value === null || typeof value !== 'object') return false;
+  const children = Object.values(value);
+  return children.length === 1 && isSingleBranch(children[0]);
+}
+
+/** Reads the stored policy state. Never throws for bad content; Redis errors propagate. */
+export async function loadPolicyState(
+  store: StateStore,
+  key: string,
+  settings: FailoverContext['settings'],
+): Promise<LoadedPolicyState> {
+  let text: string | null;
+  try {
+    text = await store.get(key);
+  } catch (error) {
+    // Someone stored another type under the key: that is content we cannot use, not an outage.
+    if (error instanceof Error && error.message.startsWith('WRONGTYPE')) {
+      return { kind: 'incompatible', reason: `${key} holds another Redis type than a string` };
+    }
+    throw error;
+  }
+  return parsePolicyState(text, settings);
+}
+
+/** Writes policy states as they change: one write in flight, later changes folded into the next. */
+export interface PolicyStateWriter {
+  /** Marks the state changed; `read` is called when the write happens, so it sees the latest. */
+  changed(): void;
+  /** Resolves when everything changed so far is written (or failed). */
+  flush(): Promise<void>;
+}
+
+/**
+ * A writer that keeps at most one SET in flight and skips writes of an unchanged state, so a burst of
+ * events costs one round trip, not one per event.
+ */
+export function createPolicyStateWriter(options: {
+  store: StateStore;
+  key: string;
+  read: () => PolicyState;
+  now: () => number;
+  onError: (error: unknown) => void;
+  /** How long to wait before writing again after a failed write. */
+  retryMs?: number;
+}): PolicyStateWriter {
+  let lastWritten = '';
+  let dirty = false;
+  let inFlight: Promise<void> | null = null;
+
+  const writeLoop = async (): Promise<void> => {
+    while (dirty) {
+      dirty = false;
+      const state = options.read();
+      const withoutTime = serializePolicyState(state, 0);
+      if (withoutTime === lastWritten) continue;
+      try {
+        await options.store.set(options.key, serializePolicyState(state, options.now()));
+        lastWritten = withoutTime;
+      } catch (error) {
+        options.onError(new Error(`Could not save the policy state to ${options.key}`, { cause: error }));
+        // Redis may be away for a while: try again later rather than lose the change.
+        setTimeout(() => writer.changed(), options.retryMs ?? 1000).unref();
+        return;
+      }
+    }
+  };
+
+  const writer: PolicyStateWriter = {
+    changed() {
+      dirty = true;
+      inFlight ??= writeLoop().finally(() => {
+        inFlight = null;
+        // A change can land after the loop's last look at `dirty` but before this runs, while
+        // `inFlight` still blocks a new loop: pick it up here or it waits for the next change.
+        if (dirty) writer.changed();
+      });
+    },
+    async flush() {
+      while (inFlight !== null) await inFlight;
+    },
+  };
+  return writer;
+}

@@ -1,0 +1,125 @@
+/**
+ * The in-process queue `npm run demo` falls back to when Redis is unreachable. It behaves like the
+ * Redis queues towards the execution manager, but nothing survives the process: it is for demos and
+ * tests, never for trading.
+ */
+import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
+import type { QueuedSignal, SignalQueue } from './queue.js';
+
+/** A recorded outcome entry: the fields a Redis stream entry would carry. */
+export type RecordedOutcome = Readonly<Record<string, string>>;
+
+/** The in-process queue, with the hooks a demo or test needs. */
+export interface MemoryQueue extends SignalQueue {
+  readonly kind: 'memory';
+  /** Queues a signal's raw text, as a producer would; returns the id of its entry. */
+  push(raw: string): string;
+  /** The entries recorded on the events stream (`executed`, `duplicate`), oldest first. */
+  events(): readonly RecordedOutcome[];
+  /** The entries recorded on the dead-letter stream, oldest first. */
+  deadLetters(): readonly RecordedOutcome[];
+}
+
+interface Waiter {
+  readonly deliver: (entry: QueuedSignal) => void;
+  readonly giveUp: () => void;
+}
+
+/**
+ * An empty in-process queue. The dedup set never expires (`DEDUP_TTL_SECONDS` outlives any demo).
+ * A push while a `take` waits hands the entry straight to the longest-waiting taker.
+ */
+export function createMemoryQueue(): MemoryQueue {
+  const waiting: QueuedSignal[] = [];
+  const inFlight = new Map<string, QueuedSignal>();
+  const waiters: Waiter[] = [];
+  const executed = new Set<string>();
+  const events: RecordedOutcome[] = [];
+  const deadLetters: RecordedOutcome[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  function takeWaiting(max: number): QueuedSignal[] {
+    const taken = waiting.splice(0, max);
+    for (const entry of taken) inFlight.set(entry.id, entry);
+    return taken;
+  }
+
+  function waitForPush(blockMs: number): Promise<QueuedSignal[]> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        deliver: (entry) => {
+          clearTimeout(timer);
+          resolve([entry]);
+        },
+        giveUp: () => {
+          clearTimeout(timer);
+          resolve([]);
+        },
+      };
+      const timer = setTimeout(() => {
+        const index = waiters.indexOf(waiter);
+        if (index !== -1) waiters.splice(index, 1);
+        resolve([]);
+      }, blockMs);
+      waiters.push(waiter);
+    });
+  }
+
+  return {
+    kind: 'memory',
+
+    push(raw) {
+      const entry: QueuedSignal = { id: `mem-${nextId}`, raw };
+      nextId += 1;
+      const waiter = waiters.shift();
+      if (waiter === undefined) {
+        waiting.push(entry);
+      } else {
+        inFlight.set(entry.id, entry);
+        waiter.deliver(entry);
+      }
+      return entry.id;
+    },
+
+    events: () => [...events],
+    deadLetters: () => [...deadLetters],
+
+    async start() {
+      // Nothing outlives the process, so only entries taken by this very queue can be unsettled.
+      return [...inFlight.values()];
+    },
+
+    async take(max, blockMs) {
+      const count = Math.floor(max);
+      if (closed || count < 1) return [];
+      if (waiting.length > 0 || blockMs <= 0) return takeWaiting(count);
+      return waitForPush(blockMs);
+    },
+
+    async settle(entry, outcome: Outcome) {
+      // Synchronous, hence as atomic as the Redis MULTI: nothing runs between these steps.
+      const fields = outcomeFields(outcome);
+      (EVENT_STREAM_OUTCOMES.has(outcome.outcome) ? events : deadLetters).push(fields);
+      if (outcome.outcome === 'executed') executed.add(outcome.signalId);
+      inFlight.delete(entry.id);
+    },
+
+    async wasExecuted(signalId) {
+      return executed.has(signalId);
+    },
+
+    async depth() {
+      return waiting.length;
+    },
+
+    interrupt() {
+      for (const waiter of waiters.splice(0)) waiter.giveUp();
+    },
+
+    async close() {
+      closed = true;
+      for (const waiter of waiters.splice(0)) waiter.giveUp();
+    },
+  };
+}

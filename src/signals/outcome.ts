@@ -1,0 +1,59 @@
+/** The outcomes a signal can end in, and the entry recorded for each (contract section 3). */
+import type { EngineId } from '../../machines/engines.js';
+
+/** Every signal taken from the queue ends in exactly one of these. */
+export const OUTCOMES = [
+  'executed',
+  'rejected',
+  'invalid',
+  'expired',
+  'duplicate',
+  'attempts_exhausted',
+  'in_doubt',
+] as const;
+
+/** One of the contract's outcomes. */
+export type OutcomeKind = (typeof OUTCOMES)[number];
+
+/** Outcomes recorded on `EXECUTION_EVENTS`; the rest go to the dead-letter stream. */
+export const EVENT_STREAM_OUTCOMES: ReadonlySet<OutcomeKind> = new Set(['executed', 'duplicate']);
+
+/** The outcomes that also raise an alert. */
+export const ALERTING_OUTCOMES: ReadonlySet<OutcomeKind> = new Set(['attempts_exhausted', 'in_doubt']);
+
+/** How a signal ended, before it is written as a stream entry. */
+export interface Outcome {
+  /** Empty when the signal was unreadable. */
+  readonly signalId: string;
+  readonly outcome: OutcomeKind;
+  readonly engine: EngineId | null;
+  readonly attempts: number;
+  /** Human-readable. */
+  readonly reason: string;
+  /** The raw text as received. */
+  readonly signal: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+  /** Executed only: the engine's JSON answer. */
+  readonly report?: unknown;
+  /** Executed only. */
+  readonly latencyMs?: number;
+}
+
+/** The stream entry fields of an outcome, exactly as the contract names them. */
+export function outcomeFields(outcome: Outcome): Record<string, string> {
+  const fields: Record<string, string> = {
+    signal_id: outcome.signalId,
+    outcome: outcome.outcome,
+    engine: outcome.engine ?? '',
+    attempts: String(outcome.attempts),
+    reason: outcome.reason,
+    signal: outcome.signal,
+    at: new Date(outcome.at).toISOString(),
+  };
+  if (outcome.outcome === 'executed') {
+    fields.report = JSON.stringify(outcome.report ?? null);
+    fields.latency_ms = String(Math.round(outcome.latencyMs ?? 0));
+  }
+  return fields;
+}

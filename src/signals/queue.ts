@@ -1,0 +1,35 @@
+/**
+ * The queue interface the execution manager sees. It cannot tell a Redis stream from a Redis
+ * list from the in-process demo queue.
+ */
+import type { Outcome } from './outcome.js';
+
+/** One signal taken from the queue and not yet settled. */
+export interface QueuedSignal {
+  /** The stream entry id, the list item's own text, or the memory queue's id: whatever `settle` needs. */
+  readonly id: string;
+  /** The raw text as received (the stream entry's `signal` field, or the list item). */
+  readonly raw: string;
+}
+
+/** Where the signals come from and where their outcomes go. */
+export interface SignalQueue {
+  readonly kind: 'stream' | 'list' | 'memory';
+  /** Prepares the queue (creates the consumer group) and returns what this consumer left unsettled. */
+  start(): Promise<QueuedSignal[]>;
+  /** Takes up to `max` new signals, waiting up to `blockMs` when there are none. */
+  take(max: number, blockMs: number): Promise<QueuedSignal[]>;
+  /**
+   * Records the outcome, marks the signal executed for dedup when it was, and acknowledges the
+   * entry, all in one atomic step: an outcome is never recorded without the ack, nor acked without it.
+   */
+  settle(entry: QueuedSignal, outcome: Outcome): Promise<void>;
+  /** Whether a signal with this id was already executed (the dedup record). */
+  wasExecuted(signalId: string): Promise<boolean>;
+  /** Ends a waiting `take` at once with what it has (usually nothing); the policy just paused. */
+  interrupt(): void;
+  /** Signals waiting to be taken, for metrics. */
+  depth(): Promise<number>;
+  /** Stops blocking reads; idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,214 @@
+/**
+ * The signal format (contract section 3, the NAE format) and its validation. A signal that breaks a
+ * rule is answered with a reason naming the field, never with an exception: a bad signal must not
+ * stop the queue.
+ */
+import { z } from 'zod';
+import { parseIsoInstant } from './isoTime.js';
+
+/** Signals whose JSON text is larger than this many UTF-8 bytes are invalid without parsing. */
+export const MAX_SIGNAL_BYTES = 64 * 1024;
+
+/** The accepted `action` values, after upper-casing. */
+export const SIGNAL_ACTIONS = ['BUY', 'SELL', 'BUY_TO_OPEN', 'SELL_TO_OPEN', 'BUY_TO_CLOSE', 'SELL_TO_CLOSE'] as const;
+
+/** One of {@link SIGNAL_ACTIONS}. */
+export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
+
+/** The accepted `order_type` values, after upper-casing. */
+export const ORDER_TYPES = ['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT'] as const;
+
+/** One of {@link ORDER_TYPES}. */
+export type OrderType = (typeof ORDER_TYPES)[number];
+
+/**
+ * A validated signal, as passed on to an engine (its JSON body). `action` and `order_type` are
+ * upper-cased; fields that were `null` are gone; every other field is kept as received.
+ */
+export interface Signal {
+  /** The idempotency key. */
+  readonly signal_id: string;
+  readonly symbol: string;
+  readonly action: SignalAction;
+  /** Exactly one of `quantity` and `notional` is present. */
+  readonly quantity?: number;
+  readonly notional?: number;
+  readonly order_type: OrderType;
+  /** Present for LIMIT and STOP_LIMIT orders. */
+  readonly limit_price?: number;
+  /** Present for STOP and STOP_LIMIT orders. */
+  readonly stop_price?: number;
+  /** ISO 8601, as received; see {@link isExpired}. */
+  readonly expires_at?: string;
+  /** `strategy_id`, `timestamp`, `risk_meta`, …: passed on unchanged. */
+  readonly [field: string]: unknown;
+}
+
+/** What {@link parseSignal} makes of a raw queue item. */
+export type ParsedSignal =
+  | { readonly ok: true; readonly signal: Signal }
+  /** `signalId` is the `signal_id` when it could be read as a string, else ''. */
+  | { readonly ok: false; readonly signalId: string; readonly reason: string };
+
+/**
+ * Signals nested deeper than this are invalid. Not a contract rule but a safety one: JSON.parse
+ * copes with any depth that fits in 64 KiB, while JSON.stringify, needed to send the signal to an
+ * engine, overflows the stack a few thousand levels down. No trading signal nests this deep.
+ */
+export const MAX_SIGNAL_DEPTH = 100;
+
+const MAX_SIGNAL_ID_CHARS = 128;
+const MAX_SYMBOL_CHARS = 64;
+
+/** A zod error message for a field: "required" when missing, else what it must be. */
+function fieldError(field: string, expected: string): (issue: { input?: unknown }) => string {
+  return (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be ${expected}`);
+}
+
+// Counted in code points, so an id of 128 emoji is 128 characters as a person would count them.
+function characterCount(text: string): number {
+  return [...text].length;
+}
+
+function boundedText(field: string, maxChars: number) {
+  return z
+    .string({ error: fieldError(field, `a string of 1 to ${maxChars} characters`) })
+    .refine((text) => text.length > 0, { error: `${field} must not be empty` })
+    .refine((text) => characterCount(text) <= maxChars, { error: `${field} must be at most ${maxChars} characters` });
+}
+
+function caseInsensitiveEnum<const Values extends readonly [string, ...string[]]>(field: string, values: Values) {
+  const expected = `one of ${values.join(', ')}`;
+  return z
+    .string({ error: fieldError(field, expected) })
+    .transform((text) => text.toUpperCase())
+    .pipe(z.enum(values, { error: `${field} must be ${expected}` }));
+}
+
+// zod 4's number() already refuses Infinity and NaN (JSON can carry 1e999, which parses to Infinity).
+function positiveNumber(field: string) {
+  return z
+    .number({ error: fieldError(field, 'a finite number greater than 0') })
+    .positive({ error: `${field} must be greater than 0` });
+}
+
+const EXPIRES_AT_EXPECTED = 'an ISO 8601 date-time such as 2026-11-25T14:35:00Z';
+
+const signalSchema = z
+  .object({
+    // The id travels as the Idempotency-Key header: a character a header cannot carry, or spaces at
+    // its ends (which HTTP trims), would make the key differ from the id, or fail every attempt and
+    // count against a healthy engine.
+    signal_id: boundedText('signal_id', MAX_SIGNAL_ID_CHARS).refine((text) => /^([\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?)?$/.test(text), {
+      error: 'signal_id must be printable ASCII without spaces at its ends (it is sent as the Idempotency-Key header)',
+    }),
+    symbol: boundedText('symbol', MAX_SYMBOL_CHARS),
+    action: caseInsensitiveEnum('action', SIGNAL_ACTIONS),
+    quantity: positiveNumber('quantity').optional(),
+    notional: positiveNumber('notional').optional(),
+    order_type: caseInsensitiveEnum('order_type', ORDER_TYPES),
+    // Checked whenever present, even where the order type does not need them: a malformed price
+    // on a MARKET order points at a confused producer, and the engine would receive it.
+    limit_price: positiveNumber('limit_price').optional(),
+    stop_price: positiveNumber('stop_price').optional(),
+    expires_at: z
+      .string({ error: fieldError('expires_at', EXPIRES_AT_EXPECTED) })
+      .refine((text) => parseIsoInstant(text) !== null, { error: `expires_at must be ${EXPIRES_AT_EXPECTED}` })
+      .optional(),
+  })
+  .superRefine((signal, context) => {
+    const hasQuantity = signal.quantity !== undefined;
+    const hasNotional = signal.notional !== undefined;
+    if (hasQuantity === hasNotional) {
+      context.addIssue({
+        code: 'custom',
+        path: ['quantity'],
+        message: hasQuantity
+          ? 'exactly one of quantity or notional is required, not both'
+          : 'exactly one of quantity or notional is required',
+      });
+    }
+    if ((signal.order_type === 'LIMIT' || signal.order_type === 'STOP_LIMIT') && signal.limit_price === undefined) {
+      context.addIssue({ code: 'custom', path: ['limit_price'], message: `limit_price is required for ${signal.order_type} orders` });
+    }
+    if ((signal.order_type === 'STOP' || signal.order_type === 'STOP_LIMIT') && signal.stop_price === undefined) {
+      context.addIssue({ code: 'custom', path: ['stop_price'], message: `stop_price is required for ${signal.order_type} orders` });
+    }
+  });
+
+function describeJsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/** How deeply arrays and objects nest in a parsed JSON value (a scalar is 0), walked without recursion. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [value: unknown, depth: number][] = [[value, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [current, depth] = item;
+    if (typeof current !== 'object' || current === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+function invalid(signalId: string, reason: string): ParsedSignal {
+  return { ok: false, signalId, reason };
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Validates a raw queue item against the contract's signal rules. Never throws: every failure is
+ * an `{ ok: false }` with a human-readable reason naming the field(s) at fault.
+ */
+export function parseSignal(raw: string): ParsedSignal {
+  try {
+    // The declared type is not trusted: the raw text comes from Redis through other code.
+    if (typeof raw !== 'string') return invalid('', `signal must be text, got ${describeJsonType(raw)}`);
+    const bytes = Buffer.byteLength(raw, 'utf8');
+    if (bytes > MAX_SIGNAL_BYTES) {
+      return invalid('', `signal is ${bytes} bytes, larger than the ${MAX_SIGNAL_BYTES}-byte (64 KiB) limit`);
+    }
+
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (error) {
+      return invalid('', `signal is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (!isJsonObject(parsed)) return invalid('', `signal must be a JSON object, got ${describeJsonType(parsed)}`);
+
+    const signalId = typeof parsed.signal_id === 'string' ? parsed.signal_id : '';
+    if (nestingDepth(parsed) > MAX_SIGNAL_DEPTH) {
+      return invalid(signalId, `signal nests objects and arrays more than ${MAX_SIGNAL_DEPTH} levels deep`);
+    }
+    // Object.fromEntries defines properties, so a "__proto__" key stays an ordinary field.
+    const present = Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== null));
+
+    const result = signalSchema.safeParse(present);
+    if (!result.success) return invalid(signalId, result.error.issues.map((issue) => issue.message).join('; '));
+
+    // Spreading the validated fields last keeps the original key order and upper-cases the enums.
+    const signal: Signal = { ...present, ...result.data };
+    return { ok: true, signal };
+  } catch (error) {
+    // Nothing above is expected to throw; this keeps a surprise from stopping the queue.
+    return invalid('', `signal could not be validated: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * Whether the signal's `expires_at` has passed at `now` (epoch ms). A signal without `expires_at`
+ * never expires. Expiry is inclusive: at the stated instant the signal is already expired.
+ */
+export function isExpired(signal: Signal, now: number): boolean {
+  if (typeof signal.expires_at !== 'string') return false;
+  const expiresAt = parseIsoInstant(signal.expires_at);
+  return expiresAt !== null && now >= expiresAt;
+}

@@ -1,0 +1,197 @@
+/**
+ * `SIGNAL_QUEUE_KIND=stream`: signals are entries of a Redis Stream, read through a consumer
+ * group. An entry stays in this consumer's pending list until `settle` acknowledges it, so a crash
+ * loses nothing: the next `start()` with the same consumer name takes the pending entries up again.
+ */
+import type { Redis } from 'ioredis';
+import { createBlockingConnection } from './blockingConnection.js';
+import { dedupKey } from './keys.js';
+import { checkKeyTypes } from './keyTypes.js';
+import type { Outcome } from './outcome.js';
+import { commitTransaction, dedupTtlMilliseconds, queueOutcomeRecord, type OutcomeDestinations } from './outcomeRecord.js';
+import type { QueuedSignal, SignalQueue } from './queue.js';
+
+/** How to reach the stream and where outcomes go. */
+export interface StreamQueueOptions {
+  /** The shared connection: group management, outcome transactions, dedup look-ups. */
+  readonly redis: Redis;
+  /**
+   * The connection for blocking reads. Defaults to a duplicate of `redis`, owned (and disconnected
+   * on close) by the queue.
+   */
+  readonly blockingRedis?: Redis;
+  /** `SIGNAL_QUEUE`. */
+  readonly stream: string;
+  /** `SIGNAL_GROUP`. */
+  readonly group: string;
+  /** `CONSUMER_NAME`: stable across restarts, so pending entries are found again. */
+  readonly consumer: string;
+  /** `EXECUTION_EVENTS`. */
+  readonly eventsStream: string;
+  /** `DEAD_LETTER_QUEUE`. */
+  readonly deadLetterStream: string;
+  /** `DEDUP_TTL_SECONDS`. */
+  readonly dedupTtlSeconds: number;
+}
+
+/** The field of a stream entry that holds the signal JSON. */
+export const SIGNAL_FIELD = 'signal';
+
+// How many pending entries start() reads per round trip.
+const PENDING_PAGE_SIZE = 100;
+
+type StreamEntry = [id: string, fields: string[] | null];
+type StreamReply = [key: string, entries: StreamEntry[]][] | null;
+
+function toQueuedSignal([id, fields]: StreamEntry): QueuedSignal {
+  // Fields are null for a pending entry that was deleted from the stream since it was read.
+  const pairs = fields ?? [];
+  for (let index = 0; index + 1 < pairs.length; index += 2) {
+    if (pairs[index] === SIGNAL_FIELD) return { id, raw: pairs[index + 1] ?? '' };
+  }
+  // No signal field: an empty raw text, which validation records as invalid.
+  return { id, raw: '' };
+}
+
+function entriesOf(reply: StreamReply, stream: string): QueuedSignal[] {
+  const entries = reply?.find(([key]) => key === stream)?.[1] ?? [];
+  return entries.map(toQueuedSignal);
+}
+
+function hasErrorCode(error: unknown, code: string): boolean {
+  return error instanceof Error && error.message.startsWith(code);
+}
+
+/** Reads one field of an XINFO reply, a flat [name, value, …] array. */
+function infoField(info: unknown, name: string): unknown {
+  if (!Array.isArray(info)) return undefined;
+  const index = info.findIndex((item, position) => position % 2 === 0 && item === name);
+  return index === -1 ? undefined : info[index + 1];
+}
+
+/** A {@link SignalQueue} over a Redis Stream and consumer group. */
+export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
+  const { redis, stream, group, consumer } = options;
+  const destinations: OutcomeDestinations = {
+    queueName: stream,
+    eventsStream: options.eventsStream,
+    deadLetterStream: options.deadLetterStream,
+    dedupTtlMs: dedupTtlMilliseconds(options.dedupTtlSeconds),
+  };
+  const blocking = createBlockingConnection(redis, options.blockingRedis);
+
+  async function ensureGroup(): Promise<void> {
+    try {
+      // From 0, not $: signals queued before the service first ran are executed too.
+      await redis.xgroup('CREATE', stream, group, 0, 'MKSTREAM');
+    } catch (error) {
+      if (hasErrorCode(error, 'BUSYGROUP')) return;
+      throw new Error(`Could not create the consumer group "${group}" on stream "${stream}"`, { cause: error });
+    }
+  }
+
+  async function readNew(count: number, blockMs: number): Promise<QueuedSignal[] | undefined> {
+    // BLOCK 0 would wait forever, so "do not wait" leaves BLOCK out instead.
+    const reply = await blocking.read((connection) =>
+      blockMs > 0
+        ? connection.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'BLOCK', Math.ceil(blockMs), 'STREAMS', stream, '>')
+        : connection.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>'),
+    );
+    return reply === undefined ? undefined : entriesOf(reply, stream);
+  }
+
+  return {
+    kind: 'stream',
+
+    async start() {
+      await checkKeyTypes(redis, [
+        { key: stream, type: 'stream', role: 'the signal stream SIGNAL_QUEUE' },
+        { key: options.eventsStream, type: 'stream', role: 'the events stream EXECUTION_EVENTS' },
+        { key: options.deadLetterStream, type: 'stream', role: 'the dead-letter stream DEAD_LETTER_QUEUE' },
+      ]);
+      await ensureGroup();
+      const pending: QueuedSignal[] = [];
+      // Reading from an explicit id returns this consumer's own pending entries after that id.
+      let after = '0';
+      for (;;) {
+        let reply: StreamReply;
+        try {
+          reply = await redis.xreadgroup('GROUP', group, consumer, 'COUNT', PENDING_PAGE_SIZE, 'STREAMS', stream, after);
+        } catch (error) {
+          throw new Error(`Could not read the pending entries of consumer "${consumer}" on stream "${stream}"`, { cause: error });
+        }
+        const page = entriesOf(reply, stream);
+        if (page.length === 0) return pending;
+        pending.push(...page);
+        after = page[page.length - 1].id;
+      }
+    },
+
+    async take(max, blockMs) {
+      const count = Math.floor(max);
+      if (blocking.closed || count < 1) return [];
+      try {
+        return (await readNew(count, blockMs)) ?? [];
+      } catch (error) {
+        // The stream or group vanished (deleted by hand, FLUSHDB): recreate it rather than fail forever.
+        if (!hasErrorCode(error, 'NOGROUP')) {
+          throw new Error(`Could not read new signals from stream "${stream}"`, { cause: error });
+        }
+      }
+      await ensureGroup();
+      try {
+        return (await readNew(count, blockMs)) ?? [];
+      } catch (error) {
+        throw new Error(`Could not read new signals from stream "${stream}" after recreating group "${group}"`, { cause: error });
+      }
+    },
+
+    async settle(entry: QueuedSignal, outcome: Outcome) {
+      const transaction = redis.multi();
+      queueOutcomeRecord(transaction, destinations, outcome);
+      transaction.xack(stream, group, entry.id);
+      await commitTransaction(transaction, `record the ${outcome.outcome} outcome of stream entry ${entry.id} on "${stream}"`);
+    },
+
+    async wasExecuted(signalId) {
+      try {
+        return (await redis.exists(dedupKey(stream, signalId))) === 1;
+      } catch (error) {
+        throw new Error(`Could not look up whether signal "${signalId}" was already executed`, { cause: error });
+      }
+    },
+
+    /**
+     * The group's `lag` (entries not yet delivered to any consumer of the group), from XINFO
+     * GROUPS. Entries delivered but not yet settled are not counted: they are in flight, not
+     * waiting. Redis reports no lag (before 7.0, or after deletions inside the unread range): then
+     * XLEN, which over-counts by the entries already read but is the honest upper bound. Before the
+     * group exists, every entry is waiting, so XLEN is exact.
+     */
+    async depth() {
+      try {
+        let groups: unknown;
+        try {
+          groups = await redis.xinfo('GROUPS', stream);
+        } catch (error) {
+          if (error instanceof Error && /no such key/i.test(error.message)) return 0;
+          throw error;
+        }
+        const info = Array.isArray(groups) ? groups.find((candidate) => infoField(candidate, 'name') === group) : undefined;
+        const lag = infoField(info, 'lag');
+        if (typeof lag === 'number') return lag;
+        return await redis.xlen(stream);
+      } catch (error) {
+        throw new Error(`Could not measure the depth of stream "${stream}"`, { cause: error });
+      }
+    },
+
+    interrupt() {
+      blocking.interrupt();
+    },
+
+    async close() {
+      blocking.close();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * XState's simulated clock, told where its next timer falls. The simulation must stop the clock at
+ * every machine timer (the recovery deadline) rather than jump past it: a timer fired late would
+ * run its transition, and stamp the events it causes, with the later time.
+ */
+import { SimulatedClock } from 'xstate';
+
+/** A {@link SimulatedClock} that knows when its earliest pending timer is due. */
+export class TrackingClock extends SimulatedClock {
+  private readonly dueTimes = new Map<number, number>();
+
+  override setTimeout(fn: () => void, timeout: number): number {
+    const id = super.setTimeout(() => {
+      this.dueTimes.delete(id);
+      fn();
+    }, timeout);
+    this.dueTimes.set(id, this.now() + timeout);
+    return id;
+  }
+
+  override clearTimeout(id: number): void {
+    this.dueTimes.delete(id);
+    super.clearTimeout(id);
+  }
+
+  /** When the earliest pending timer is due (clock milliseconds), or null when none is pending. */
+  nextDue(): number | null {
+    let earliest: number | null = null;
+    for (const due of this.dueTimes.values()) {
+      if (earliest === null || due < earliest) earliest = due;
+    }
+    return earliest;
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * The scenario file format of `npm run simulate` and of the inspector's simulation view, and its
+ * validation. Pure: no I/O, so the page parses files with the same code as the CLI.
+ *
+ * A scenario names the policy variables it changes (contract section 6 names), how often a signal
+ * arrives, what happens when (engines going down or up, operator actions), how long it runs, and
+ * which top-level state it expects at which time. Times are seconds of simulated time from 0.
+ */
+import { z } from 'zod';
+import { ENGINE_IDS, TOP_STATES, type EngineId, type TopState } from '../../machines/engines.js';
+import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../../machines/policy.js';
+
+/** A scenario file that cannot be run: the message names each wrong field and why. */
+export class ScenarioError extends Error {
+  /** One line per problem, each starting with the field it is about. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[], options?: ErrorOptions) {
+    super(`invalid scenario:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`, options);
+    this.name = 'ScenarioError';
+    this.problems = problems;
+  }
+}
+
+/** The section 6 policy variables, each with the `PolicySettings` field it sets. */
+export const POLICY_VARIABLES = {
+  EXECUTION_FAILOVER_THRESHOLD: 'failureThreshold',
+  EXECUTION_FAILOVER_TIMEOUT: 'recoveryTimeoutSeconds',
+  EXECUTION_FAILOVER_TIMEOUT_MAX: 'recoveryTimeoutMaxSeconds',
+  EXECUTION_ENGINE_FAILOVER: 'failoverEnabled',
+  EXECUTION_RECOVERY_SUCCESSES: 'recoverySuccesses',
+  EXECUTION_HEALTH_CHECK_INTERVAL: 'healthCheckIntervalSeconds',
+  EXECUTION_AUTO_RESUME: 'autoResume',
+} as const satisfies Record<string, keyof PolicySettings>;
+
+/** One of the section 6 policy variable names. */
+export type PolicyVariable = keyof typeof POLICY_VARIABLES;
+
+/** The policy variables a scenario sets; the others keep their defaults. */
+export type ScenarioConfig = { readonly [Name in PolicyVariable]?: PolicySettings[(typeof POLICY_VARIABLES)[Name]] };
+
+/** An engine starts failing (`down`) or succeeding (`up`) every execution and every probe. */
+export interface EngineChange {
+  readonly at: number;
+  readonly engine: EngineId;
+  readonly becomes: 'down' | 'up';
+}
+
+/** What an operator does through the admin API. */
+export type OperatorAction =
+  | { readonly at: number; readonly operator: 'pause'; readonly reason: string }
+  | { readonly at: number; readonly operator: 'resume' }
+  | { readonly at: number; readonly operator: 'switch'; readonly engine: EngineId };
+
+/** Something that happens to the system at a time. */
+export type ScenarioEvent = EngineChange | OperatorAction;
+
+/** The top-level state the scenario expects at a time. */
+export interface Expectation {
+  readonly at: number;
+  readonly state: TopState;
+}
+
+/** A valid scenario, times in seconds. */
+export interface Scenario {
+  readonly name: string;
+  readonly description: string | null;
+  /** The variables as the file gave them. */
+  readonly config: ScenarioConfig;
+  /** The file's variables over the defaults: what the policy runs with. */
+  readonly settings: PolicySettings;
+  /** Seconds between two signals; the first arrives at 0. */
+  readonly signals: { readonly every: number };
+  /** In time order; events at the same time keep the file's order. */
+  readonly events: readonly ScenarioEvent[];
+  /** The simulation ends after everything at this time. */
+  readonly until: number;
+  /** In time order; expectations at the same time keep the file's order. */
+  readonly expect: readonly Expectation[];
+}
+
+/** The reason an operator pause gets when the file gives none. */
+export const DEFAULT_PAUSE_REASON = 'operator';
+
+/** More periodic steps than this (signals or probe rounds) make a file too long to simulate. */
+export const MAX_PERIODIC_STEPS = 1_000_000;
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return Array.isArray(value) ? 'an array' : `an ${typeof value}`;
+}
+
+/** A zod error message: "is required" when missing, else what it must be and what it got. */
+function expecting(what: string): (issue: { readonly input?: unknown }) => string {
+  return (issue) =>
+    issue.input === undefined ? `is required (${what})` : `must be ${what}, got ${describeValue(issue.input)}`;
+}
+
+/** A JSON number (zod rejects NaN and infinities) for which `valid` holds. */
+function numberWhere(what: string, valid: (value: number) => boolean) {
+  return z.number({ error: expecting(what) }).refine(valid, { error: expecting(what) });
+}
+
+/** The simulation's resolution: times are rounded to the millisecond, so durations are at least one. */
+export const MIN_DURATION_SECONDS = 0.001;
+
+const time = numberWhere('a time in seconds, 0 or more', (value) => value >= 0);
+const duration = numberWhere(
+  `a number of seconds, ${MIN_DURATION_SECONDS} or more`,
+  (value) => value >= MIN_DURATION_SECONDS,
+);
+const count = numberWhere('a whole number of 1 or more', (value) => Number.isInteger(value) && value >= 1);
+const flag = z.boolean({ error: expecting('true or false') });
+const engineId = z.enum(ENGINE_IDS, { error: expecting(`one of ${ENGINE_IDS.join(', ')}`) });
+
+const configSchema = z.strictObject(
+  {
+    EXECUTION_FAILOVER_THRESHOLD: count.optional(),
+    EXECUTION_FAILOVER_TIMEOUT: duration.optional(),
+    EXECUTION_FAILOVER_TIMEOUT_MAX: duration.optional(),
+    EXECUTION_ENGINE_FAILOVER: flag.optional(),
+    EXECUTION_RECOVERY_SUCCESSES: count.optional(),
+    EXECUTION_HEALTH_CHECK_INTERVAL: duration.optional(),
+    EXECUTION_AUTO_RESUME: flag.optional(),
+  },
+  { error: expecting('an object of policy variables') },
+);
+
+const engineChangeSchema = z.strictObject({
+  at: time,
+  engine: engineId,
+  becomes: z.enum(['down', 'up'], { error: expecting('"down" or "up"') }),
+});
+
+const pauseSchema = z.strictObject({
+  at: time,
+  operator: z.literal('pause'),
+  reason: z
+    .string({ error: expecting('a non-empty string') })
+    .refine((text) => text.length > 0, { error: expecting('a non-empty string') })
+    .default(DEFAULT_PAUSE_REASON),
+});
+const resumeSchema = z.strictObject({ at: time, operator: z.literal('resume') });
+const switchSchema = z.strictObject({ at: time, operator: z.literal('switch'), engine: engineId });
+
+const OPERATOR_SCHEMAS = { pause: pauseSchema, resume: resumeSchema, switch: switchSchema } as const;
+
+function isOperatorName(value: unknown): value is keyof typeof OPERATOR_SCHEMAS {
+  return typeof value === 'string' && Object.hasOwn(OPERATOR_SCHEMAS, value);
+}
+
+type EventSchema = typeof engineChangeSchema | (typeof OPERATOR_SCHEMAS)[keyof typeof OPERATOR_SCHEMAS];
+
+function unknownKeys(keys: readonly string[], noun: 'field' | 'variable', accepted: readonly string[]): string {
+  const names = keys.map((key) => JSON.stringify(key)).join(', ');
+  return `unknown ${noun}${keys.length > 1 ? 's' : ''} ${names}; accepted: ${accepted.join(', ')}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An event is either an engine change or an operator action; which one is read from its keys
+ * first, so a wrong field is reported against the kind the author meant rather than as a vague
+ * "matches no alternative".
+ */
+const eventSchema = z.unknown().transform((value, ctx): ScenarioEvent => {
+  const fail = (message: string, path: PropertyKey[] = []): never => {
+    ctx.addIssue({ code: 'custom', message, path, input: value });
+    return z.NEVER;
+  };
+  if (!isRecord(value)) return fail(`must be an object, got ${describeValue(value)}`);
+  let schema: EventSchema = engineChangeSchema;
+  if ('operator' in value) {
+    const operator = value.operator;
+    if (!isOperatorName(operator)) {
+      return fail(`must be one of ${Object.keys(OPERATOR_SCHEMAS).join(', ')}, got ${describeValue(operator)}`, [
+        'operator',
+      ]);
+    }
+    schema = OPERATOR_SCHEMAS[operator];
+  } else if (!('becomes' in value)) {
+    return fail('must have either "operator" (pause, resume, switch) or "engine" and "becomes" (down, up)');
+  }
+  const parsed = schema.safeParse(value, { reportInput: true });
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const message =
+      issue.code === 'unrecognized_keys' ? unknownKeys(issue.keys, 'field', Object.keys(schema.shape)) : issue.message;
+    fail(message, issue.path);
+  }
+  return z.NEVER;
+});
+
+const expectationSchema = z.strictObject({
+  at: time,
+  state: z.enum(TOP_STATES, { error: expecting(`one of ${TOP_STATES.join(', ')}`) }),
+});
+
+const signalsSchema = z.strictObject({ every: duration }, { error: expecting('an object like {"every": 1}') });
+
+const scenarioSchema = z.strictObject(
+  {
+    name: z
+      .string({ error: expecting('a non-empty string') })
+      .refine((text) => text.trim().length > 0, { error: expecting('a non-empty string') }),
+    description: z.string({ error: expecting('a string') }).optional(),
+    config: configSchema.default({}),
+    signals: signalsSchema,
+    events: z.array(eventSchema, { error: expecting('an array of events') }).default([]),
+    until: duration,
+    expect: z.array(expectationSchema, { error: expecting('an array of expectations') }).default([]),
+  },
+  { error: expecting('a JSON object') },
+);
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => {
+    if (typeof key === 'number') return `${text}[${key}]`;
+    return text === '' ? String(key) : `${text}.${String(key)}`;
+  }, '');
+}
+
+/** The fields of the strict object at `path` (events are checked by their own schema). */
+function acceptedFieldsAt(path: readonly PropertyKey[]): string[] {
+  if (path.length === 0) return Object.keys(scenarioSchema.shape);
+  if (path[0] === 'signals') return Object.keys(signalsSchema.shape);
+  return Object.keys(expectationSchema.shape);
+}
+
+function problemOf(issue: z.core.$ZodIssue): string {
+  const field = pathText(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const where = field === '' ? 'the scenario' : field;
+    if (field === 'config') return `${where}: ${unknownKeys(issue.keys, 'variable', Object.keys(POLICY_VARIABLES))}`;
+    return `${where}: ${unknownKeys(issue.keys, 'field', acceptedFieldsAt(issue.path))}`;
+  }
+  return field === '' ? issue.message : `${field}: ${issue.message}`;
+}
+
+function settingsFrom(config: ScenarioConfig): PolicySettings {
+  return {
+    failureThreshold: config.EXECUTION_FAILOVER_THRESHOLD ?? DEFAULT_POLICY_SETTINGS.failureThreshold,
+    recoveryTimeoutSeconds: config.EXECUTION_FAILOVER_TIMEOUT ?? DEFAULT_POLICY_SETTINGS.recoveryTimeoutSeconds,
+    recoveryTimeoutMaxSeconds:
+      config.EXECUTION_FAILOVER_TIMEOUT_MAX ?? DEFAULT_POLICY_SETTINGS.recoveryTimeoutMaxSeconds,
+    failoverEnabled: config.EXECUTION_ENGINE_FAILOVER ?? DEFAULT_POLICY_SETTINGS.failoverEnabled,
+    recoverySuccesses: config.EXECUTION_RECOVERY_SUCCESSES ?? DEFAULT_POLICY_SETTINGS.recoverySuccesses,
+    healthCheckIntervalSeconds:
+      config.EXECUTION_HEALTH_CHECK_INTERVAL ?? DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds,
+    autoResume: config.EXECUTION_AUTO_RESUME ?? DEFAULT_POLICY_SETTINGS.autoResume,
+  };
+}
+
+/** Problems that involve more than one field, found once every field is valid by itself. */
+function crossFieldProblems(scenario: Scenario): string[] {
+  const problems: string[] = [];
+  const { settings, until } = scenario;
+  if (settings.recoveryTimeoutMaxSeconds < settings.recoveryTimeoutSeconds) {
+    problems.push(
+      `config.EXECUTION_FAILOVER_TIMEOUT_MAX: ${settings.recoveryTimeoutMaxSeconds} is below ` +
+        `EXECUTION_FAILOVER_TIMEOUT ${settings.recoveryTimeoutSeconds}; the cap must be at least the base timeout`,
+    );
+  }
+  const periodic = [
+    ['signals.every', scenario.signals.every],
+    ['config.EXECUTION_HEALTH_CHECK_INTERVAL', settings.healthCheckIntervalSeconds],
+  ] as const;
+  for (const [field, every] of periodic) {
+    const steps = Math.floor(Math.round(until * 1000) / Math.round(every * 1000)) + 1;
+    if (steps > MAX_PERIODIC_STEPS) {
+      problems.push(`${field}: every ${every} s until ${until} s makes ${steps} steps; at most ${MAX_PERIODIC_STEPS}`);
+    }
+  }
+  const late = (list: readonly { readonly at: number }[], field: string) =>
+    list.flatMap((item, index) =>
+      item.at > until ? [`${field}[${index}].at: ${item.at} is after until (${until}), so it would never happen`] : [],
+    );
+  return [...problems, ...late(scenario.events, 'events'), ...late(scenario.expect, 'expect')];
+}
+
+function byTime<T extends { readonly at: number }>(list: readonly T[]): T[] {
+  // Array.prototype.sort is stable, so equal times keep the file's order.
+  return [...list].sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Validates a parsed scenario file. Throws a {@link ScenarioError} naming every wrong field and
+ * why; otherwise returns the scenario with its settings resolved and its lists in time order.
+ */
+export function parseScenario(json: unknown): Scenario {
+  const parsed = scenarioSchema.safeParse(json, { reportInput: true });
+  if (!parsed.success) throw new ScenarioError(parsed.error.issues.map(problemOf), { cause: parsed.error });
+  const file = parsed.data;
+  const config: ScenarioConfig = file.config;
+  // Cross-field checks see the file's order, so their indexes match what the author wrote.
+  const asWritten: Scenario = {
+    name: file.name,
+    description: file.description ?? null,
+    config,
+    settings: settingsFrom(config),
+    signals: file.signals,
+    events: file.events,
+    until: file.until,
+    expect: file.expect,
+  };
+  const problems = crossFieldProblems(asWritten);
+  if (problems.length > 0) throw new ScenarioError(problems);
+  return { ...asWritten, events: byTime(asWritten.events), expect: byTime(asWritten.expect) };
+}
+
+/** Parses the text of a scenario file: {@link parseScenario} after JSON, with the same error type. */
+export function parseScenarioText(text: string): Scenario {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ScenarioError([`not valid JSON: ${detail}`], { cause: error });
+  }
+  return parseScenario(json);
+}

@@ -1,0 +1,30 @@
+/**
+ * The files of `statecharts/`, each a pure function of the machine (no I/O): the definition as
+ * JSON, a Mermaid diagram, an SVG drawing and the README page that GitHub renders.
+ */
+import type { AnyStateMachine } from 'xstate';
+import { definitionJson } from './definitionJson.js';
+import { markdownPage } from './markdown.js';
+import { mermaid } from './mermaid.js';
+import { svg } from './svg.js';
+
+export { definitionJson } from './definitionJson.js';
+export { markdownPage } from './markdown.js';
+export { mermaid } from './mermaid.js';
+export { CURRENT_STATE_CLASS, stateElementId, svg } from './svg.js';
+
+/** One generated file: its name inside `statecharts/` and its full text. */
+export interface StatechartFile {
+  readonly name: string;
+  readonly content: string;
+}
+
+/** Every file `npm run statecharts` writes into `statecharts/`, in a fixed order. */
+export function statechartFiles(machine: AnyStateMachine): StatechartFile[] {
+  return [
+    { name: 'failover.json', content: definitionJson(machine) },
+    { name: 'failover.mmd', content: mermaid(machine) },
+    { name: 'failover.svg', content: svg(machine) },
+    { name: 'README.md', content: markdownPage(machine) },
+  ];
+}
