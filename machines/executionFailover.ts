@@ -60,6 +60,11 @@ function eventTime(event: FailoverEvent): number {
   return event.at;
 }
 
+/** The event's time, or null for XState's own start event, which carries none. */
+function eventTimeIfAny(event: FailoverEvent): number | null {
+  return typeof event.at === 'number' ? event.at : null;
+}
+
 /** The machine definition with its named pieces; run it through `.provide()` with real effects. */
 export const failoverMachine = setup({
   types: {} as {
@@ -118,6 +123,9 @@ export const failoverMachine = setup({
     /** After a restore: the deadline stands, only the time it is measured from moves. */
     rearmRecovery: assign(({ event }) => ({ recoveryArmedAt: eventTime(event) })),
     clearRecovery: assign({ recoveryDeadline: null, recoveryArmedAt: null }),
+    /** The primary is in use from now: the start of the stability a doubled timeout decays after. */
+    markPrimaryInUse: assign(({ event }) => ({ stableSince: eventTimeIfAny(event) })),
+    clearStability: assign({ stableSince: null }),
     failBack: assign(({ context, event }, params: { engine: EngineId }) => ({
       failures: { ...context.failures, [params.engine]: 0 },
       failback: { engine: params.engine, at: eventTime(event), timeoutSeconds: context.recoveryTimeoutSeconds },
@@ -179,24 +187,27 @@ export const failoverMachine = setup({
   states: {
     primaryActive: {
       description: 'LEAN self-hosted receives the signals.',
+      entry: 'markPrimaryInUse',
       on: activeEngineTransitions('lean_self_hosted'),
     },
     backup1Active: {
       description: 'QuantTrader/PyBroker receives the signals; the primary is probed for recovery.',
-      entry: 'scheduleRecovery',
+      // The timeout is taken before the primary's stability is forgotten: a stable primary has decayed it.
+      entry: ['scheduleRecovery', 'clearStability'],
       exit: 'clearRecovery',
       on: activeEngineTransitions('quanttrader_pybroker'),
       ...recoveryRegion('quanttrader_pybroker'),
     },
     backup2Active: {
       description: 'NautilusTrader receives the signals; the higher-priority engines are probed for recovery.',
-      entry: 'scheduleRecovery',
+      entry: ['scheduleRecovery', 'clearStability'],
       exit: 'clearRecovery',
       on: activeEngineTransitions('nautilus_trader'),
       ...recoveryRegion('nautilus_trader'),
     },
     paused: {
       description: 'Nothing is consumed; signals wait in Redis for an operator (or auto-resume).',
+      entry: 'clearStability',
       exit: 'clearPause',
       initial: 'holding',
       states: {

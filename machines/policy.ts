@@ -75,6 +75,11 @@ export interface FailoverContext {
   /** When that deadline was armed (epoch ms): the delay is `recoveryDeadline - recoveryArmedAt`. */
   readonly recoveryArmedAt: number | null;
   readonly failback: Failback | null;
+  /**
+   * Since when the primary has been in use without tripping (epoch ms); null in any other state.
+   * A doubled recovery timeout decays once this has lasted a full timeout.
+   */
+  readonly stableSince: number | null;
   readonly pausedReason: string | null;
   readonly lastTransition: TransitionRecord | null;
   /** The most recent transitions, newest last, at most `HISTORY_LIMIT`. */
@@ -95,6 +100,7 @@ export function initialContext(settings: PolicySettings): FailoverContext {
     recoveryDeadline: null,
     recoveryArmedAt: null,
     failback: null,
+    stableSince: null,
     pausedReason: null,
     lastTransition: null,
     history: [],
@@ -182,8 +188,8 @@ export function resumeTarget(context: FailoverContext): EngineId {
 
 /**
  * The recovery timeout once ping-pong is accounted for at time `at`. It doubles (up to the cap)
- * when the engine switched back to trips within one timeout of the switch, and falls back to the
- * base once that engine has run a full timeout without tripping.
+ * when the engine switched back to trips within one timeout of the switch; otherwise it is the
+ * timeout in force (see `effectiveRecoveryTimeout`).
  */
 export function recoveryTimeoutAfterTrip(context: FailoverContext, tripped: EngineId, at: number): number {
   const { failback, settings } = context;
@@ -194,10 +200,14 @@ export function recoveryTimeoutAfterTrip(context: FailoverContext, tripped: Engi
   return effectiveRecoveryTimeout(context, at);
 }
 
-/** The recovery timeout in force at `at`: back to the base after a full timeout of stability. */
+/**
+ * The recovery timeout in force at `at`: back to the base once the primary has been in use for a
+ * full timeout without tripping. While a backup waits to fail back, nothing has proven stable, so
+ * a doubled timeout stays.
+ */
 export function effectiveRecoveryTimeout(context: FailoverContext, at: number): number {
-  const { failback, settings } = context;
-  if (failback !== null && at - failback.at >= failback.timeoutSeconds * 1000) {
+  const { stableSince, settings } = context;
+  if (stableSince !== null && at - stableSince >= context.recoveryTimeoutSeconds * 1000) {
     return settings.recoveryTimeoutSeconds;
   }
   return context.recoveryTimeoutSeconds;

@@ -33,6 +33,7 @@ const contextSchema = z.object({
   recoveryDeadline: z.number().nullable(),
   recoveryArmedAt: z.number().nullable(),
   failback: z.object({ engine: z.enum(ENGINE_IDS), at: z.number(), timeoutSeconds: z.number().positive() }).nullable(),
+  stableSince: z.number().nullable().default(null),
   pausedReason: z.string().nullable(),
   lastTransition: transitionSchema.nullable(),
   history: z.array(transitionSchema),

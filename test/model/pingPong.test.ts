@@ -63,11 +63,9 @@ describe('ping-pong protection of the recovery timeout', () => {
     expect(armedTimeoutSeconds(), driver.story()).toBe(base);
   });
 
-  // Defect in machines/executionFailover.ts: the `operatorSwitch` action clears `failback` without
-  // first applying the decay that was due, so a doubled timeout survives an operator's switch even
-  // after the primary ran stable for a full timeout. Here the switch to the backup arms a 600 s
-  // recovery deadline where the contract's decay rule gives the 300 s base.
-  it.fails('decays before an operator switch away from a primary that has been stable for a full timeout', () => {
+  // Once a defect: the operator's switch used to keep the doubled 600 s because the decay was only
+  // worked out from the failback record, which the switch cleared.
+  it('decays before an operator switch away from a primary that has been stable for a full timeout', () => {
     driver = new ScenarioDriver(failover, index);
     tripPrimary();
     failBackToPrimary();

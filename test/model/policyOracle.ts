@@ -161,12 +161,12 @@ export function withFailures(context: FailoverContext, engine: EngineId, count: 
 }
 
 /**
- * The recovery timeout in force at `at`: back to the base once the engine switched back to has
- * run a full timeout since the switch.
+ * The recovery timeout in force at `at`: back to the base once the primary has been in use for a
+ * full timeout without tripping (however it came to be in use); never while a backup waits.
  */
 export function timeoutInForce(context: FailoverContext, at: number): number {
-  const { failback } = context;
-  if (failback !== null && at - failback.at >= failback.timeoutSeconds * 1000) return context.settings.recoveryTimeoutSeconds;
+  const { stableSince } = context;
+  if (stableSince !== null && at - stableSince >= context.recoveryTimeoutSeconds * 1000) return context.settings.recoveryTimeoutSeconds;
   return context.recoveryTimeoutSeconds;
 }
 
@@ -207,10 +207,13 @@ export function leaving(context: FailoverContext, value: StateValue): FailoverCo
   return top === 'paused' ? { ...withoutRecovery, pausedReason: null } : withoutRecovery;
 }
 
-/** Entering `top` at `at`: a backup arms its recovery deadline. */
+/**
+ * Entering `top` at `at`: a backup arms its recovery deadline (with the timeout in force before the
+ * primary's stability is forgotten); the primary starts a new stretch of stability.
+ */
 export function entering(context: FailoverContext, top: Top, at: number): PolicyState {
   const armed = top === 'backup1Active' || top === 'backup2Active' ? withRecoveryArmed(context, at) : context;
-  return { value: enteredValue(top), context: armed };
+  return { value: enteredValue(top), context: { ...armed, stableSince: top === 'primaryActive' ? at : null } };
 }
 
 /** A move from `state` to `top`, recorded with `reason`, with `change` applied to the context on the way. */

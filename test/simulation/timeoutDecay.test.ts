@@ -1,13 +1,9 @@
 /**
- * Defects of the machine (machines/) that scenarios revealed, pinned as expected failures: each
- * test asserts the contract's behaviour and fails today. Once the machine is fixed its assertions
- * hold, `it.fails` turns red, and the test becomes a plain `it`.
- *
  * DESIGN section 2: the doubled recovery timeout "decays back to the base after the engine has been
- * stable for a full timeout". The machine computes that decay only from `context.failback`, the
- * record of the last automatic switch back. A path that clears `failback` (an operator switch) or
- * reaches the primary without setting it (a threshold move up the chain) leaves the doubled
- * `recoveryTimeoutSeconds` in context with nothing to decay it, until an operator resume.
+ * stable for a full timeout". Scenarios once showed two paths where it never decayed, because the
+ * decay was worked out from the failback record alone: an operator switch cleared it, and a
+ * threshold move up the chain to a recovered primary never set it. The decay now counts from when
+ * the primary came into use (`stableSince`), however it did.
  */
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/simulation/run.js';
@@ -42,7 +38,7 @@ function lastFailover(result: ReturnType<typeof runScenario>) {
   return { at: failover?.at, timeout: failover?.recoveryTimeoutSeconds, nextCheck: failover?.nextRecoveryCheckAt };
 }
 
-describe('known machine defect: a doubled recovery timeout that never decays', () => {
+describe('a doubled recovery timeout decays after a stable primary, whatever brought it back', () => {
   it('precondition: LEAN flapping once doubles the timeout to 120 s', () => {
     const result = flapThen([]);
     // Trip at 104, 20 s after the switch back at 84: 60 → 120. Switch back at 234.
@@ -51,17 +47,16 @@ describe('known machine defect: a doubled recovery timeout that never decays', (
     expect(lastFailover(result)).toEqual({ at: 1504, timeout: 60, nextCheck: 1564 });
   });
 
-  it.fails('after an operator switch (even to the engine already active)', () => {
-    // operatorSwitch sets failback to null but keeps recoveryTimeoutSeconds = 120. Today the
-    // trip at 1504 gets timeout 120 and the next check at 1624.
+  it('after an operator switch (even to the engine already active)', () => {
+    // The switch clears the failback record; the trip at 1504 must still get the base 60 s, not 120.
     const result = flapThen([{ at: 300, operator: 'switch', engine: 'lean_self_hosted' }]);
     expect(lastFailover(result)).toEqual({ at: 1504, timeout: 60, nextCheck: 1564 });
   });
 
-  it.fails('after the backup trips and the policy moves up to a recovered primary', () => {
-    // In backup1Active (timeout 120, failback null), NautilusTrader is down and QuantTrader trips
-    // at 164: nextAvailableAfter picks the recovered LEAN (reason threshold), and no failback is
-    // recorded. Today the trip at 1504 gets timeout 120 and the next check at 1624.
+  it('after the backup trips and the policy moves up to a recovered primary', () => {
+    // In backup1Active (timeout 120), NautilusTrader is down and QuantTrader trips at 164: the
+    // policy moves up to the recovered LEAN by threshold, recording no failback. The trip at 1504
+    // must still get the base 60 s, not 120.
     const result = flapThen([
       { at: 150, engine: 'nautilus_trader', becomes: 'down' },
       { at: 160, engine: 'quanttrader_pybroker', becomes: 'down' },
