@@ -57,21 +57,38 @@ export class ConfigError extends Error {
   }
 }
 
-const seconds = (what: string) =>
+/**
+ * The longest wait a Node.js timer can hold (2^31 - 1 ms, about 24.8 days). A longer one fires after
+ * 1 ms instead, so an over-long timeout would silently become an immediate one.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+/** The longest TTL: its milliseconds, as sent to Redis, stay an exact integer. */
+const MAX_TTL_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+
+// A run of digits can still overflow to Infinity or lose precision, so every number has an upper bound.
+const seconds = (what: string, maxSeconds: number = MAX_TIMER_SECONDS) =>
   z
     .string()
     .trim()
     .regex(/^\d+(\.\d+)?$/, `${what}: a number of seconds such as 300 or 0.5`)
     .transform(Number)
-    .refine((value) => value > 0, `${what}: a number of seconds greater than 0`);
+    .refine((value) => value > 0, `${what}: a number of seconds greater than 0`)
+    .refine(
+      (value) => value <= maxSeconds,
+      maxSeconds === MAX_TIMER_SECONDS
+        ? `${what}: at most ${maxSeconds} seconds (about 24 days, the longest a timer can wait)`
+        : `${what}: at most ${maxSeconds} seconds`,
+    );
 
-const positiveInteger = (what: string) =>
+const positiveInteger = (what: string, max: number = Number.MAX_SAFE_INTEGER) =>
   z
     .string()
     .trim()
     .regex(/^\d+$/, `${what}: a whole number`)
     .transform(Number)
-    .refine((value) => value >= 1, `${what}: a whole number of at least 1`);
+    .refine((value) => value >= 1, `${what}: a whole number of at least 1`)
+    .refine((value) => value <= max, `${what}: a whole number of at most ${max}`);
 
 const booleanFlag = z
   .string()
@@ -115,9 +132,9 @@ const VARIABLES = {
   SIGNAL_MAX_ATTEMPTS: { schema: positiveInteger('attempts'), fallback: '20' },
   IN_DOUBT_TIMEOUT: { schema: seconds('in-doubt timeout'), fallback: '60' },
   // A duration like the others (contract section 6: decimals accepted); the queues keep it in milliseconds.
-  DEDUP_TTL_SECONDS: { schema: seconds('deduplication time'), fallback: String(7 * 24 * 3600) },
+  DEDUP_TTL_SECONDS: { schema: seconds('deduplication time', MAX_TTL_SECONDS), fallback: String(7 * 24 * 3600) },
   EXECUTION_CONCURRENCY: { schema: positiveInteger('signals at a time'), fallback: '8' },
-  ENGINE_TIMEOUT_MS: { schema: positiveInteger('milliseconds'), fallback: '5000' },
+  ENGINE_TIMEOUT_MS: { schema: positiveInteger('milliseconds', MAX_TIMER_MS), fallback: '5000' },
   HOST: { schema: nonEmpty, fallback: '127.0.0.1' },
   PORT: {
     schema: positiveInteger('port').refine((port) => port <= 65535, 'a port from 1 to 65535'),

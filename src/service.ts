@@ -4,21 +4,25 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { InspectionEvent } from 'xstate';
 import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
 import { createAlerter, type Alerter } from './alerts.js';
-import { ConfigError, ENGINE_URL_VARIABLES, POLICY_STATE_KEY, type Config } from './config.js';
+import { initialContext } from '../machines/policy.js';
+import { ConfigError, ENGINE_URL_VARIABLES, LEADER_KEY, POLICY_STATE_KEY, type Config } from './config.js';
 import { createEngine } from './engines/createEngine.js';
-import { createHealthProber } from './engines/healthProber.js';
 import type { ExecutionEngine } from './engines/types.js';
-import { ExecutionManager } from './execution/manager.js';
+import type { ExecutionManager } from './execution/manager.js';
 import { createApp } from './http/app.js';
+import { startLeaderTerm, type LeaderTerm } from './leaderTerm.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { leaderControl } from './policy/control.js';
-import { createPolicyStateWriter, loadPolicyState } from './policy/persistence.js';
-import { startPolicyRuntime, type PolicyRuntime } from './policy/runtime.js';
+import { standbyControl, type PolicyControl } from './policy/control.js';
+import { createLeaderLease } from './policy/leaderLease.js';
+import { loadPolicyState } from './policy/persistence.js';
+import type { PolicyRuntime } from './policy/runtime.js';
+import { statusOf, type Role, type StatusJson } from './policy/status.js';
 import { createListQueue } from './signals/listQueue.js';
 import type { SignalQueue } from './signals/queue.js';
 import { createStreamQueue } from './signals/streamQueue.js';
@@ -39,6 +43,8 @@ export interface ServiceOptions {
   readonly inspect?: (event: InspectionEvent) => void;
   /** The Redis key of the policy state; the contract's `execution.failover.state` unless a test isolates itself. */
   readonly stateKey?: string;
+  /** The Redis key of the leader lease; the contract's `execution.leader` unless a test isolates itself. */
+  readonly leaderKey?: string;
   /** Serve HTTP; false in tests that use `app.request()`. Default true. */
   readonly listen?: boolean;
 }
@@ -46,10 +52,15 @@ export interface ServiceOptions {
 /** The running service. */
 export interface RunningService {
   readonly config: Config;
+  /** The policy this instance drives; throws on a standby (see `role()` and `onPolicy`). */
   readonly policy: PolicyRuntime;
+  /** The consumer of this leader term; throws on a standby. */
   readonly manager: ExecutionManager;
   readonly engines: Partial<Record<EngineId, ExecutionEngine>>;
-  readonly queue: SignalQueue;
+  /** Whether this instance leads now. */
+  role(): Role;
+  /** Called with each new term's policy when this instance becomes leader, and null when it steps down. */
+  onPolicy(listener: (runtime: PolicyRuntime | null) => void): () => void;
   readonly metrics: Metrics;
   readonly app: Hono;
   readonly alerter: Alerter;
@@ -117,121 +128,128 @@ function buildQueue(config: Config, redis: Redis): SignalQueue {
     : createListQueue({ redis, list: config.signalQueue, ...destinations });
 }
 
-async function until<T>(what: string, log: Logger, attempt: () => Promise<T>): Promise<T> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      log.error({ err: error, tries }, `${what} failed; retrying`);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(tries * 500, 5000)));
-    }
-  }
+/** The status a standby answers: the persisted state, or a fresh policy when there is none. */
+async function standbyStatus(redis: Redis, stateKey: string, config: Config): Promise<StatusJson> {
+  const loaded = await loadPolicyState(redis, stateKey, config.policy);
+  const state = loaded.kind === 'found' ? loaded.state : { value: 'primaryActive', context: initialContext(config.policy) };
+  return statusOf(state, { role: 'standby', now: Date.now() });
 }
 
-/** Starts the whole service. */
+/** Starts the whole service: as leader when it wins the lease (or has no Redis), else as a standby. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, log } = options;
   const stateKey = options.stateKey ?? POLICY_STATE_KEY;
   const redis = options.redis === undefined ? connectRedis(config.redisUrl, log) : options.redis;
   const engines = options.engines ?? buildEngines(config);
-  const queue = options.queue ?? (redis === null ? null : buildQueue(config, redis));
-  if (queue === null) throw new Error('startService needs a queue when it has no Redis');
+  if (options.queue === undefined && redis === null) throw new Error('startService needs a queue when it has no Redis');
   const alerter = createAlerter({ log, webhookUrl: config.alertWebhookUrl });
-  const metrics = createMetrics({ queueDepth: () => queue.depth() });
+  let term: LeaderTerm | null = null;
+  let queue: SignalQueue | null = null;
+  const metrics = createMetrics({ queueDepth: async () => (queue === null ? 0 : queue.depth()) });
+  const policyListeners = new Set<(runtime: PolicyRuntime | null) => void>();
 
-  const loaded =
-    redis === null
-      ? ({ kind: 'absent' } as const)
-      : await until('reading the policy state from Redis', log, () => loadPolicyState(redis, stateKey, config.policy));
-  if (loaded.kind === 'incompatible') log.warn({ reason: loaded.reason }, 'ignoring the stored policy state; starting fresh');
-  if (loaded.kind === 'found') log.info({ state: loaded.state.value, savedAt: new Date(loaded.savedAt).toISOString() }, 'restored the policy state');
-
-  const engineList = ENGINE_IDS.flatMap((id) => (engines[id] ? [engines[id]] : []));
-  let policy: PolicyRuntime | null = null;
-  const prober = createHealthProber({
-    engines: engineList,
-    intervalSeconds: config.policy.healthCheckIntervalSeconds,
-    probeTimeoutMs: Math.min(config.engineTimeoutMs, config.policy.healthCheckIntervalSeconds * 1000),
-    onResults: (results, at) => policy?.send({ type: 'HEALTH_CHECKED', results, at }),
-    onError: (error) => log.error({ err: error }, 'health probe round failed'),
-  });
-  policy = startPolicyRuntime({
-    settings: config.policy,
-    restoreFrom: loaded.kind === 'found' ? loaded.state : null,
-    effects: {
-      alert: (alert) => alerter.send(alert),
-      requestHealthCheck: () => void prober.probeNow(),
-    },
-    ...(options.inspect ? { inspect: options.inspect } : {}),
-    onError: (error) => log.fatal({ err: error }, 'the failover policy actor failed; no signal is dispatched'),
-  });
-  const runtime = policy;
-
-  const writer =
+  const leaseMs = config.leaderLeaseSeconds * 1000;
+  const lease =
     redis === null
       ? null
-      : createPolicyStateWriter({
+      : createLeaderLease({
           store: redis,
-          key: stateKey,
-          read: () => runtime.state(),
-          now: Date.now,
-          onError: (error) => log.error({ err: error }, 'could not save the policy state'),
+          key: options.leaderKey ?? LEADER_KEY,
+          holderId: `${config.consumerName}/${randomUUID().slice(0, 8)}`,
+          leaseMs,
+          log,
         });
-  let lastRecorded = runtime.state().context.lastTransition;
-  metrics.activeEngine(runtime.activeEngine());
-  runtime.subscribe((snapshot) => {
-    writer?.changed();
-    const record = snapshot.context.lastTransition;
-    if (record !== null && record !== lastRecorded) {
-      lastRecorded = record;
-      metrics.transition(record.from, record.to, record.reason);
-      metrics.activeEngine(runtime.activeEngine());
-      log.info({ from: record.from, to: record.to, reason: record.reason }, `policy: ${record.from} → ${record.to} (${record.reason})`);
-    }
-  });
-  writer?.changed();
+  const stillLeader = (): boolean => lease === null || lease.isHeld();
 
-  const manager = new ExecutionManager({
-    queue,
-    policy: runtime,
-    engines,
-    log,
-    metrics,
-    alert: (alert) => alerter.send(alert),
-    concurrency: config.executionConcurrency,
-    maxAttempts: config.signalMaxAttempts,
-    inDoubtTimeoutMs: config.inDoubtTimeoutSeconds * 1000,
-    inDoubtPollMs: config.policy.healthCheckIntervalSeconds * 1000,
+  const becomeLeader = async (): Promise<void> => {
+    if (term !== null || stopped) return;
+    queue = options.queue ?? (redis === null ? null : buildQueue(config, redis));
+    if (queue === null) throw new Error('startService needs a queue when it has no Redis');
+    term = await startLeaderTerm({
+      config,
+      log,
+      redis,
+      stateKey,
+      engines,
+      queue,
+      alerter,
+      metrics,
+      inspect: options.inspect,
+      stillLeader,
+      // A dead leader's request may still be with an engine until its timeout: wait that out too.
+      reclaimIdleMs: lease === null ? undefined : leaseMs + config.engineTimeoutMs + 1000,
+    });
+    log.info({ role: 'leader' }, 'this instance leads: it consumes signals and drives the policy');
+    for (const listener of policyListeners) listener(term.runtime);
+  };
+  const becomeStandby = async (): Promise<void> => {
+    const ending = term;
+    term = null;
+    for (const listener of policyListeners) listener(null);
+    if (ending !== null) {
+      log.warn({ role: 'standby' }, 'stepping down: no new dispatch; finishing what is in flight');
+      await ending.stop();
+    }
+  };
+  let switching: Promise<void> = Promise.resolve();
+  const switchRole = (leader: boolean): Promise<void> => {
+    switching = switching
+      .then(() => (leader ? becomeLeader() : becomeStandby()))
+      .catch((error: unknown) => log.error({ err: error }, 'could not change role'));
+    return switching;
+  };
+
+  const refuseOnStandby = standbyControl(async () => {
+    if (redis === null) throw new Error('no Redis to read the policy state from');
+    return standbyStatus(redis, stateKey, config);
   });
+  const control: PolicyControl = {
+    status: () => (term ?? { control: refuseOnStandby }).control.status(),
+    pause: (reason) => (term ?? { control: refuseOnStandby }).control.pause(reason),
+    resume: () => (term ?? { control: refuseOnStandby }).control.resume(),
+    switchTo: (engine) => (term ?? { control: refuseOnStandby }).control.switchTo(engine),
+    isRunning: () => term !== null && term.control.isRunning(),
+  };
 
   let server: ServerType | null = null;
   let url: string | null = null;
+  let stopped = false;
   let stopping: Promise<void> | null = null;
   const stop = async (): Promise<void> => {
     log.info('stopping: no new signals are taken; finishing those in flight');
-    const managerClosed = manager.close();
-    // Ends a blocking read in flight now instead of after its timeout (up to a second); the queue
-    // still settles the signals being finished.
-    await queue.close();
-    await managerClosed;
-    await prober.stop();
-    runtime.stop();
-    await writer?.flush();
+    stopped = true;
+    await switching;
+    await term?.stop();
+    term = null;
+    // Let a standby take over at once rather than after the lease runs out.
+    await lease?.release();
     await alerter.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     if (options.redis === undefined && redis !== null) redis.disconnect();
     log.info('stopped');
   };
+  const current = (): LeaderTerm => {
+    if (term === null) throw new Error('this instance is a standby: it runs no policy and consumes nothing');
+    return term;
+  };
   const service: RunningService = {
     config,
-    policy: runtime,
-    manager,
     engines,
-    queue,
     metrics,
     alerter,
+    get policy() {
+      return current().runtime;
+    },
+    get manager() {
+      return current().manager;
+    },
+    role: () => (term === null ? 'standby' : 'leader'),
+    onPolicy(listener) {
+      policyListeners.add(listener);
+      return () => policyListeners.delete(listener);
+    },
     app: createApp({
-      control: leaderControl(runtime),
+      control,
       redisReady: () => pingRedis(redis),
       metrics: metrics.registry,
       adminToken: config.adminToken,
@@ -244,6 +262,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     stop: () => (stopping ??= stop()),
   };
 
+  if (lease === null) {
+    await switchRole(true);
+  } else {
+    lease.onChange((held) => void switchRole(held));
+    await lease.start();
+    await switching;
+    if (!lease.isHeld()) log.info({ role: 'standby' }, 'another instance leads: this one answers status and waits for the lease');
+  }
+  // Listening once the role is known: a leader is ready when it first answers.
   if (options.listen !== false) {
     server = await new Promise<ServerType>((resolve, reject) => {
       const created = serve({ fetch: service.app.fetch, hostname: config.host, port: config.port }, (info) => {
@@ -254,7 +281,5 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     });
     log.info({ url }, 'listening');
   }
-  prober.start();
-  await manager.start();
   return service;
 }

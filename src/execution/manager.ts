@@ -37,6 +37,16 @@ export interface ExecutionManagerOptions {
   readonly takeBlockMs?: number;
   /** First delay between two attempts of a signal; doubles per attempt. */
   readonly retryBaseMs?: number;
+  /**
+   * Fencing: checked right before every dispatch; false (the leader lease is no longer certainly
+   * ours) leaves the signal pending for whoever leads next. Default: always true.
+   */
+  readonly mayDispatch?: () => boolean;
+  /**
+   * Entries another consumer took and left unsettled this long are taken over (a dead leader's);
+   * checked every half of it. Unset: never (a single instance without a lease).
+   */
+  readonly reclaimIdleMs?: number;
   readonly now?: () => number;
 }
 
@@ -57,6 +67,9 @@ export class ExecutionManager {
   readonly #lanes = new KeyedLanes();
   readonly #stop = new AbortController();
   readonly #tasks = new Set<Promise<void>>();
+  /** Entries taken and not yet settled, by entry id: never admitted twice (a reclaim may return ours). */
+  readonly #unsettled = new Set<string>();
+  #reclaimTimer: NodeJS.Timeout | null = null;
   #engineWaiters: Array<(engine: EngineId | null) => void> = [];
   #capacityWaiters: Array<() => void> = [];
   #executing = 0;
@@ -84,6 +97,7 @@ export class ExecutionManager {
       this.#options.log.info({ count: leftOver.length }, 'taking up signals left unsettled by an earlier run');
     }
     for (const entry of leftOver) this.#admit(entry);
+    await this.#reclaim();
     this.#loop = this.#consume().catch((error: unknown) => {
       this.#options.log.error({ err: error }, 'the consumer loop stopped');
     });
@@ -93,6 +107,7 @@ export class ExecutionManager {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#stop.abort();
+      if (this.#reclaimTimer) clearTimeout(this.#reclaimTimer);
       this.#wakeEngineWaiters();
       for (const wake of this.#capacityWaiters.splice(0)) wake();
       this.#unsubscribe?.();
@@ -134,6 +149,8 @@ export class ExecutionManager {
   }
 
   #admit(entry: QueuedSignal): void {
+    if (this.#unsettled.has(entry.id)) return;
+    this.#unsettled.add(entry.id);
     this.#executing++;
     const task = this.#handle(entry)
       .catch((error: unknown) => {
@@ -144,6 +161,22 @@ export class ExecutionManager {
         this.#capacityWaiters.shift()?.();
       });
     this.#track(task);
+  }
+
+  /** Takes over what a dead leader left, now and then periodically. */
+  async #reclaim(): Promise<void> {
+    const idleMs = this.#options.reclaimIdleMs;
+    if (idleMs === undefined || this.#closed) return;
+    try {
+      const claimed = (await this.#options.queue.reclaim(idleMs)).filter((entry) => !this.#unsettled.has(entry.id));
+      if (claimed.length > 0) this.#options.log.warn({ count: claimed.length }, 'took over signals another consumer left unsettled');
+      for (const entry of claimed) this.#admit(entry);
+    } catch (error) {
+      this.#options.log.error({ err: error }, 'could not take over abandoned signals; trying again later');
+    }
+    if (this.#closed) return;
+    this.#reclaimTimer = setTimeout(() => void this.#reclaim(), Math.max(100, idleMs / 2));
+    this.#reclaimTimer.unref();
   }
 
   #track(task: Promise<void>): void {
@@ -159,12 +192,39 @@ export class ExecutionManager {
     }
     const { signal } = parsed;
     await this.#lanes.run(signal.symbol, async () => {
-      if (await this.#options.queue.wasExecuted(signal.signal_id)) {
+      const { queue, engines } = this.#options;
+      const known = await this.#withRedis('look up the signal', () =>
+        Promise.all([queue.wasExecuted(signal.signal_id), queue.lastAttempt(signal.signal_id)]),
+      );
+      if (!known.ok) return; // closing: it stays pending
+      const [executed, lastEngine] = known.value;
+      if (executed) {
         await this.#settle(entry, this.#outcome(entry, signal.signal_id, 'duplicate', null, 0, 'this signal_id was already executed'));
+        return;
+      }
+      const lastAdapter = lastEngine === null ? undefined : engines[lastEngine];
+      if (lastAdapter !== undefined) {
+        // An earlier run sent it to this engine and never recorded how it ended (a crash or a
+        // takeover): that engine settles it before it may go anywhere else.
+        this.#options.log.warn({ signal_id: signal.signal_id, engine: lastAdapter.id }, 'settling a signal an earlier run sent without an outcome');
+        this.#settleUnknownOutcome(entry, signal, lastAdapter, 1, this.#now(), 0);
         return;
       }
       await this.#attempt(entry, signal, 0);
     });
+  }
+
+  /** Runs a Redis step, retrying through outages; not ok once closing. */
+  async #withRedis<T>(what: string, step: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { ok: true, value: await step() };
+      } catch (error) {
+        if (this.#closed) return { ok: false };
+        this.#options.log.error({ err: error, attempt }, `could not ${what}; retrying`);
+        await this.#sleep(retryDelayMs(attempt, 100, 5000));
+      }
+    }
   }
 
   /** Attempts until an outcome, a pause at shutdown, or an unknown outcome handed to settling. */
@@ -178,8 +238,10 @@ export class ExecutionManager {
       }
       const engineId = await this.#activeEngine();
       if (engineId === null) return; // shutting down while paused: it stays pending for the next run
-      attempts++;
       const engine = engines[engineId];
+      if (engine && !(await this.#withRedis('record the attempt', () => this.#options.queue.noteAttempt(signal.signal_id, engineId))).ok) return;
+      if (!(this.#options.mayDispatch?.() ?? true)) return; // no longer certainly the leader: leave it pending
+      attempts++;
       const startedAt = this.#now();
       const result: ExecutionResult = engine
         ? await engine.execute(signal)
@@ -216,9 +278,9 @@ export class ExecutionManager {
     }
   }
 
-  #settleUnknownOutcome(entry: QueuedSignal, signal: Signal, engine: ExecutionEngine, attempts: number, startedAt: number): void {
+  #settleUnknownOutcome(entry: QueuedSignal, signal: Signal, engine: ExecutionEngine, attempts: number, startedAt: number, firstAskMs?: number): void {
     this.#inDoubt++;
-    const task = this.#askUntilSettled(entry, signal, engine, attempts, startedAt).finally(() => {
+    const task = this.#askUntilSettled(entry, signal, engine, attempts, startedAt, firstAskMs).finally(() => {
       this.#inDoubt--;
     });
     this.#track(
@@ -228,11 +290,12 @@ export class ExecutionManager {
     );
   }
 
-  async #askUntilSettled(entry: QueuedSignal, signal: Signal, engine: ExecutionEngine, attempts: number, startedAt: number): Promise<void> {
+  async #askUntilSettled(entry: QueuedSignal, signal: Signal, engine: ExecutionEngine, attempts: number, startedAt: number, firstAskMs?: number): Promise<void> {
     const { inDoubtTimeoutMs, inDoubtPollMs, maxAttempts } = this.#options;
     const deadline = this.#now() + inDoubtTimeoutMs;
-    for (;;) {
-      await this.#sleep(Math.min(inDoubtPollMs, Math.max(0, deadline - this.#now())));
+    for (let asked = 0; ; asked++) {
+      const wait = asked === 0 && firstAskMs !== undefined ? firstAskMs : inDoubtPollMs;
+      await this.#sleep(Math.min(wait, Math.max(0, deadline - this.#now())));
       if (this.#closed) return;
       const lookup = await engine.lookup(signal.signal_id);
       if (lookup.kind === 'executed') {
@@ -274,6 +337,7 @@ export class ExecutionManager {
         await delay(retryDelayMs(attempt, 100, 5000));
       }
     }
+    this.#unsettled.delete(entry.id);
     this.#settled++;
     metrics?.outcome(outcome.outcome, outcome.engine);
     const level = outcome.outcome === 'executed' || outcome.outcome === 'duplicate' ? 'debug' : 'info';

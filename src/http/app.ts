@@ -28,16 +28,42 @@ export const MAX_ADMIN_BODY_BYTES = 16 * 1024;
 const pauseBody = z.object({ reason: z.string().max(500, 'reason: at most 500 characters').optional().nullable() }).strict();
 const switchBody = z.object({ engine: z.string({ error: 'engine: a string such as "quanttrader_pybroker"' }) }).strict();
 
+const BODY_TOO_LARGE = `the body is larger than ${MAX_ADMIN_BODY_BYTES} bytes`;
+
+/**
+ * The body as text, or null when it is over the limit. The bytes are counted as they arrive:
+ * hono's bodyLimit believes a Content-Length header when there is one, and only Node's HTTP parser
+ * makes that header honest, which a caller of `app.fetch` or `app.request` does not go through.
+ */
+async function readBodyText(request: Request): Promise<string | null> {
+  if (request.body === null) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    size += chunk.value.byteLength;
+    if (size > MAX_ADMIN_BODY_BYTES) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(chunk.value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+type JsonBody = { ok: true; value: unknown } | { ok: false; status: 400 | 413; error: string };
+
 /** Reads a JSON body (optional when `optional`); an absent body is `{}`. */
-async function readJson(c: Context, optional: boolean): Promise<{ ok: true; value: unknown } | { ok: false; error: string }> {
-  const text = await c.req.text();
+async function readJson(c: Context, optional: boolean): Promise<JsonBody> {
+  const text = await readBodyText(c.req.raw);
+  if (text === null) return { ok: false, status: 413, error: BODY_TOO_LARGE };
   if (text.trim() === '') {
-    return optional ? { ok: true, value: {} } : { ok: false, error: 'a JSON body is required' };
+    return optional ? { ok: true, value: {} } : { ok: false, status: 400, error: 'a JSON body is required' };
   }
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
-    return { ok: false, error: 'the body is not valid JSON' };
+    return { ok: false, status: 400, error: 'the body is not valid JSON' };
   }
 }
 
@@ -67,13 +93,21 @@ export function createApp(deps: AppDeps): Hono {
     '/admin/*',
     bodyLimit({
       maxSize: MAX_ADMIN_BODY_BYTES,
-      onError: (c) => c.json({ error: `the body is larger than ${MAX_ADMIN_BODY_BYTES} bytes` }, 413),
+      onError: (c) => c.json({ error: BODY_TOO_LARGE }, 413),
     }),
   );
-  app.get('/admin/execution-status', async (c) => c.json(await control.status()));
+  app.get('/admin/execution-status', async (c) => {
+    try {
+      return c.json(await control.status());
+    } catch (error) {
+      // A standby reads the status from Redis; while Redis is away it cannot answer.
+      log.error({ err: error }, 'could not read the status');
+      return c.json({ error: 'the status cannot be read right now (Redis unreachable?); try again' }, 503);
+    }
+  });
   app.post('/admin/execution/pause', async (c) => {
     const body = await readJson(c, true);
-    if (!body.ok) return c.json({ error: body.error }, 400);
+    if (!body.ok) return c.json({ error: body.error }, body.status);
     const parsed = pauseBody.safeParse(body.value);
     if (!parsed.success) return c.json({ error: `bad pause request: ${z.prettifyError(parsed.error)}` }, 400);
     log.info({ reason: parsed.data.reason }, 'operator: pause');
@@ -81,13 +115,13 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.post('/admin/execution/resume', async (c) => {
     const body = await readJson(c, true);
-    if (!body.ok) return c.json({ error: body.error }, 400);
+    if (!body.ok) return c.json({ error: body.error }, body.status);
     log.info('operator: resume');
     return answer(c, control.resume());
   });
   app.post('/admin/execution/switch', async (c) => {
     const body = await readJson(c, false);
-    if (!body.ok) return c.json({ error: body.error }, 400);
+    if (!body.ok) return c.json({ error: body.error }, body.status);
     const parsed = switchBody.safeParse(body.value);
     if (!parsed.success) return c.json({ error: `bad switch request: ${z.prettifyError(parsed.error)}` }, 400);
     log.info({ engine: parsed.data.engine }, 'operator: switch');

@@ -2,7 +2,6 @@
  * The policy state in Redis (`execution.failover.state`): written after every change, read at
  * start and by standbys. The recovery deadline is part of it, so a restart re-arms the timer.
  */
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ENGINE_IDS, TOP_STATES } from '../../machines/engines.js';
 import type { FailoverContext } from '../../machines/policy.js';
@@ -12,8 +11,11 @@ import type { PolicyState } from './status.js';
 /** Bumped when the stored format changes incompatibly; other versions are ignored. */
 export const PERSISTED_FORMAT_VERSION = 1;
 
-/** The Redis commands persistence uses. */
-export type StateStore = Pick<Redis, 'get' | 'set'>;
+/** The Redis commands persistence uses (an ioredis client fits). */
+export interface StateStore {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<unknown>;
+}
 
 const perEngine = <T extends z.ZodType>(schema: T) =>
   z.object({ lean_self_hosted: schema, quanttrader_pybroker: schema, nautilus_trader: schema });

@@ -9,3 +9,11 @@ export function dedupKey(queueName: string, signalId: string): string {
 export function processingKey(queueName: string): string {
   return `${queueName}:processing`;
 }
+
+/**
+ * `<SIGNAL_QUEUE>:attempt:<signal_id>`: the engine last sent this signal, written before sending
+ * and removed with the outcome. After a crash it says which engine must settle the signal first.
+ */
+export function attemptKey(queueName: string, signalId: string): string {
+  return `${queueName}:attempt:${signalId}`;
+}

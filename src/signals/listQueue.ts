@@ -5,7 +5,8 @@
  */
 import type { Redis } from 'ioredis';
 import { createBlockingConnection } from './blockingConnection.js';
-import { dedupKey, processingKey } from './keys.js';
+import { createSignalRecords } from './signalRecords.js';
+import { processingKey } from './keys.js';
 import { checkKeyTypes } from './keyTypes.js';
 import type { Outcome } from './outcome.js';
 import { commitTransaction, dedupTtlMilliseconds, queueOutcomeRecord, type OutcomeDestinations } from './outcomeRecord.js';
@@ -123,12 +124,10 @@ export function createListQueue(options: ListQueueOptions): SignalQueue {
       await commitTransaction(transaction, `record the ${outcome.outcome} outcome of an item of list "${list}"`);
     },
 
-    async wasExecuted(signalId) {
-      try {
-        return (await redis.exists(dedupKey(list, signalId))) === 1;
-      } catch (error) {
-        throw new Error(`Could not look up whether signal "${signalId}" was already executed`, { cause: error });
-      }
+    ...createSignalRecords(redis, list, destinations.dedupTtlMs),
+
+    async reclaim() {
+      return [];
     },
 
     /** LLEN of the list: items waiting to be taken (those in the processing list are in flight). */

@@ -3,6 +3,7 @@
  * Redis queues towards the execution manager, but nothing survives the process: it is for demos and
  * tests, never for trading.
  */
+import type { EngineId } from '../../machines/engines.js';
 import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
 import type { QueuedSignal, SignalQueue } from './queue.js';
 
@@ -33,6 +34,7 @@ export function createMemoryQueue(): MemoryQueue {
   const waiting: QueuedSignal[] = [];
   const inFlight = new Map<string, QueuedSignal>();
   const waiters: Waiter[] = [];
+  const attempts = new Map<string, EngineId>();
   const executed = new Set<string>();
   const events: RecordedOutcome[] = [];
   const deadLetters: RecordedOutcome[] = [];
@@ -102,11 +104,25 @@ export function createMemoryQueue(): MemoryQueue {
       const fields = outcomeFields(outcome);
       (EVENT_STREAM_OUTCOMES.has(outcome.outcome) ? events : deadLetters).push(fields);
       if (outcome.outcome === 'executed') executed.add(outcome.signalId);
+      attempts.delete(outcome.signalId);
       inFlight.delete(entry.id);
     },
 
     async wasExecuted(signalId) {
       return executed.has(signalId);
+    },
+
+    async lastAttempt(signalId) {
+      return attempts.get(signalId) ?? null;
+    },
+
+    async noteAttempt(signalId, engine) {
+      attempts.set(signalId, engine);
+    },
+
+    async reclaim() {
+      // One process, one consumer: nobody else can have left anything behind.
+      return [];
     },
 
     async depth() {

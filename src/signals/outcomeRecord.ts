@@ -4,7 +4,7 @@
  * without the others.
  */
 import type { ChainableCommander } from 'ioredis';
-import { dedupKey } from './keys.js';
+import { attemptKey, dedupKey } from './keys.js';
 import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
 
 /** Where a queue records outcomes and dedup records. */
@@ -37,6 +37,8 @@ export function queueOutcomeRecord(transaction: ChainableCommander, destinations
   if (outcome.outcome === 'executed') {
     transaction.set(dedupKey(destinations.queueName, outcome.signalId), '1', 'PX', destinations.dedupTtlMs);
   }
+  // Settled: no engine needs asking about it after a crash any more.
+  if (outcome.signalId !== '') transaction.del(attemptKey(destinations.queueName, outcome.signalId));
 }
 
 /**

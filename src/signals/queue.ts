@@ -2,6 +2,7 @@
  * The queue interface the execution manager sees. It cannot tell a Redis stream from a Redis
  * list from the in-process demo queue.
  */
+import type { EngineId } from '../../machines/engines.js';
 import type { Outcome } from './outcome.js';
 
 /** One signal taken from the queue and not yet settled. */
@@ -26,6 +27,15 @@ export interface SignalQueue {
   settle(entry: QueuedSignal, outcome: Outcome): Promise<void>;
   /** Whether a signal with this id was already executed (the dedup record). */
   wasExecuted(signalId: string): Promise<boolean>;
+  /** The engine this signal was last sent to and that has not settled it, if any (survives a crash). */
+  lastAttempt(signalId: string): Promise<EngineId | null>;
+  /** Records, before sending, that this signal goes to `engine`; the outcome's `settle` removes it. */
+  noteAttempt(signalId: string, engine: EngineId): Promise<void>;
+  /**
+   * Takes over entries that other consumers (a dead leader) took and left unsettled for at least
+   * `minIdleMs`. The list queue's takeover happens in `start()`, so it returns none here.
+   */
+  reclaim(minIdleMs: number): Promise<QueuedSignal[]>;
   /** Ends a waiting `take` at once with what it has (usually nothing); the policy just paused. */
   interrupt(): void;
   /** Signals waiting to be taken, for metrics. */

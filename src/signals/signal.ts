@@ -77,11 +77,17 @@ function boundedText(field: string, maxChars: number) {
     .refine((text) => characterCount(text) <= maxChars, { error: `${field} must be at most ${maxChars} characters` });
 }
 
+// ASCII letters only: String.prototype.toUpperCase maps "ſell" to "SELL" and "ﬆop" to "STOP", so a
+// look-alike (or a mangled encoding) would pass as a real action or order type.
+function asciiUpperCase(text: string): string {
+  return text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+}
+
 function caseInsensitiveEnum<const Values extends readonly [string, ...string[]]>(field: string, values: Values) {
   const expected = `one of ${values.join(', ')}`;
   return z
     .string({ error: fieldError(field, expected) })
-    .transform((text) => text.toUpperCase())
+    .transform(asciiUpperCase)
     .pipe(z.enum(values, { error: `${field} must be ${expected}` }));
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { createBlockingConnection } from './blockingConnection.js';
-import { dedupKey } from './keys.js';
+import { createSignalRecords } from './signalRecords.js';
 import { checkKeyTypes } from './keyTypes.js';
 import type { Outcome } from './outcome.js';
 import { commitTransaction, dedupTtlMilliseconds, queueOutcomeRecord, type OutcomeDestinations } from './outcomeRecord.js';
@@ -153,12 +153,22 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
       await commitTransaction(transaction, `record the ${outcome.outcome} outcome of stream entry ${entry.id} on "${stream}"`);
     },
 
-    async wasExecuted(signalId) {
+    ...createSignalRecords(redis, stream, destinations.dedupTtlMs),
+
+    async reclaim(minIdleMs) {
+      const claimed: QueuedSignal[] = [];
+      let cursor = '0-0';
       try {
-        return (await redis.exists(dedupKey(stream, signalId))) === 1;
+        do {
+          const reply = (await redis.xautoclaim(stream, group, consumer, Math.max(0, Math.floor(minIdleMs)), cursor, 'COUNT', PENDING_PAGE_SIZE)) as [string, StreamEntry[], ...unknown[]];
+          cursor = reply[0];
+          claimed.push(...reply[1].filter(([, fields]) => fields !== null).map(toQueuedSignal));
+        } while (cursor !== '0-0' && claimed.length < 10 * PENDING_PAGE_SIZE);
       } catch (error) {
-        throw new Error(`Could not look up whether signal "${signalId}" was already executed`, { cause: error });
+        if (hasErrorCode(error, 'NOGROUP')) return claimed;
+        throw new Error(`Could not claim abandoned entries of stream "${stream}"`, { cause: error });
       }
+      return claimed;
     },
 
     /**

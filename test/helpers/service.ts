@@ -25,6 +25,8 @@ export interface ServiceKeys {
   readonly signalGroup: string;
   readonly consumerName: string;
   readonly stateKey: string;
+  /** The leader lease's key (the contract's `execution.leader` is shared by every test otherwise). */
+  readonly leaderKey: string;
 }
 
 /** Key names under `prefix` (from `uniquePrefix()`), so tests never see each other's signals. */
@@ -37,6 +39,7 @@ export function serviceKeys(prefix: string): ServiceKeys {
     signalGroup: `${prefix}group`,
     consumerName: `${prefix}consumer`,
     stateKey: `${prefix}state`,
+    leaderKey: `${prefix}leader`,
   };
 }
 
@@ -124,7 +127,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
   const config = loadConfig(serviceEnv(options), { requireEngines: true });
   const logs: LogLine[] = [];
   const log = createLogger(config.logLevel, lineCollector(logs));
-  const service = await startService({ config, log, stateKey: options.keys.stateKey, listen: false });
+  const service = await startService({ config, log, stateKey: options.keys.stateKey, leaderKey: options.keys.leaderKey, listen: false });
   const request = async (path: string, init?: RequestInit): Promise<Response> => service.app.request(path, init);
   return {
     service,

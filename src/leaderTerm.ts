@@ -1,0 +1,153 @@
+/**
+ * One term as leader: restore the policy state, run the actor, probe the engines, consume signals,
+ * save every change. A term ends when the service stops or the lease is lost.
+ */
+import type { Redis } from 'ioredis';
+import type { InspectionEvent } from 'xstate';
+import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
+import type { Alerter } from './alerts.js';
+import type { Config } from './config.js';
+import { createHealthProber } from './engines/healthProber.js';
+import type { ExecutionEngine } from './engines/types.js';
+import { ExecutionManager } from './execution/manager.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import { leaderControl, type PolicyControl } from './policy/control.js';
+import { createPolicyStateWriter, loadPolicyState, type StateStore } from './policy/persistence.js';
+import { startPolicyRuntime, type PolicyRuntime } from './policy/runtime.js';
+import type { SignalQueue } from './signals/queue.js';
+
+/** What a term needs from the service. */
+export interface LeaderTermDeps {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly redis: Redis | null;
+  readonly stateKey: string;
+  readonly engines: Partial<Record<EngineId, ExecutionEngine>>;
+  readonly queue: SignalQueue;
+  readonly alerter: Alerter;
+  readonly metrics: Metrics;
+  readonly inspect?: ((event: InspectionEvent) => void) | undefined;
+  /** Whether this instance may still dispatch and write (the lease); always true without one. */
+  readonly stillLeader: () => boolean;
+  /** Entries of a dead leader are taken over once idle this long; unset without a lease. */
+  readonly reclaimIdleMs?: number | undefined;
+}
+
+/** A running term. */
+export interface LeaderTerm {
+  readonly runtime: PolicyRuntime;
+  readonly manager: ExecutionManager;
+  readonly control: PolicyControl;
+  /** Stops consuming, finishes what is in flight, saves the state. Idempotent. */
+  stop(): Promise<void>;
+}
+
+async function until<T>(what: string, log: Logger, attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      log.error({ err: error, tries }, `${what} failed; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(tries * 500, 5000)));
+    }
+  }
+}
+
+/** Starts a term: the policy continues from the persisted state, deadlines included. */
+export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm> {
+  const { config, log, redis, stateKey, engines, queue, alerter, metrics } = deps;
+  const loaded =
+    redis === null
+      ? ({ kind: 'absent' } as const)
+      : await until('reading the policy state from Redis', log, () => loadPolicyState(redis, stateKey, config.policy));
+  if (loaded.kind === 'incompatible') log.warn({ reason: loaded.reason }, 'ignoring the stored policy state; starting fresh');
+  if (loaded.kind === 'found') log.info({ state: loaded.state.value, savedAt: new Date(loaded.savedAt).toISOString() }, 'restored the policy state');
+
+  let runtimeRef: PolicyRuntime | null = null;
+  const prober = createHealthProber({
+    engines: ENGINE_IDS.flatMap((id) => (engines[id] ? [engines[id]] : [])),
+    intervalSeconds: config.policy.healthCheckIntervalSeconds,
+    probeTimeoutMs: Math.min(config.engineTimeoutMs, config.policy.healthCheckIntervalSeconds * 1000),
+    onResults: (results, at) => runtimeRef?.send({ type: 'HEALTH_CHECKED', results, at }),
+    onError: (error) => log.error({ err: error }, 'health probe round failed'),
+  });
+  const runtime = startPolicyRuntime({
+    settings: config.policy,
+    restoreFrom: loaded.kind === 'found' ? loaded.state : null,
+    effects: {
+      alert: (alert) => alerter.send(alert),
+      requestHealthCheck: () => void prober.probeNow(),
+    },
+    ...(deps.inspect ? { inspect: deps.inspect } : {}),
+    onError: (error) => log.fatal({ err: error }, 'the failover policy actor failed; no signal is dispatched'),
+  });
+  runtimeRef = runtime;
+
+  // A former leader must not overwrite its successor's state.
+  const fencedStore: StateStore | null =
+    redis === null
+      ? null
+      : {
+          get: (key: string) => redis.get(key),
+          set: async (key: string, value: string) => (deps.stillLeader() ? redis.set(key, value) : null),
+        };
+  const writer =
+    fencedStore === null
+      ? null
+      : createPolicyStateWriter({
+          store: fencedStore,
+          key: stateKey,
+          read: () => runtime.state(),
+          now: Date.now,
+          onError: (error) => log.error({ err: error }, 'could not save the policy state'),
+        });
+  let lastRecorded = runtime.state().context.lastTransition;
+  metrics.activeEngine(runtime.activeEngine());
+  runtime.subscribe((snapshot) => {
+    writer?.changed();
+    const record = snapshot.context.lastTransition;
+    if (record !== null && record !== lastRecorded) {
+      lastRecorded = record;
+      metrics.transition(record.from, record.to, record.reason);
+      metrics.activeEngine(runtime.activeEngine());
+      log.info({ from: record.from, to: record.to, reason: record.reason }, `policy: ${record.from} → ${record.to} (${record.reason})`);
+    }
+  });
+  writer?.changed();
+
+  const manager = new ExecutionManager({
+    queue,
+    policy: runtime,
+    engines,
+    log,
+    metrics,
+    alert: (alert) => alerter.send(alert),
+    concurrency: config.executionConcurrency,
+    maxAttempts: config.signalMaxAttempts,
+    inDoubtTimeoutMs: config.inDoubtTimeoutSeconds * 1000,
+    inDoubtPollMs: config.policy.healthCheckIntervalSeconds * 1000,
+    mayDispatch: deps.stillLeader,
+    ...(deps.reclaimIdleMs === undefined ? {} : { reclaimIdleMs: deps.reclaimIdleMs }),
+  });
+  prober.start();
+  await manager.start();
+
+  let stopping: Promise<void> | null = null;
+  return {
+    runtime,
+    manager,
+    control: leaderControl(runtime),
+    stop: () =>
+      (stopping ??= (async () => {
+        const managerClosed = manager.close();
+        // Ends a blocking read in flight now rather than after its timeout; signals being finished
+        // still settle.
+        await queue.close();
+        await managerClosed;
+        await prober.stop();
+        runtime.stop();
+        await writer?.flush();
+      })()),
+  };
+}

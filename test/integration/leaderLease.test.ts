@@ -1,0 +1,96 @@
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { createLeaderLease, type LeaderLease, type LeaseStore } from '../../src/policy/leaderLease.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { eventually } from '../helpers/service.js';
+
+const log = createLogger('silent');
+let redis: Redis;
+let prefix: string;
+let key: string;
+let leases: LeaderLease[];
+
+beforeEach(() => {
+  redis = new Redis(testRedisUrl());
+  prefix = uniquePrefix();
+  key = `${prefix}leader`;
+  leases = [];
+});
+
+afterEach(async () => {
+  await Promise.all(leases.map((lease) => lease.release()));
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+});
+
+function lease(holderId: string, leaseMs = 600): LeaderLease {
+  const made = createLeaderLease({ store: redis, key, holderId, leaseMs, log });
+  leases.push(made);
+  return made;
+}
+
+describe('leader lease', () => {
+  it('lets one holder win, keeps it renewed past the lease, and refuses a second', async () => {
+    const first = lease('a');
+    const second = lease('b');
+    await first.start();
+    await second.start();
+    expect(first.isHeld()).toBe(true);
+    expect(second.isHeld()).toBe(false);
+    expect(await redis.get(key)).toBe('a');
+    // Three lease lengths later the holder has renewed and still holds it alone.
+    const until = Date.now() + 1800;
+    await eventually('three lease lengths to pass', () => Date.now() > until, 3000);
+    expect(first.isHeld()).toBe(true);
+    expect(second.isHeld()).toBe(false);
+    expect(await redis.get(key)).toBe('a');
+  });
+
+  it('hands over when the holder releases, and the successor learns it by itself', async () => {
+    const first = lease('a');
+    const second = lease('b');
+    const changes: boolean[] = [];
+    second.onChange((held) => changes.push(held));
+    await first.start();
+    await second.start();
+    await first.release();
+    expect(first.isHeld()).toBe(false);
+    await eventually('the standby to take the lease', () => second.isHeld(), 3000);
+    expect(changes).toEqual([true]);
+    expect(await redis.get(key)).toBe('b');
+  });
+
+  it('steps down, before the key could expire, when another holder took the key', async () => {
+    const first = lease('a');
+    const changes: boolean[] = [];
+    first.onChange((held) => changes.push(held));
+    await first.start();
+    // Someone else overwrote the key (as after an expiry during an outage): the next renewal must see it.
+    await redis.set(key, 'intruder', 'PX', 5000);
+    await eventually('the holder to step down', () => !first.isHeld(), 3000);
+    expect(changes).toEqual([true, false]);
+    expect(await redis.get(key)).toBe('intruder');
+  });
+
+  it('counts itself out when it cannot renew, while its key has not yet expired', async () => {
+    let reachable = true;
+    // The real Redis, with renewals failing once "the network" goes away.
+    const store: LeaseStore = {
+      set: (target, value, px, milliseconds, nx) => redis.set(target, value, px, milliseconds, nx),
+      eval: (script, numberOfKeys, ...args) =>
+        reachable ? redis.eval(script, numberOfKeys, ...args) : Promise.reject(new Error('connection lost')),
+    };
+    const made = createLeaderLease({ store, key, holderId: 'a', leaseMs: 900, log });
+    leases.push(made);
+    const changes: boolean[] = [];
+    made.onChange((held) => changes.push(held));
+    await made.start();
+    reachable = false;
+    await eventually('the holder to count itself out', () => !made.isHeld(), 3000);
+    // Stepped down while the key still stands: nobody else could have taken over yet.
+    expect(await redis.pttl(key)).toBeGreaterThan(0);
+    expect(await redis.get(key)).toBe('a');
+    expect(changes).toEqual([true, false]);
+  });
+});
