@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { failoverMachine } from '../../machines/executionFailover.js';
 import { STATECHARTS_DIR } from './location.js';
+import { PROJECT_README, readmeDiagramBlock, withDiagramBlock } from './readmeBlock.js';
 import { statechartFiles } from './render.js';
 
 async function main(): Promise<void> {
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
     const verb = before === null ? 'created' : 'updated';
     console.log(`${verb.padEnd(9)} ${shown} (${Buffer.byteLength(file.content)} bytes)`);
   }
+  const readme = await readFile(PROJECT_README, 'utf8');
+  const updated = withDiagramBlock(readme, readmeDiagramBlock(failoverMachine));
+  if (updated !== readme) await writeFile(PROJECT_README, updated, 'utf8');
+  console.log(`${(updated === readme ? 'unchanged' : 'updated').padEnd(9)} README.md (the diagram block)`);
 }
 
 main().catch((error: unknown) => {

@@ -6,6 +6,7 @@ import { TOP_STATES } from '../../machines/engines.js';
 import { failoverMachine } from '../../machines/executionFailover.js';
 import { DELAY_LEGEND, GUARD_LEGEND, SUBSTATE_LEGEND } from '../../src/statecharts/legend.js';
 import { STATECHARTS_DIR } from '../../src/statecharts/location.js';
+import { PROJECT_README, readmeDiagramBlock, withDiagramBlock } from '../../src/statecharts/readmeBlock.js';
 import { definitionJson, markdownPage, mermaid, statechartFiles, svg } from '../../src/statecharts/render.js';
 
 /** A transition with a target, read straight from XState's state nodes (not from our model). */
@@ -214,5 +215,12 @@ describe('markdownPage', () => {
       }
     }
     expect(page).not.toContain('No description yet');
+  });
+});
+
+describe('the project README', () => {
+  it('shows the current diagram between its statechart markers', async () => {
+    const readme = await readFile(PROJECT_README, 'utf8');
+    expect(withDiagramBlock(readme, readmeDiagramBlock(failoverMachine)), 'README.md shows a stale diagram: run `npm run statecharts`').toBe(readme);
   });
 });
