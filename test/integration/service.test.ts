@@ -4,26 +4,24 @@
  * operator commands, the persisted state across a restart, and admin auth.
  */
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EngineId } from '../../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS, initialContext } from '../../machines/policy.js';
 import { serializePolicyState } from '../../src/policy/persistence.js';
-import { startFakeBridge, type FakeBridge, type FakeBridgeMode, type RecordedRequest } from '../helpers/fakeBridge.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import type { FakeBridge, FakeBridgeMode, RecordedRequest } from '../helpers/fakeBridge.js';
 import {
   eventually,
   pendingCount,
   postJson,
   produce,
-  serviceKeys,
   signalJson,
-  startTestService,
   streamRecords,
   waitingCount,
   type QueueKind,
   type ServiceKeys,
   type TestService,
 } from '../helpers/service.js';
+import { useServiceFixture } from '../helpers/serviceFixture.js';
 
 const EXECUTED_FIELDS = ['signal_id', 'outcome', 'engine', 'attempts', 'reason', 'signal', 'at', 'report', 'latency_ms'];
 const DEAD_LETTER_FIELDS = ['signal_id', 'outcome', 'engine', 'attempts', 'reason', 'signal', 'at'];
@@ -40,36 +38,20 @@ function healthProbes(bridge: FakeBridge): number {
 }
 
 describe.each<QueueKind>(['stream', 'list'])('the running service with a %s queue', (kind) => {
+  const fixture = useServiceFixture(kind);
   let keys: ServiceKeys;
   let redis: Redis;
   let bridges: Bridges;
-  let services: TestService[];
 
-  beforeEach(async () => {
-    keys = serviceKeys(uniquePrefix());
-    redis = new Redis(testRedisUrl());
-    services = [];
-    const [primary, backup1, backup2] = await Promise.all([startFakeBridge(), startFakeBridge(), startFakeBridge()]);
-    bridges = { lean_self_hosted: primary, quanttrader_pybroker: backup1, nautilus_trader: backup2 };
-  });
-
-  afterEach(async () => {
-    await Promise.all(services.map((service) => service.stop()));
-    await Promise.all(Object.values(bridges).map((bridge) => bridge.close()));
-    await deleteKeys(redis, keys.prefix);
-    await redis.quit();
+  beforeEach(() => {
+    ({ keys, redis, bridges } = fixture);
   });
 
   async function setModes(modes: Partial<Record<EngineId, FakeBridgeMode>>): Promise<void> {
     await Promise.all(Object.entries(modes).map(([engine, mode]) => bridges[engine as EngineId].setMode(mode)));
   }
 
-  async function start(env: Record<string, string> = {}): Promise<TestService> {
-    const engineUrls = { lean_self_hosted: bridges.lean_self_hosted.url, quanttrader_pybroker: bridges.quanttrader_pybroker.url, nautilus_trader: bridges.nautilus_trader.url };
-    const service = await startTestService({ redisUrl: testRedisUrl(), keys, kind, engineUrls, env });
-    services.push(service);
-    return service;
-  }
+  const start = (env: Record<string, string> = {}): Promise<TestService> => fixture.start(env);
 
   const send = (raw: string): Promise<void> => produce(redis, keys, kind, raw);
 

@@ -2,49 +2,17 @@
  * Two instances on one Redis (contract section 7): one leads, the other answers the status as a
  * standby from the persisted state, refuses commands, and takes over when the leader goes.
  */
-import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EngineId } from '../../machines/engines.js';
-import { startFakeBridge, type FakeBridge } from '../helpers/fakeBridge.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { eventually, postJson, produce, serviceKeys, signalJson, startTestService, streamRecords, type ServiceKeys, type TestService } from '../helpers/service.js';
+import { describe, expect, it } from 'vitest';
+import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { eventually, postJson, produce, signalJson, streamRecords } from '../helpers/service.js';
 
 describe.each(['stream', 'list'] as const)('leader and standby with a %s queue', (kind) => {
-  let keys: ServiceKeys;
-  let redis: Redis;
-  let bridges: Record<EngineId, FakeBridge>;
-  let services: TestService[];
-
-  beforeEach(async () => {
-    keys = serviceKeys(uniquePrefix());
-    redis = new Redis(testRedisUrl());
-    services = [];
-    const [primary, backup1, backup2] = await Promise.all([startFakeBridge(), startFakeBridge(), startFakeBridge()]);
-    bridges = { lean_self_hosted: primary, quanttrader_pybroker: backup1, nautilus_trader: backup2 };
-  });
-
-  afterEach(async () => {
-    await Promise.all(services.map((service) => service.stop()));
-    await Promise.all(Object.values(bridges).map((bridge) => bridge.close()));
-    await deleteKeys(redis, keys.prefix);
-    await redis.quit();
-  });
-
-  async function start(consumerName: string): Promise<TestService> {
-    const engineUrls = { lean_self_hosted: bridges.lean_self_hosted.url, quanttrader_pybroker: bridges.quanttrader_pybroker.url, nautilus_trader: bridges.nautilus_trader.url };
-    const service = await startTestService({
-      redisUrl: testRedisUrl(),
-      keys: { ...keys, consumerName },
-      kind,
-      engineUrls,
-      env: { LEADER_LEASE_SECONDS: '1' },
-    });
-    services.push(service);
-    return service;
-  }
-
+  const fixture = useServiceFixture(kind);
+  const start = (consumerName: string) => fixture.start({ LEADER_LEASE_SECONDS: '1' }, consumerName);
   const executedIds = async (): Promise<string[]> =>
-    (await streamRecords(redis, keys.executionEvents)).filter((record) => record.outcome === 'executed').map((record) => record.signal_id ?? '');
+    (await streamRecords(fixture.redis, fixture.keys.executionEvents))
+      .filter((record) => record.outcome === 'executed')
+      .map((record) => record.signal_id ?? '');
 
   it('serves the status as a standby, refuses commands, and takes over when the leader stops', async () => {
     const leader = await start('instance-a');
@@ -55,8 +23,7 @@ describe.each(['stream', 'list'] as const)('leader and standby with a %s queue',
     // The leader pauses; the standby reports the persisted state, as a standby.
     await leader.request('/admin/execution/pause', postJson({ reason: 'drill' }));
     await eventually('the standby to see the pause', async () => (await standby.status()).paused);
-    const seen = await standby.status();
-    expect(seen).toMatchObject({ role: 'standby', state: 'paused', paused_reason: 'drill', active_engine: null });
+    expect(await standby.status()).toMatchObject({ role: 'standby', state: 'paused', paused_reason: 'drill', active_engine: null });
     expect((await leader.status()).role).toBe('leader');
     const refused = await standby.request('/admin/execution/resume', postJson());
     expect(refused.status).toBe(503);
@@ -65,7 +32,7 @@ describe.each(['stream', 'list'] as const)('leader and standby with a %s queue',
 
     // Signals wait while paused; the leader leaves; the standby takes over, still paused, and
     // executes them after an operator resume on it.
-    await produce(redis, keys, kind, signalJson('takeover-1'));
+    await produce(fixture.redis, fixture.keys, kind, signalJson('takeover-1'));
     await leader.stop();
     await eventually('the standby to take the lease', () => standby.service.role() === 'leader', 5000);
     expect(await standby.status()).toMatchObject({ role: 'leader', state: 'paused', paused_reason: 'drill' });
@@ -73,6 +40,6 @@ describe.each(['stream', 'list'] as const)('leader and standby with a %s queue',
     expect((await standby.request('/admin/execution/resume', postJson())).status).toBe(200);
     await eventually('the signal to execute on the new leader', async () => (await executedIds()).length === 1, 5000);
     expect(await executedIds()).toEqual(['takeover-1']);
-    expect(bridges.lean_self_hosted.executed.size).toBe(1);
+    expect(fixture.bridges.lean_self_hosted.executed.size).toBe(1);
   });
 });
