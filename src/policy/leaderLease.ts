@@ -48,7 +48,9 @@ const DELETE_IF_MINE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return red
 
 /** A lease on `key`; nothing happens until `start()`. */
 export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
-  const { store, key, holderId, leaseMs, log } = options;
+  const { store, key, holderId, log } = options;
+  // Redis takes whole milliseconds; the variable takes decimals of a second.
+  const leaseMs = Math.max(1, Math.round(options.leaseMs));
   const now = options.now ?? (() => performance.now());
   const listeners = new Set<(held: boolean) => void>();
   let validUntil = -Infinity;

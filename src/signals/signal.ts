@@ -161,6 +161,16 @@ function nestingDepth(value: unknown): number {
   return deepest;
 }
 
+/** Whether a JSON value holds ±Infinity anywhere, walked without recursion like {@link nestingDepth}. */
+function holdsInfinity(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  for (let current = stack.pop(); current !== undefined; current = stack.pop()) {
+    if (typeof current === 'number' && !Number.isFinite(current)) return true;
+    if (typeof current === 'object' && current !== null) for (const child of Object.values(current)) stack.push(child);
+  }
+  return false;
+}
+
 function invalid(signalId: string, reason: string): ParsedSignal {
   return { ok: false, signalId, reason };
 }
@@ -202,6 +212,13 @@ export function parseSignal(raw: string): ParsedSignal {
 
     // Spreading the validated fields last keeps the original key order and upper-cases the enums.
     const signal: Signal = { ...present, ...result.data };
+    // JSON.parse reads 1e999 as Infinity, which JSON.stringify sends on as null: the engine would get
+    // a value the producer never sent. The contract's own number fields are already known finite.
+    const overflowing = Object.keys(signal).filter((field) => holdsInfinity(signal[field]));
+    if (overflowing.length > 0) {
+      const fields = overflowing.map((field) => JSON.stringify(field)).join(', ');
+      return invalid(signalId, `${fields} ${overflowing.length === 1 ? 'holds' : 'hold'} a number too large for JSON (read as Infinity), which cannot be passed on unchanged`);
+    }
     return { ok: true, signal };
   } catch (error) {
     // Nothing above is expected to throw; this keeps a surprise from stopping the queue.
