@@ -328,9 +328,10 @@ export class ExecutionManager {
   /** Records the outcome and acknowledges; Redis errors are retried, so a result is never lost. */
   async #settle(entry: QueuedSignal, outcome: Outcome): Promise<void> {
     const { queue, log, metrics } = this.#options;
+    let recorded = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        await queue.settle(entry, outcome);
+        recorded = await queue.settle(entry, outcome);
         break;
       } catch (error) {
         log.error({ err: error, signal_id: outcome.signalId, outcome: outcome.outcome, attempt }, 'could not record an outcome; retrying');
@@ -338,6 +339,10 @@ export class ExecutionManager {
       }
     }
     this.#unsettled.delete(entry.id);
+    if (!recorded) {
+      log.warn({ signal_id: outcome.signalId, outcome: outcome.outcome }, 'another consumer took this signal over; its outcome is theirs to record');
+      return;
+    }
     this.#settled++;
     metrics?.outcome(outcome.outcome, outcome.engine);
     const level = outcome.outcome === 'executed' || outcome.outcome === 'duplicate' ? 'debug' : 'info';

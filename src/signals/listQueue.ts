@@ -122,6 +122,8 @@ export function createListQueue(options: ListQueueOptions): SignalQueue {
       queueOutcomeRecord(transaction, destinations, outcome);
       transaction.lrem(processing, 1, entry.id);
       await commitTransaction(transaction, `record the ${outcome.outcome} outcome of an item of list "${list}"`);
+      // The processing list is shared by whoever leads: no owner to check (the lease fences instead).
+      return true;
     },
 
     ...createSignalRecords(redis, list, destinations.dedupTtlMs),

@@ -106,6 +106,7 @@ export function createMemoryQueue(): MemoryQueue {
       if (outcome.outcome === 'executed') executed.add(outcome.signalId);
       attempts.delete(outcome.signalId);
       inFlight.delete(entry.id);
+      return true;
     },
 
     async wasExecuted(signalId) {

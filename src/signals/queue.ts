@@ -23,8 +23,10 @@ export interface SignalQueue {
   /**
    * Records the outcome, marks the signal executed for dedup when it was, and acknowledges the
    * entry, all in one atomic step: an outcome is never recorded without the ack, nor acked without it.
+   * Resolves false, recording nothing, when the entry is no longer this consumer's (a new leader took
+   * it over): whoever holds it records its one outcome.
    */
-  settle(entry: QueuedSignal, outcome: Outcome): Promise<void>;
+  settle(entry: QueuedSignal, outcome: Outcome): Promise<boolean>;
   /** Whether a signal with this id was already executed (the dedup record). */
   wasExecuted(signalId: string): Promise<boolean>;
   /** The engine this signal was last sent to and that has not settled it, if any (survives a crash). */

@@ -6,9 +6,10 @@
 import type { Redis } from 'ioredis';
 import { createBlockingConnection } from './blockingConnection.js';
 import { createSignalRecords } from './signalRecords.js';
+import { attemptKey, dedupKey } from './keys.js';
 import { checkKeyTypes } from './keyTypes.js';
-import type { Outcome } from './outcome.js';
-import { commitTransaction, dedupTtlMilliseconds, queueOutcomeRecord, type OutcomeDestinations } from './outcomeRecord.js';
+import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
+import { dedupTtlMilliseconds, type OutcomeDestinations } from './outcomeRecord.js';
 import type { QueuedSignal, SignalQueue } from './queue.js';
 
 /** How to reach the stream and where outcomes go. */
@@ -36,6 +37,26 @@ export interface StreamQueueOptions {
 
 /** The field of a stream entry that holds the signal JSON. */
 export const SIGNAL_FIELD = 'signal';
+
+/**
+ * Settles an entry only while this consumer owns it: the outcome entry, the dedup record (when
+ * executed), the removal of the attempt record and the XACK, atomically. An entry a new leader
+ * claimed meanwhile is left to it, so no entry gets two outcomes.
+ * KEYS: stream, outcome stream, dedup key, attempt key.
+ * ARGV: group, consumer, entry id, dedup TTL ms ('' for none), '1' when the signal id is known, fields…
+ */
+const SETTLE_IF_OURS = `
+local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+if #pending == 0 or pending[1][2] ~= ARGV[2] then return 0 end
+redis.call('XADD', KEYS[2], '*', unpack(ARGV, 6))
+if ARGV[4] ~= '' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[4]) end
+if ARGV[5] == '1' then redis.call('DEL', KEYS[4]) end
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`;
+
+// How many abandoned entries one reclaim takes over; the next reclaim takes the rest.
+const RECLAIM_BATCH = 1000;
 
 // How many pending entries start() reads per round trip.
 const PENDING_PAGE_SIZE = 100;
@@ -147,28 +168,46 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
     },
 
     async settle(entry: QueuedSignal, outcome: Outcome) {
-      const transaction = redis.multi();
-      queueOutcomeRecord(transaction, destinations, outcome);
-      transaction.xack(stream, group, entry.id);
-      await commitTransaction(transaction, `record the ${outcome.outcome} outcome of stream entry ${entry.id} on "${stream}"`);
+      const outcomeStream = EVENT_STREAM_OUTCOMES.has(outcome.outcome) ? destinations.eventsStream : destinations.deadLetterStream;
+      const dedupTtl = outcome.outcome === 'executed' ? String(destinations.dedupTtlMs) : '';
+      let recorded: unknown;
+      try {
+        recorded = await redis.eval(
+          SETTLE_IF_OURS,
+          4,
+          stream,
+          outcomeStream,
+          dedupKey(stream, outcome.signalId),
+          attemptKey(stream, outcome.signalId),
+          group,
+          consumer,
+          entry.id,
+          dedupTtl,
+          outcome.signalId === '' ? '0' : '1',
+          ...Object.entries(outcomeFields(outcome)).flat(),
+        );
+      } catch (error) {
+        throw new Error(`Could not record the ${outcome.outcome} outcome of stream entry ${entry.id} on "${stream}"`, { cause: error });
+      }
+      return recorded === 1;
     },
 
     ...createSignalRecords(redis, stream, destinations.dedupTtlMs),
 
     async reclaim(minIdleMs) {
-      const claimed: QueuedSignal[] = [];
-      let cursor = '0-0';
+      const idle = Math.max(0, Math.floor(minIdleMs));
       try {
-        do {
-          const reply = (await redis.xautoclaim(stream, group, consumer, Math.max(0, Math.floor(minIdleMs)), cursor, 'COUNT', PENDING_PAGE_SIZE)) as [string, StreamEntry[], ...unknown[]];
-          cursor = reply[0];
-          claimed.push(...reply[1].filter(([, fields]) => fields !== null).map(toQueuedSignal));
-        } while (cursor !== '0-0' && claimed.length < 10 * PENDING_PAGE_SIZE);
+        // Only other consumers' entries: this consumer's own are in its hands (or taken up at start).
+        const pending = (await redis.xpending(stream, group, 'IDLE', idle, '-', '+', RECLAIM_BATCH)) as [string, string, number, number][];
+        const foreign = pending.filter(([, owner]) => owner !== consumer).map(([id]) => id);
+        if (foreign.length === 0) return [];
+        // XCLAIM re-checks the idle time, so an entry its owner touched meanwhile stays with it.
+        const claimed = (await redis.xclaim(stream, group, consumer, idle, ...foreign)) as StreamEntry[];
+        return claimed.filter(([, fields]) => fields !== null).map(toQueuedSignal);
       } catch (error) {
-        if (hasErrorCode(error, 'NOGROUP')) return claimed;
+        if (hasErrorCode(error, 'NOGROUP')) return [];
         throw new Error(`Could not claim abandoned entries of stream "${stream}"`, { cause: error });
       }
-      return claimed;
     },
 
     /**

@@ -326,3 +326,42 @@ describe('stream queue: depth', () => {
     expect(await queue.depth()).toBe(0);
   });
 });
+
+describe('stream queue takeover', () => {
+  it('reclaims only entries other consumers left idle, and never its own', async () => {
+    const dead = streamQueue({ consumer: 'dead-leader' });
+    const successor = streamQueue({ consumer: 'new-leader' });
+    await dead.start();
+    await successor.start();
+    await addSignal(signalJson('left-behind'));
+    const [takenByDead] = await dead.take(10, 100);
+    await addSignal(signalJson('own'));
+    const [own] = await successor.take(10, 100);
+    expect(takenByDead?.raw).toBe(signalJson('left-behind'));
+    expect(own?.raw).toBe(signalJson('own'));
+    // Not idle long enough yet: nothing moves.
+    expect(await successor.reclaim(60_000)).toEqual([]);
+    const claimed = await successor.reclaim(0);
+    expect(claimed.map((entry) => entry.raw)).toEqual([signalJson('left-behind')]);
+    const owners = (await redis.xpending(names.stream, names.group, '-', '+', 10)) as [string, string, number, number][];
+    expect(owners.map(([, owner]) => owner)).toEqual(['new-leader', 'new-leader']);
+  });
+
+  it('records nothing for an entry another consumer took over, so it gets one outcome', async () => {
+    const dead = streamQueue({ consumer: 'old-leader' });
+    const successor = streamQueue({ consumer: 'new-leader' });
+    await dead.start();
+    await successor.start();
+    const raw = signalJson('sig-1');
+    await addSignal(raw);
+    const [entry] = await dead.take(10, 100);
+    if (entry === undefined) throw new Error('nothing taken');
+    await successor.reclaim(0);
+    // The old leader comes back with a result: the entry is no longer its own.
+    expect(await dead.settle(entry, outcomeOf('executed', raw))).toBe(false);
+    expect(await streamEntries(names.eventsStream)).toEqual([]);
+    expect(await successor.settle(entry, outcomeOf('executed', raw))).toBe(true);
+    expect(await streamEntries(names.eventsStream)).toHaveLength(1);
+    expect(await pendingCount()).toBe(0);
+  });
+});

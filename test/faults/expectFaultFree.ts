@@ -1,0 +1,31 @@
+/** The vitest side of a fault scenario: runs it and asserts the guarantee, explaining any failure. */
+import { expect } from 'vitest';
+import { explainFaultResult, runFaultScenario } from '../helpers/faultScenario.js';
+import { faultScenario } from './scenarios.js';
+
+/** How long one fault test may take: its scenario's deadlines plus the service's start-ups. */
+export const FAULT_TEST_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs the scenario `id` and asserts that it ran to the end, lost nothing, executed nothing twice,
+ * recorded exactly one outcome per signal, left nothing unsettled, and that every check held.
+ */
+export async function expectFaultFree(id: string): Promise<void> {
+  const result = await runFaultScenario(faultScenario(id));
+  const explanation = explainFaultResult(result);
+  expect(result.error, explanation).toBeNull();
+  expect(result.tally, explanation).not.toBeNull();
+  const { lost, executedTwice, extraOutcomes, unsettled, misattributed, badIdempotencyKeys } = result.tally ?? {};
+  expect({ lost, executedTwice, extraOutcomes, unsettled, misattributed, badIdempotencyKeys }, explanation).toEqual({
+    lost: 0,
+    executedTwice: 0,
+    extraOutcomes: 0,
+    unsettled: 0,
+    misattributed: 0,
+    badIdempotencyKeys: 0,
+  });
+  expect(result.checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`), explanation).toEqual([]);
+  // A scenario that produced nothing or checked nothing proves nothing.
+  expect(result.tally?.sent ?? 0).toBeGreaterThan(0);
+  expect(result.checks.length).toBeGreaterThan(0);
+}

@@ -1,0 +1,88 @@
+/**
+ * `npm run faults [-- [--verbose] [--keep-logs] <scenario id> …]`: runs the fault scenarios one after another and prints one
+ * row per fault with the counts sent, executed, lost and executed twice. Exits 1 when any row lost
+ * or doubled a signal, or failed otherwise (an extra or missing outcome, a failed check, an error).
+ */
+import { closeAllFaultLabs, defaultLogRoot } from '../helpers/faultHarness.js';
+import { explainFaultResult, runFaultScenario, type FaultResult } from '../helpers/faultScenario.js';
+import { FAULT_SCENARIOS, faultScenario } from './scenarios.js';
+
+const COLUMNS = ['fault', 'sent', 'executed', 'dead-lettered', 'lost', 'executed twice', 'extra outcomes', 'unsettled', 'checks', 'seconds', 'result'] as const;
+
+function row(result: FaultResult): string[] {
+  const { tally } = result;
+  const count = (value: number | undefined): string => (value === undefined ? '-' : String(value));
+  const failedChecks = result.checks.filter((check) => !check.ok).length;
+  return [
+    result.id,
+    count(tally?.sent),
+    count(tally?.executed),
+    count(tally?.deadLettered),
+    count(tally?.lost),
+    count(tally?.executedTwice),
+    count(tally?.extraOutcomes),
+    count(tally?.unsettled),
+    `${result.checks.length - failedChecks}/${result.checks.length}`,
+    result.seconds.toFixed(1),
+    result.passed ? 'ok' : result.error !== null ? 'ERROR' : 'FAIL',
+  ];
+}
+
+function table(rows: readonly string[][]): string {
+  const all = [[...COLUMNS], ...rows];
+  const widths = COLUMNS.map((_, column) => Math.max(...all.map((cells) => (cells[column] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  return [line(all[0] ?? []), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
+}
+
+async function main(args: readonly string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(
+      `usage: npm run faults [-- [--verbose] [--keep-logs] <scenario id> …]\n  --verbose    print every check with what it saw\n  --keep-logs  keep the instances' logs of passing scenarios too (failing ones are always kept)\nscenarios: ${FAULT_SCENARIOS.map((scenario) => scenario.id).join(', ')}\n`,
+    );
+    return 0;
+  }
+  const verbose = args.includes('--verbose');
+  const keepLogs = args.includes('--keep-logs');
+  const ids = args.filter((arg) => !arg.startsWith('--'));
+  const scenarios = ids.length === 0 ? FAULT_SCENARIOS : ids.map(faultScenario);
+  const logRoot = defaultLogRoot();
+  const results: FaultResult[] = [];
+  for (const scenario of scenarios) {
+    process.stdout.write(`running ${scenario.id}: ${scenario.title} …\n`);
+    const result = await runFaultScenario(scenario, { logRoot, keepLogs });
+    results.push(result);
+    if (verbose) for (const check of result.checks) process.stdout.write(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}\n`);
+  }
+  process.stdout.write(`\n${table(results.map(row))}\n`);
+  const failed = results.filter((result) => !result.passed);
+  if (failed.length > 0) process.stdout.write(`\n${failed.map((result) => explainFaultResult(result)).join('\n')}\n`);
+  const guaranteeBroken = results.some((result) => result.tally === null || result.tally.lost > 0 || result.tally.executedTwice > 0);
+  process.stdout.write(
+    `\n${guaranteeBroken ? 'GUARANTEE BROKEN: a signal was lost or executed twice (or could not be counted).' : 'Nothing lost, nothing executed twice.'}\n`,
+  );
+  if (keepLogs || failed.length > 0) process.stdout.write(`instance logs: ${logRoot}\n`);
+  process.stdout.write(`faults: ${results.length - failed.length} passed, ${failed.length} failed\n`);
+  // A row that lost or doubled a signal has not passed, so it fails the run like any other failure.
+  return failed.length === 0 ? 0 : 1;
+}
+
+// The service processes run in process groups of their own, out of reach of the terminal's Ctrl-C:
+// on an interrupt the open labs are closed (services killed, Redis stopped) before leaving; should
+// that hang, the exit hook the harness installs still kills the services.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping the fault run; killing its services and Redis\n`);
+    setTimeout(() => process.exit(130), 5000).unref();
+    void closeAllFaultLabs().finally(() => process.exit(130));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`npm run faults failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,111 @@
+/**
+ * The counting rules of the fault suite: each rule must catch the failure it names, or the suite
+ * would pass on a service that loses or repeats signals.
+ */
+import { describe, expect, it } from 'vitest';
+import type { EngineId } from '../../machines/engines.js';
+import type { OrderPost } from '../helpers/faultBridges.js';
+import type { OutcomeEntry } from '../helpers/faultRedis.js';
+import { tallyFaultRun, type TallyInput } from '../helpers/faultTally.js';
+
+let position = 0;
+
+function post(signalId: string, engine: EngineId = 'lean_self_hosted', executed = true, idempotencyKey: string | undefined = signalId): OrderPost {
+  position += 1;
+  return { engine, signalId, idempotencyKey, sender: 'a', mode: executed ? 'ok' : 'fail', executed, position };
+}
+
+function outcome(signalId: string, kind: string, engine = 'lean_self_hosted'): OutcomeEntry {
+  position += 1;
+  const stream = kind === 'executed' || kind === 'duplicate' ? 'execution.events' : 'execution.signals.dead';
+  return { stream, entryId: `${1_700_000_000_000 + position}-0`, signalId, outcome: kind, engine, recordedAt: 1_700_000_000_000 + position };
+}
+
+function tally(input: Partial<TallyInput>) {
+  return tallyFaultRun({ sent: [], posts: [], outcomes: [], queued: [], ...input });
+}
+
+const CLEAN = { lost: 0, executedTwice: 0, extraOutcomes: 0, unsettled: 0, misattributed: 0, badIdempotencyKeys: 0 };
+
+describe('tallyFaultRun', () => {
+  it('counts a clean run: every signal executed once and recorded once', () => {
+    const result = tally({
+      sent: ['s1', 's2', 's3'],
+      posts: [post('s1'), post('s2'), post('s3', 'quanttrader_pybroker')],
+      outcomes: [outcome('s1', 'executed'), outcome('s2', 'executed'), outcome('s3', 'executed', 'quanttrader_pybroker')],
+    });
+    expect(result).toMatchObject({ ...CLEAN, sent: 3, executed: 3, deadLettered: 0, findings: [] });
+  });
+
+  it('counts a repeated POST with the same key on one bridge as executed twice', () => {
+    const result = tally({ sent: ['s1'], posts: [post('s1'), post('s1')], outcomes: [outcome('s1', 'executed')] });
+    expect(result.executedTwice).toBe(1);
+    expect(result.executed).toBe(1);
+    expect(result.findings.join('\n')).toContain('s1: executed 2 times');
+  });
+
+  it('counts an execution on two bridges as executed twice', () => {
+    const result = tally({ sent: ['s1'], posts: [post('s1'), post('s1', 'quanttrader_pybroker')], outcomes: [outcome('s1', 'executed')] });
+    expect(result.executedTwice).toBe(1);
+  });
+
+  it('does not count attempts the bridge did not execute (a failure, then the backup)', () => {
+    const result = tally({
+      sent: ['s1'],
+      posts: [post('s1', 'lean_self_hosted', false), post('s1', 'quanttrader_pybroker')],
+      outcomes: [outcome('s1', 'executed', 'quanttrader_pybroker')],
+    });
+    expect(result).toMatchObject(CLEAN);
+  });
+
+  it('counts a signal with no outcome as lost, unless it is still queued (then unsettled)', () => {
+    expect(tally({ sent: ['s1'] })).toMatchObject({ lost: 1, unsettled: 0 });
+    expect(tally({ sent: ['s1'], queued: ['s1'] })).toMatchObject({ lost: 0, unsettled: 1 });
+  });
+
+  it('counts a signal a bridge executed but recorded as something else as lost', () => {
+    const result = tally({ sent: ['s1'], posts: [post('s1')], outcomes: [outcome('s1', 'in_doubt')] });
+    expect(result.lost).toBe(1);
+    expect(result.findings.join('\n')).toContain('recorded as in_doubt');
+  });
+
+  it('counts a signal recorded executed that no bridge executed as lost', () => {
+    const result = tally({ sent: ['s1'], posts: [post('s1', 'lean_self_hosted', false)], outcomes: [outcome('s1', 'executed')] });
+    expect(result.lost).toBe(1);
+  });
+
+  it('accepts in_doubt or rejected for a signal no bridge executed', () => {
+    const result = tally({
+      sent: ['s1', 's2'],
+      posts: [post('s1', 'lean_self_hosted', false), post('s2', 'lean_self_hosted', false)],
+      outcomes: [outcome('s1', 'in_doubt'), outcome('s2', 'rejected')],
+    });
+    expect(result).toMatchObject({ ...CLEAN, executed: 0, deadLettered: 2 });
+  });
+
+  it('counts two outcome entries for one signal as extra', () => {
+    const twoFinals = tally({ sent: ['s1'], posts: [post('s1')], outcomes: [outcome('s1', 'executed'), outcome('s1', 'in_doubt')] });
+    expect(twoFinals.extraOutcomes).toBe(1);
+    const recordedTwice = tally({ sent: ['s1'], posts: [post('s1')], outcomes: [outcome('s1', 'executed'), outcome('s1', 'duplicate')] });
+    expect(recordedTwice.extraOutcomes).toBe(1);
+  });
+
+  it('accepts one duplicate outcome per extra copy of an id produced twice, and nothing more', () => {
+    const fine = tally({ sent: ['s1', 's1'], posts: [post('s1')], outcomes: [outcome('s1', 'executed'), outcome('s1', 'duplicate')] });
+    expect(fine).toMatchObject(CLEAN);
+    const executedAgain = tally({ sent: ['s1', 's1'], posts: [post('s1'), post('s1')], outcomes: [outcome('s1', 'executed'), outcome('s1', 'executed')] });
+    expect(executedAgain).toMatchObject({ executedTwice: 1, extraOutcomes: 1 });
+    const oneCopyLost = tally({ sent: ['s1', 's1'], posts: [post('s1')], outcomes: [outcome('s1', 'executed')] });
+    expect(oneCopyLost.lost).toBe(1);
+  });
+
+  it('counts an outcome naming another engine than the one that executed', () => {
+    const result = tally({ sent: ['s1'], posts: [post('s1', 'quanttrader_pybroker')], outcomes: [outcome('s1', 'executed', 'lean_self_hosted')] });
+    expect(result.misattributed).toBe(1);
+  });
+
+  it('counts a POST whose Idempotency-Key is not its signal_id', () => {
+    const result = tally({ sent: ['s1'], posts: [post('s1', 'lean_self_hosted', true, 'other')], outcomes: [outcome('s1', 'executed')] });
+    expect(result.badIdempotencyKeys).toBe(1);
+  });
+});

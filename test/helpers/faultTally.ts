@@ -1,0 +1,151 @@
+/**
+ * The counting rules of the fault suite ("nothing lost, nothing executed twice"), as a pure
+ * function of what was produced, what the bridges executed, what was recorded and what is still
+ * queued. The rules are written out in `test/faults/README.md`.
+ */
+import type { OrderPost } from './faultBridges.js';
+import type { OutcomeEntry } from './faultRedis.js';
+
+/** Outcomes that mean the signal was executed (the second for a later copy of an executed id). */
+const EXECUTED_OUTCOMES: ReadonlySet<string> = new Set(['executed', 'duplicate']);
+
+/** What the tally is computed from. */
+export interface TallyInput {
+  /** Every signal id produced, once per copy put on the queue. */
+  readonly sent: readonly string[];
+  /** Every order POST the bridges received. */
+  readonly posts: readonly OrderPost[];
+  /** Every entry of `execution.events` and `execution.signals.dead`. */
+  readonly outcomes: readonly OutcomeEntry[];
+  /** Signal ids still queued (waiting or taken and unacknowledged), once per copy. */
+  readonly queued: readonly string[];
+}
+
+/** The counts of one fault run. */
+export interface FaultTally {
+  /** Signals produced (copies of a deliberately repeated id included). */
+  readonly sent: number;
+  /** Distinct signal ids some bridge executed. */
+  readonly executed: number;
+  /** Distinct signal ids with an outcome on the dead-letter stream. */
+  readonly deadLettered: number;
+  /**
+   * Ids with no outcome entry that are not queued either; or executed by a bridge but recorded as
+   * something other than executed/duplicate; or recorded executed though no bridge executed them.
+   */
+  readonly lost: number;
+  /** Ids executed more than once: by two bridges, or twice by one (repeats of its key included). */
+  readonly executedTwice: number;
+  /** Ids with more outcome entries than copies produced, or with two final outcomes. */
+  readonly extraOutcomes: number;
+  /** Ids without an outcome yet that are still queued or pending: not lost, but not settled. */
+  readonly unsettled: number;
+  /** Ids recorded executed on an engine other than the one (or ones) that executed them. */
+  readonly misattributed: number;
+  /** Order POSTs whose Idempotency-Key is not their signal_id. */
+  readonly badIdempotencyKeys: number;
+  /** One sentence per problem found, naming the signal id. */
+  readonly findings: readonly string[];
+}
+
+function countBy(values: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const name = key(item);
+    const group = groups.get(name);
+    if (group === undefined) groups.set(name, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
+function describePosts(posts: readonly OrderPost[]): string {
+  return posts.map((post) => `${post.engine}${post.sender === null ? '' : ` from ${post.sender}`} (${post.mode})`).join(', ');
+}
+
+/** Applies the counting rules. */
+export function tallyFaultRun(input: TallyInput): FaultTally {
+  const copies = countBy(input.sent);
+  const queued = countBy(input.queued);
+  const executions = groupBy(
+    input.posts.filter((post) => post.executed),
+    (post) => post.signalId,
+  );
+  const outcomes = groupBy(input.outcomes, (entry) => entry.signalId);
+  const findings: string[] = [];
+  let lost = 0;
+  let executedTwice = 0;
+  let extraOutcomes = 0;
+  let unsettled = 0;
+  let misattributed = 0;
+
+  for (const [id, produced] of copies) {
+    const executedBy = executions.get(id) ?? [];
+    const entries = outcomes.get(id) ?? [];
+    const kinds = entries.map((entry) => entry.outcome);
+    const missing = produced - entries.length;
+    const stillQueued = queued.get(id) ?? 0;
+
+    if (executedBy.length > 1) {
+      executedTwice += 1;
+      findings.push(`${id}: executed ${executedBy.length} times: ${describePosts(executedBy)}`);
+    }
+
+    if (missing > stillQueued) {
+      lost += 1;
+      findings.push(`${id}: lost: ${produced} produced, ${entries.length} outcome entries, ${stillQueued} still queued`);
+    } else if (executedBy.length > 0 && entries.length > 0 && !kinds.some((kind) => EXECUTED_OUTCOMES.has(kind))) {
+      lost += 1;
+      findings.push(`${id}: lost: executed on ${describePosts(executedBy)} but recorded as ${kinds.join(', ')}`);
+    } else if (executedBy.length === 0 && kinds.includes('executed')) {
+      lost += 1;
+      findings.push(`${id}: lost: recorded executed on ${entries.find((entry) => entry.outcome === 'executed')?.engine ?? '?'} but no engine executed it`);
+    } else if (missing > 0) {
+      unsettled += 1;
+      findings.push(`${id}: unsettled: ${missing} of ${produced} copies have no outcome yet and are still queued`);
+    }
+
+    const finals = kinds.filter((kind) => kind !== 'duplicate');
+    if (entries.length > produced || finals.length > 1) {
+      extraOutcomes += 1;
+      findings.push(`${id}: ${entries.length} outcome entries (${kinds.join(', ')}) for ${produced} produced`);
+    }
+
+    const engines = new Set<string>(executedBy.map((post) => post.engine));
+    for (const entry of entries) {
+      if (entry.outcome === 'executed' && executedBy.length > 0 && !engines.has(entry.engine)) {
+        misattributed += 1;
+        findings.push(`${id}: recorded executed on ${entry.engine || '(no engine)'} but executed on ${[...engines].join(', ')}`);
+      }
+    }
+  }
+
+  for (const id of new Set([...outcomes.keys(), ...executions.keys()])) {
+    if (!copies.has(id)) findings.push(`${id}: has outcome entries or executions but was never produced`);
+  }
+
+  const badKeys = input.posts.filter((post) => post.idempotencyKey !== post.signalId);
+  for (const post of badKeys) {
+    findings.push(`${post.signalId}: POST to ${post.engine} carried Idempotency-Key ${JSON.stringify(post.idempotencyKey ?? null)}`);
+  }
+
+  const deadLettered = new Set(input.outcomes.filter((entry) => entry.stream === 'execution.signals.dead').map((entry) => entry.signalId));
+  return {
+    sent: input.sent.length,
+    executed: [...executions.keys()].filter((id) => copies.has(id)).length,
+    deadLettered: [...deadLettered].filter((id) => copies.has(id)).length,
+    lost,
+    executedTwice,
+    extraOutcomes,
+    unsettled,
+    misattributed,
+    badIdempotencyKeys: badKeys.length,
+    findings,
+  };
+}
