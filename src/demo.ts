@@ -6,7 +6,8 @@ import { ENGINE_IDS } from '../machines/engines.js';
 import { ConfigError, ENGINE_URL_VARIABLES, loadConfig } from './config.js';
 import { startGenerator } from './demo/generator.js';
 import { createLogger } from './log.js';
-import { connectRedis, startService } from './service.js';
+import { startServiceWithInspector } from './inspector/index.js';
+import { connectRedis } from './service.js';
 import { exitOnSignals } from './shutdown.js';
 import { createMemoryQueue } from './signals/memoryQueue.js';
 import { SIGNAL_FIELD } from './signals/streamQueue.js';
@@ -46,10 +47,10 @@ const reachable = await redis.ping().then(
 );
 
 let push: (raw: string) => Promise<unknown> | void;
-let service;
+let started;
 if (reachable) {
   log.info({ redis: config.redisUrl, queue: config.signalQueue, kind: config.signalQueueKind }, 'demo: using Redis');
-  service = await startService({ config, log, redis });
+  started = await startServiceWithInspector({ config, log, redis });
   const queueName = config.signalQueue;
   push =
     config.signalQueueKind === 'stream'
@@ -62,7 +63,7 @@ if (reachable) {
     'DEMO WITHOUT REDIS: no Redis answered, so signals go through an IN-PROCESS QUEUE that keeps NOTHING across restarts',
   );
   const queue = createMemoryQueue();
-  service = await startService({ config, log, redis: null, queue });
+  started = await startServiceWithInspector({ config, log, redis: null, queue });
   push = (raw) => void queue.push(raw);
 }
 const generator = startGenerator({
@@ -70,8 +71,9 @@ const generator = startGenerator({
   push,
   onError: (error) => log.error({ err: error }, 'demo: could not push a signal'),
 });
-log.info({ url: service.url, inspector: `${service.url}/inspect`, signalsPerSecond }, 'demo running');
-const running = service;
+const { url } = started.service;
+log.info({ url, inspector: `${url}/inspect`, signalsPerSecond }, 'demo running: open the inspector to watch and inject faults');
+const running = started;
 exitOnSignals(log, async () => {
   generator.stop();
   await running.stop();

@@ -1,7 +1,7 @@
 /** `npm start`: the service, as configured by the environment. */
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
-import { startService } from './service.js';
+import { startServiceWithInspector } from './inspector/index.js';
 import { exitOnSignals } from './shutdown.js';
 
 function exitForBadConfig(error: ConfigError): never {
@@ -18,8 +18,9 @@ try {
 }
 const log = createLogger(config.logLevel);
 try {
-  const service = await startService({ config, log });
-  exitOnSignals(log, () => service.stop());
+  // The inspector (`GET /inspect`) comes with the service: its data needs ADMIN_TOKEN when one is set.
+  const started = await startServiceWithInspector({ config, log });
+  exitOnSignals(log, () => started.stop());
 } catch (error) {
   if (error instanceof ConfigError) exitForBadConfig(error);
   log.fatal({ err: error }, 'the service could not start');

@@ -248,19 +248,23 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       policyListeners.add(listener);
       return () => policyListeners.delete(listener);
     },
-    app: createApp({
-      control,
-      redisReady: () => pingRedis(redis),
-      metrics: metrics.registry,
-      adminToken: config.adminToken,
-      log,
-      extend: (app) => options.extendApp?.(app, service),
-    }),
+    get app() {
+      return app;
+    },
     get url() {
       return url;
     },
     stop: () => (stopping ??= stop()),
   };
+  // Built once `service` exists, so that `extendApp` may use it.
+  const app = createApp({
+    control,
+    redisReady: () => pingRedis(redis),
+    metrics: metrics.registry,
+    adminToken: config.adminToken,
+    log,
+    extend: (built) => options.extendApp?.(built, service),
+  });
 
   if (lease === null) {
     await switchRole(true);

@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { CommandResult, PolicyControl } from '../policy/control.js';
-import { requireBearerToken } from './auth.js';
+import { refuseCrossSiteWrites, requireBearerToken } from './auth.js';
 
 /** What the app needs. */
 export interface AppDeps {
@@ -88,6 +88,7 @@ export function createApp(deps: AppDeps): Hono {
     return c.body(await deps.metrics.metrics());
   });
 
+  app.use('/admin/*', refuseCrossSiteWrites());
   app.use('/admin/*', requireBearerToken({ token: deps.adminToken }));
   app.use(
     '/admin/*',

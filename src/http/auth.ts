@@ -27,3 +27,26 @@ export function requireBearerToken(options: BearerTokenOptions): MiddlewareHandl
     return next();
   };
 }
+
+/**
+ * Refuses state-changing requests that a browser sent from another site (a form on any page the
+ * operator has open could otherwise post to a loopback service without a token). Browsers say where
+ * a request comes from (`Sec-Fetch-Site`, `Origin`); clients that are not browsers send neither and pass.
+ */
+export function refuseCrossSiteWrites(): MiddlewareHandler {
+  return async function crossSiteWrites(c, next) {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
+    const fetchSite = c.req.header('sec-fetch-site');
+    const origin = c.req.header('origin');
+    let crossSite = fetchSite === 'cross-site' || fetchSite === 'same-site';
+    if (!crossSite && fetchSite === undefined && origin !== undefined) {
+      try {
+        crossSite = new URL(origin).host !== (c.req.header('host') ?? new URL(c.req.url).host);
+      } catch {
+        crossSite = true;
+      }
+    }
+    if (crossSite) return c.json({ error: 'cross-site requests may not change anything here' }, 403);
+    return next();
+  };
+}

@@ -588,3 +588,28 @@ describe('standby control', () => {
     expect(typeof (answer.json as { error?: unknown }).error).toBe('string');
   });
 });
+
+describe('writes a browser sends from another site', () => {
+  it.each([
+    ['an Origin of another host', { origin: 'http://evil.example', host: '127.0.0.1:8001' }],
+    ['Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }],
+    ['Sec-Fetch-Site same-site', { 'sec-fetch-site': 'same-site' }],
+  ])('are refused with 403 and change nothing: %s', async (_name, headers) => {
+    const h = harness();
+    const answer = await callApp(h.app, PAUSE, { body: { reason: 'csrf' }, headers });
+    expect(answer.status).toBe(403);
+    expect(answer.json).toEqual({ error: expect.stringMatching(/cross-site/) });
+    expect((await status(h)).paused).toBe(false);
+  });
+
+  it.each([
+    ['no browser headers (curl, scripts)', {}],
+    ['the same origin', { origin: 'http://127.0.0.1:8001', host: '127.0.0.1:8001' }],
+    ['Sec-Fetch-Site same-origin', { 'sec-fetch-site': 'same-origin', origin: 'http://127.0.0.1:8001' }],
+  ])('pass: %s', async (_name, headers) => {
+    const h = harness();
+    const answer = await callApp(h.app, PAUSE, { body: { reason: 'ok' }, headers });
+    expect(answer.status, answer.text).toBe(200);
+    expect((await status(h)).paused).toBe(true);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * The inspector page's script (bundled by the service with esbuild, served at `/inspect/app.js`):
+ * connects the live view to the stream, wires the controls, and runs the simulation tab.
+ */
+import { STREAM_PATH } from '../protocol.js';
+import { AdminToken } from './adminToken.js';
+import { Controls } from './controls.js';
+import { frameDiagram } from './diagram.js';
+import { byId } from './dom.js';
+import { LiveStream } from './liveStream.js';
+import { LiveView } from './liveView.js';
+import { SimulationView } from './simulationView.js';
+
+/** The page says in `<body data-auth>` whether the service has an admin token: no data, just that. */
+const token = new AdminToken(document.body.dataset.auth === 'token');
+const controls = new Controls(token);
+const live = new LiveView(controls.faults);
+const simulation = new SimulationView();
+
+const stream = new LiveStream(STREAM_PATH, token, {
+  onStatus(status) {
+    live.showConnection(status);
+    if (status.kind === 'unauthorized') controls.showTokenPanel(true, token.get() === null ? null : 'The admin token was refused: enter it again.');
+    if (status.kind === 'live') controls.showTokenPanel(false, null);
+  },
+  onSnapshot: (snapshot) => live.showSnapshot(snapshot),
+  onLog: (update) => live.showLog(update),
+});
+token.onChange(() => stream.restart());
+
+const tabs = [
+  { tab: byId('tab-live', HTMLButtonElement), panel: byId('panel-live', HTMLElement), note: 'the live service, as it runs', diagram: 'live-diagram' },
+  { tab: byId('tab-sim', HTMLButtonElement), panel: byId('panel-sim', HTMLElement), note: 'a scenario on a simulated clock, in this page only', diagram: 'sim-diagram' },
+];
+const tabNote = byId('tab-note', HTMLElement);
+let simulationStarted = false;
+
+function tableShown(diagramId: string): boolean {
+  const toggle = document.querySelector(`.table-toggle[data-diagram="${diagramId}"]`);
+  return toggle instanceof HTMLInputElement && toggle.checked;
+}
+
+function select(index: number): void {
+  tabs.forEach((entry, position) => {
+    const selected = position === index;
+    entry.tab.setAttribute('aria-selected', String(selected));
+    entry.panel.hidden = !selected;
+  });
+  const chosen = tabs[index];
+  if (chosen === undefined) return;
+  tabNote.textContent = chosen.note;
+  // Measured only now: a hidden drawing has no size.
+  frameDiagram(byId(chosen.diagram, HTMLElement), tableShown(chosen.diagram));
+  if (chosen.diagram === 'sim-diagram' && !simulationStarted) {
+    simulationStarted = true;
+    void simulation.start();
+  }
+  if (location.hash !== (index === 0 ? '' : '#simulation')) history.replaceState(null, '', index === 0 ? location.pathname : '#simulation');
+}
+
+tabs.forEach((entry, index) => entry.tab.addEventListener('click', () => select(index)));
+for (const toggle of document.querySelectorAll('.table-toggle')) {
+  if (!(toggle instanceof HTMLInputElement)) continue;
+  toggle.addEventListener('change', () => {
+    const diagramId = toggle.dataset.diagram ?? '';
+    frameDiagram(byId(diagramId, HTMLElement), toggle.checked);
+  });
+}
+
+select(location.hash === '#simulation' ? 1 : 0);
+stream.start();

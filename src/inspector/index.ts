@@ -1,0 +1,122 @@
+/**
+ * The inspector, as `main.ts` and `demo.ts` plug it into the service (`startServiceWithInspector`).
+ *
+ * - `inspect` receives the failover actor's inspection events: they feed the page's event log and,
+ *   with `INSPECT_WS_URL` set, a Stately inspector relay.
+ * - `extendApp` mounts `GET /inspect` and its endpoints (see `routes.ts`), reading the running
+ *   service's policy and engines.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Hono } from 'hono';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { startService, type RunningService, type ServiceOptions } from '../service.js';
+import { clientAssets } from './assets.js';
+import type { FeedTimers } from './coalescer.js';
+import { composeInspect, type InspectCallback } from './composeInspect.js';
+import { InspectionLog } from './eventLog.js';
+import { LiveFeed } from './liveFeed.js';
+import { mountInspector } from './routes.js';
+import { scenarioFiles } from './scenarioFiles.js';
+import { createStatelyRelay, type StatelyRelay, type WebSocketInspectorFactory } from './statelyRelay.js';
+
+/** How the inspector is built. */
+export interface InspectorOptions {
+  /** The service's configuration: `adminToken` and `inspectWsUrl` are read. */
+  readonly config: Pick<Config, 'adminToken' | 'inspectWsUrl'>;
+  readonly log: Logger;
+  /** The directory of the scenario files the page offers; default `statecharts/scenarios/`. */
+  readonly scenarioDir?: string;
+  /** Timers of the live feed; tests inject their own. */
+  readonly timers?: FeedTimers;
+  /** Builds the Stately relay's WebSocket inspector; default `@statelyai/inspect`'s. */
+  readonly relayFactory?: WebSocketInspectorFactory;
+}
+
+/** The inspector; `startServiceWithInspector` plugs it into the service. */
+export interface Inspector {
+  /** `startService`'s `inspect` option. */
+  readonly inspect: InspectCallback;
+  /** Mounts the routes on the service's app; it has the signature of `startService`'s `extendApp`. */
+  readonly extendApp: (app: Hono, service: RunningService) => void;
+  /** The event log the page shows. */
+  readonly log: InspectionLog;
+  /** Ends the pages' live streams (they reconnect) and closes the Stately relay. */
+  stop(): void;
+}
+
+/** Builds the inspector; nothing is served until `extendApp` runs. */
+export function createInspector(options: InspectorOptions): Inspector {
+  const { config, log } = options;
+  const eventLog = new InspectionLog();
+  const relay: StatelyRelay | null =
+    config.inspectWsUrl === undefined ? null : createStatelyRelay(config.inspectWsUrl, log, options.relayFactory);
+  const inspect = composeInspect(log, {
+    'event log': eventLog.record,
+    ...(relay === null ? {} : { 'Stately relay': relay.inspect }),
+  });
+  const hello = { instance: randomUUID(), startedAt: new Date().toISOString() };
+  const feeds: LiveFeed[] = [];
+
+  return {
+    inspect,
+    log: eventLog,
+    extendApp(app, service) {
+      // Read on use, not now: the service may still be assembling itself when it mounts routes,
+      // and its policy actor changes with each leader term.
+      const feed = new LiveFeed(
+        {
+          currentPolicy: () => (service.role() === 'leader' ? service.policy : null),
+          engines: () => service.engines,
+          log: eventLog,
+          hello,
+        },
+        options.timers === undefined ? {} : { timers: options.timers },
+      );
+      feeds.push(feed);
+      mountInspector(app, {
+        feed,
+        engines: () => service.engines,
+        adminToken: config.adminToken,
+        assets: clientAssets(),
+        scenarios: scenarioFiles(options.scenarioDir),
+        log,
+      });
+    },
+    stop() {
+      for (const feed of feeds) feed.close();
+      relay?.stop();
+    },
+  };
+}
+
+/** A service started with its inspector. */
+export interface InspectedService {
+  readonly service: RunningService;
+  readonly inspector: Inspector;
+  /** Stops the service, then the inspector. */
+  stop(): Promise<void>;
+}
+
+/** Starts the service with the inspector mounted, as `npm start` and `npm run demo` run it. */
+export async function startServiceWithInspector(
+  options: Omit<ServiceOptions, 'inspect' | 'extendApp'>,
+  inspectorOptions: Omit<InspectorOptions, 'config' | 'log'> = {},
+): Promise<InspectedService> {
+  const inspector = createInspector({ config: options.config, log: options.log, ...inspectorOptions });
+  let service: RunningService;
+  try {
+    service = await startService({ ...options, inspect: inspector.inspect, extendApp: inspector.extendApp });
+  } catch (error) {
+    inspector.stop();
+    throw error;
+  }
+  return {
+    service,
+    inspector,
+    async stop() {
+      await service.stop();
+      inspector.stop();
+    },
+  };
+}

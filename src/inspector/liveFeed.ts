@@ -1,0 +1,278 @@
+/**
+ * The live stream behind the inspector page: one server-sent event stream per open page, all fed
+ * from one subscription to the policy actor and the event log. Changes are coalesced (at most
+ * `maxMessagesPerSecond` messages), each message is encoded once for every page, and a page that
+ * stops reading is dropped rather than buffered without end.
+ *
+ * A stream follows one policy actor: it ends (`closing`) when that actor stops (the service stops,
+ * or this instance steps down) or another one takes over (a new leader term), and the page
+ * reconnects. A standby drives no policy, so its streams end right after their first snapshot. No
+ * stream outlives its actor, so a stopping service never waits for its inspector pages.
+ */
+import { ENGINE_IDS, type EngineId } from '../../machines/engines.js';
+import { isSimEngine } from '../engines/simEngine.js';
+import type { ExecutionEngine } from '../engines/types.js';
+import type { PolicyRuntime } from '../policy/runtime.js';
+import { statePath, statusOf, transitionJson } from '../policy/status.js';
+import { Coalescer, REAL_TIMERS, type FeedTimers } from './coalescer.js';
+import type { InspectionLog } from './eventLog.js';
+import {
+  STREAM_EVENTS,
+  type Closing,
+  type ClosingReason,
+  type EngineView,
+  type Hello,
+  type LiveSnapshot,
+  type LogEntry,
+  type LogUpdate,
+} from './protocol.js';
+import { formatSse, formatSseComment } from './sse.js';
+
+/** What the feed reads of a policy actor. */
+export type FeedPolicy = Pick<PolicyRuntime, 'state' | 'subscribe' | 'now' | 'isRunning'>;
+
+/** What the feed reads. */
+export interface LiveFeedSource {
+  /** The policy actor this instance drives now; null on a standby. */
+  currentPolicy(): FeedPolicy | null;
+  readonly engines: () => Partial<Record<EngineId, ExecutionEngine>>;
+  readonly log: InspectionLog;
+  /** Which service instance this is; sent first on every stream. */
+  readonly hello: Hello;
+}
+
+/** Tuning of the feed; the defaults suit a person watching. */
+export interface LiveFeedOptions {
+  /** Most messages a second (a snapshot and a log update count as one). Default 20. */
+  readonly maxMessagesPerSecond?: number;
+  /** A comment this often keeps idle connections open through proxies. Default 15 000 ms. */
+  readonly heartbeatMs?: number;
+  /** How often to check that the actor still runs and is still this instance's. Default 250 ms. */
+  readonly watchdogMs?: number;
+  /** Messages a page may fall behind before it is dropped. Default 256. */
+  readonly maxQueuedMessages?: number;
+  readonly timers?: FeedTimers;
+}
+
+interface Client {
+  readonly controller: ReadableStreamDefaultController<Uint8Array>;
+}
+
+/** The subscription shared by the open streams: to one actor, while any page watches it. */
+interface Watch {
+  readonly policy: FeedPolicy;
+  stop(): void;
+}
+
+const encoder = new TextEncoder();
+
+/** How each engine is bound and, for `sim://` ones, its faults. */
+export function engineViews(
+  engines: Partial<Record<EngineId, ExecutionEngine>>,
+  probeHealthy: Readonly<Record<EngineId, boolean | null>> | null,
+): EngineView[] {
+  return ENGINE_IDS.map((id) => {
+    const engine = engines[id];
+    const lastProbeHealthy = probeHealthy?.[id] ?? null;
+    if (engine === undefined) return { id, kind: 'absent', url: null, faults: null, lastProbeHealthy };
+    if (isSimEngine(engine)) return { id, kind: 'sim', url: engine.url, faults: engine.faults(), lastProbeHealthy };
+    return { id, kind: 'http', url: engine.url, faults: null, lastProbeHealthy };
+  });
+}
+
+function closingMessage(reason: ClosingReason): string {
+  const data: Closing = { reason };
+  return formatSse({ event: STREAM_EVENTS.closing, data: JSON.stringify(data) });
+}
+
+/** The live streams of one service. */
+export class LiveFeed {
+  private readonly clients = new Set<Client>();
+  private readonly coalescer: Coalescer;
+  private readonly timers: FeedTimers;
+  private readonly heartbeatMs: number;
+  private readonly watchdogMs: number;
+  private readonly maxQueued: number;
+  private readonly pendingLog = new Map<number, LogEntry>();
+  private stateChanged = false;
+  private seq = 0;
+  private watch: Watch | null = null;
+
+  constructor(
+    private readonly source: LiveFeedSource,
+    options: LiveFeedOptions = {},
+  ) {
+    this.timers = options.timers ?? REAL_TIMERS;
+    this.heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.watchdogMs = options.watchdogMs ?? 250;
+    this.maxQueued = options.maxQueuedMessages ?? 256;
+    const perSecond = options.maxMessagesPerSecond ?? 20;
+    this.coalescer = new Coalescer(() => this.flush(), 1000 / perSecond, this.timers);
+  }
+
+  /** How many pages are connected. */
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** What the page shows now, as the next `snapshot` event carries it. */
+  snapshot(): LiveSnapshot {
+    this.seq += 1;
+    const engines = this.source.engines();
+    const policy = this.source.currentPolicy();
+    const at = new Date(policy?.now() ?? Date.now()).toISOString();
+    if (policy === null) {
+      return { seq: this.seq, role: 'standby', status: null, statePath: null, transitions: [], engines: engineViews(engines, null), at };
+    }
+    const state = policy.state();
+    return {
+      seq: this.seq,
+      role: 'leader',
+      status: statusOf(state, { role: 'leader', now: policy.now() }),
+      statePath: statePath(state.value),
+      transitions: state.context.history.map(transitionJson),
+      engines: engineViews(engines, state.context.probeHealthy),
+      at,
+    };
+  }
+
+  /** Something outside the actor changed (an engine's faults): send a snapshot soon. */
+  changed(): void {
+    this.stateChanged = true;
+    if (this.clients.size > 0) this.coalescer.request();
+  }
+
+  /**
+   * A new stream for one page: `hello`, a snapshot and the whole log, then changes as they come.
+   * `live` is false when it ended at once (a standby, or a stopped actor): the answer should then
+   * close its connection, or a page polling a stopping service would keep it alive.
+   */
+  open(): { readonly stream: ReadableStream<Uint8Array>; readonly live: boolean } {
+    let client: Client | null = null;
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          const { hello, log } = this.source;
+          const update: LogUpdate = { entries: log.entries(), limit: log.limit };
+          const policy = this.source.currentPolicy();
+          let text =
+            formatSse({ event: STREAM_EVENTS.hello, data: JSON.stringify(hello) }) +
+            this.snapshotMessage() +
+            formatSse({ event: STREAM_EVENTS.log, data: JSON.stringify(update) });
+          if (policy === null || !policy.isRunning()) {
+            text += closingMessage(policy === null ? 'standby' : 'stopped');
+            controller.enqueue(encoder.encode(text));
+            controller.close();
+            return;
+          }
+          if (this.watch !== null && this.watch.policy !== policy) this.closeAll('policy-changed');
+          controller.enqueue(encoder.encode(text));
+          client = { controller };
+          this.clients.add(client);
+          this.watch ??= this.startWatching(policy);
+        },
+        cancel: () => {
+          if (client !== null) this.drop(client);
+        },
+      },
+      { highWaterMark: this.maxQueued },
+    );
+    // `start` ran inside the constructor: whether the page was taken on is known now.
+    return { stream, live: client !== null };
+  }
+
+  /** Ends every stream (`closing`, reason `stopped`); pages reconnect by themselves. */
+  close(): void {
+    this.closeAll('stopped');
+  }
+
+  private closeAll(reason: ClosingReason): void {
+    const closing = encoder.encode(closingMessage(reason));
+    for (const client of [...this.clients]) {
+      this.send(client, closing);
+      this.drop(client);
+      try {
+        client.controller.close();
+      } catch {
+        // Already closed by the reader going away.
+      }
+    }
+  }
+
+  private snapshotMessage(): string {
+    const snapshot = this.snapshot();
+    return formatSse({ event: STREAM_EVENTS.snapshot, id: snapshot.seq, data: JSON.stringify(snapshot) });
+  }
+
+  private startWatching(policy: FeedPolicy): Watch {
+    const { log } = this.source;
+    const unsubscribePolicy = policy.subscribe(() => this.changed());
+    const unsubscribeLog = log.subscribe((entry) => {
+      this.pendingLog.set(entry.id, entry);
+      this.coalescer.request();
+    });
+    const heartbeat = encoder.encode(formatSseComment('heartbeat'));
+    const stopHeartbeat = this.timers.setInterval(() => this.broadcast(heartbeat), this.heartbeatMs);
+    const stopWatchdog = this.timers.setInterval(() => {
+      if (!policy.isRunning()) this.closeAll('stopped');
+      else if (this.source.currentPolicy() !== policy) this.closeAll('policy-changed');
+    }, this.watchdogMs);
+    return {
+      policy,
+      stop: () => {
+        unsubscribePolicy();
+        unsubscribeLog();
+        stopHeartbeat();
+        stopWatchdog();
+        this.coalescer.cancel();
+        this.pendingLog.clear();
+        this.stateChanged = false;
+      },
+    };
+  }
+
+  private drop(client: Client): void {
+    if (!this.clients.delete(client)) return;
+    if (this.clients.size === 0) {
+      this.watch?.stop();
+      this.watch = null;
+    }
+  }
+
+  private flush(): void {
+    let text = '';
+    if (this.stateChanged) {
+      this.stateChanged = false;
+      text += this.snapshotMessage();
+    }
+    if (this.pendingLog.size > 0) {
+      const update: LogUpdate = { entries: [...this.pendingLog.values()], limit: this.source.log.limit };
+      this.pendingLog.clear();
+      text += formatSse({ event: STREAM_EVENTS.log, data: JSON.stringify(update) });
+    }
+    if (text !== '') this.broadcast(encoder.encode(text));
+  }
+
+  private broadcast(chunk: Uint8Array): void {
+    for (const client of [...this.clients]) this.send(client, chunk);
+  }
+
+  private send(client: Client, chunk: Uint8Array): void {
+    const { controller } = client;
+    // A page that has not read this many messages is gone or stuck: drop it instead of buffering.
+    if (controller.desiredSize !== null && controller.desiredSize <= 0) {
+      this.drop(client);
+      try {
+        controller.error(new Error('the inspector page fell too far behind the live stream'));
+      } catch {
+        // Already closed.
+      }
+      return;
+    }
+    try {
+      controller.enqueue(chunk);
+    } catch {
+      this.drop(client);
+    }
+  }
+}
