@@ -3,12 +3,13 @@
  * REDIS_URL when it answers; otherwise an in-process queue, which keeps nothing (said loudly).
  */
 import { ENGINE_IDS } from '../machines/engines.js';
-import { ConfigError, ENGINE_URL_VARIABLES, loadConfig } from './config.js';
+import { ENGINE_URL_VARIABLES } from './config.js';
 import { startGenerator } from './demo/generator.js';
 import { createLogger } from './log.js';
 import { startServiceWithInspector } from './inspector/index.js';
 import { connectRedis } from './service.js';
 import { exitOnSignals } from './shutdown.js';
+import { loadConfigOrExit } from './startup.js';
 import { createMemoryQueue } from './signals/memoryQueue.js';
 import { SIGNAL_FIELD } from './signals/streamQueue.js';
 
@@ -27,16 +28,7 @@ for (const [name, value] of Object.entries(DEMO_DEFAULTS)) {
   if (env[name] === undefined || env[name] === '') env[name] = value;
 }
 
-let config;
-try {
-  config = loadConfig(env, { requireEngines: true });
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', variable: error.variable, msg: `configuration error: ${error.message}` })}\n`);
-    process.exit(2);
-  }
-  throw error;
-}
+const config = loadConfigOrExit(env);
 const log = createLogger(config.logLevel);
 const signalsPerSecond = Number(process.env.DEMO_SIGNALS_PER_SECOND ?? '2');
 

@@ -1,21 +1,11 @@
 /** `npm start`: the service, as configured by the environment. */
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError } from './config.js';
 import { createLogger } from './log.js';
 import { startServiceWithInspector } from './inspector/index.js';
 import { exitOnSignals } from './shutdown.js';
+import { exitForBadConfig, loadConfigOrExit } from './startup.js';
 
-function exitForBadConfig(error: ConfigError): never {
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', variable: error.variable, msg: `configuration error: ${error.message}` })}\n`);
-  process.exit(2);
-}
-
-let config;
-try {
-  config = loadConfig(process.env, { requireEngines: true });
-} catch (error) {
-  if (error instanceof ConfigError) exitForBadConfig(error);
-  throw error;
-}
+const config = loadConfigOrExit(process.env);
 const log = createLogger(config.logLevel);
 try {
   // The inspector (`GET /inspect`) comes with the service: its data needs ADMIN_TOKEN when one is set.
