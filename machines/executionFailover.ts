@@ -155,6 +155,7 @@ export const failoverMachine = setup({
     requestHealthCheck: () => {},
   },
   guards: {
+    hasFailures: ({ context, event }) => event.type === 'EXECUTION_SUCCEEDED' && context.failures[event.engine] > 0,
     tripsTo: ({ context, event }, params: { active: EngineId; next: EngineId | null }) =>
       event.type === 'EXECUTION_FAILED' &&
       event.engine === params.active &&
@@ -180,7 +181,8 @@ export const failoverMachine = setup({
   context: ({ input }) => initialContext(input.settings),
   initial: 'primaryActive',
   on: {
-    EXECUTION_SUCCEEDED: { actions: 'countSuccess' },
+    // A success on an engine without failures changes nothing: no new snapshot, nothing to save.
+    EXECUTION_SUCCEEDED: { guard: 'hasFailures', actions: 'countSuccess' },
     EXECUTION_FAILED: { actions: 'countFailure' },
     HEALTH_CHECKED: { actions: 'recordHealth' },
   },

@@ -104,7 +104,11 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
         });
   let lastRecorded = runtime.state().context.lastTransition;
   metrics.activeEngine(runtime.activeEngine());
+  let lastSnapshot: unknown = null;
   runtime.subscribe((snapshot) => {
+    // XState notifies after every event, changed or not: only a new snapshot is worth saving.
+    if (snapshot === lastSnapshot) return;
+    lastSnapshot = snapshot;
     writer?.changed();
     const record = snapshot.context.lastTransition;
     if (record !== null && record !== lastRecorded) {

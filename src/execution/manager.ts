@@ -4,6 +4,7 @@
  *
  * The policy decides, the manager acts: it never chooses an engine itself.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EngineId } from '../../machines/engines.js';
 import type { ExecutionEngine, ExecutionResult } from '../engines/types.js';
@@ -16,6 +17,12 @@ import type { QueuedSignal, SignalQueue } from '../signals/queue.js';
 import { isExpired, parseSignal, type Signal } from '../signals/signal.js';
 import { retryDelayMs } from './backoff.js';
 import { KeyedLanes } from './lanes.js';
+import { Slots } from './slots.js';
+
+// Signals held ahead of the engine calls: enough to keep every slot busy between two reads, few
+// enough that a pause or a crash leaves little taken (it stays pending in Redis, never lost).
+const READ_AHEAD_FACTOR = 4;
+const MIN_READ_AHEAD = 32;
 
 /** What the manager works with. */
 export interface ExecutionManagerOptions {
@@ -65,6 +72,10 @@ export class ExecutionManager {
   readonly #options: ExecutionManagerOptions;
   readonly #now: () => number;
   readonly #lanes = new KeyedLanes();
+  /** Engine calls in flight: at most `EXECUTION_CONCURRENCY`. */
+  readonly #slots: Slots;
+  /** Signals taken and not yet settled, at most: a freed slot finds the next signal already read. */
+  readonly #readAhead: number;
   readonly #stop = new AbortController();
   readonly #tasks = new Set<Promise<void>>();
   /** Entries taken and not yet settled, by entry id: never admitted twice (a reclaim may return ours). */
@@ -82,6 +93,10 @@ export class ExecutionManager {
   constructor(options: ExecutionManagerOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#slots = new Slots(options.concurrency);
+    this.#readAhead = Math.max(options.concurrency * READ_AHEAD_FACTOR, MIN_READ_AHEAD);
+    // Every retry sleep listens to this one signal; many signals may sleep at once.
+    setMaxListeners(0, this.#stop.signal);
   }
 
   /** Takes up what this consumer left unsettled, then consumes until `close()`. */
@@ -127,7 +142,7 @@ export class ExecutionManager {
   }
 
   async #consume(): Promise<void> {
-    const { queue, concurrency, log } = this.#options;
+    const { queue, log } = this.#options;
     let failures = 0;
     while (!this.#closed) {
       // Nothing is taken while paused: signals wait in Redis.
@@ -136,7 +151,7 @@ export class ExecutionManager {
       if (this.#closed) break;
       let batch: QueuedSignal[];
       try {
-        batch = await queue.take(concurrency - this.#executing, this.#options.takeBlockMs ?? 1000);
+        batch = await queue.take(this.#readAhead - this.#executing, this.#options.takeBlockMs ?? 1000);
         failures = 0;
       } catch (error) {
         failures++;
@@ -191,27 +206,7 @@ export class ExecutionManager {
       return;
     }
     const { signal } = parsed;
-    await this.#lanes.run(signal.symbol, async () => {
-      const { queue, engines } = this.#options;
-      const known = await this.#withRedis('look up the signal', () =>
-        Promise.all([queue.wasExecuted(signal.signal_id), queue.lastAttempt(signal.signal_id)]),
-      );
-      if (!known.ok) return; // closing: it stays pending
-      const [executed, lastEngine] = known.value;
-      if (executed) {
-        await this.#settle(entry, this.#outcome(entry, signal.signal_id, 'duplicate', null, 0, 'this signal_id was already executed'));
-        return;
-      }
-      const lastAdapter = lastEngine === null ? undefined : engines[lastEngine];
-      if (lastAdapter !== undefined) {
-        // An earlier run sent it to this engine and never recorded how it ended (a crash or a
-        // takeover): that engine settles it before it may go anywhere else.
-        this.#options.log.warn({ signal_id: signal.signal_id, engine: lastAdapter.id }, 'settling a signal an earlier run sent without an outcome');
-        this.#settleUnknownOutcome(entry, signal, lastAdapter, 1, this.#now(), 0);
-        return;
-      }
-      await this.#attempt(entry, signal, 0);
-    });
+    await this.#lanes.run(signal.symbol, () => this.#attempt(entry, signal, 0));
   }
 
   /** Runs a Redis step, retrying through outages; not ok once closing. */
@@ -229,8 +224,10 @@ export class ExecutionManager {
 
   /** Attempts until an outcome, a pause at shutdown, or an unknown outcome handed to settling. */
   async #attempt(entry: QueuedSignal, signal: Signal, attemptsSoFar: number): Promise<void> {
-    const { policy, engines, metrics, maxAttempts } = this.#options;
+    const { policy, engines, metrics, maxAttempts, queue } = this.#options;
     let attempts = attemptsSoFar;
+    // Only a signal new to this run may have been sent by an earlier one without an outcome.
+    let first = attemptsSoFar === 0;
     for (;;) {
       if (isExpired(signal, this.#now())) {
         await this.#settle(entry, this.#outcome(entry, signal.signal_id, 'expired', null, attempts, `expires_at ${String(signal.expires_at)} passed before it could be executed`));
@@ -238,14 +235,40 @@ export class ExecutionManager {
       }
       const engineId = await this.#activeEngine();
       if (engineId === null) return; // shutting down while paused: it stays pending for the next run
+      const begun = await this.#withRedis('record the attempt', () => queue.beginAttempt(signal.signal_id, engineId, first));
+      if (!begun.ok) return; // closing: it stays pending
+      if (begun.value.kind === 'executed') {
+        await this.#settle(entry, this.#outcome(entry, signal.signal_id, 'duplicate', null, attempts, 'this signal_id was already executed'));
+        return;
+      }
+      first = false;
+      if (begun.value.kind === 'unsettled') {
+        const earlier = engines[begun.value.engine];
+        if (earlier !== undefined) {
+          // An earlier run sent it there and never recorded how it ended (a crash or a takeover):
+          // that engine settles it before it may go anywhere else.
+          this.#options.log.warn({ signal_id: signal.signal_id, engine: earlier.id }, 'settling a signal an earlier run sent without an outcome');
+          this.#settleUnknownOutcome(entry, signal, earlier, Math.max(1, attempts), this.#now(), 0);
+          return;
+        }
+        continue;
+      }
       const engine = engines[engineId];
-      if (engine && !(await this.#withRedis('record the attempt', () => this.#options.queue.noteAttempt(signal.signal_id, engineId))).ok) return;
-      if (!(this.#options.mayDispatch?.() ?? true)) return; // no longer certainly the leader: leave it pending
-      attempts++;
-      const startedAt = this.#now();
-      const result: ExecutionResult = engine
-        ? await engine.execute(signal)
-        : { kind: 'failed', reason: `no adapter is configured for ${engineId}`, unknownOutcome: false };
+      let result: ExecutionResult;
+      let startedAt: number;
+      await this.#slots.acquire();
+      try {
+        if (!(this.#options.mayDispatch?.() ?? true)) return; // no longer certainly the leader: leave it pending
+        // The policy may have moved meanwhile: never send to a tripped engine.
+        if (policy.activeEngine() !== engineId) continue;
+        attempts++;
+        startedAt = this.#now();
+        result = engine
+          ? await engine.execute(signal)
+          : { kind: 'failed', reason: `no adapter is configured for ${engineId}`, unknownOutcome: false };
+      } finally {
+        this.#slots.release();
+      }
       if (result.kind === 'executed') {
         policy.send({ type: 'EXECUTION_SUCCEEDED', engine: engineId });
         metrics?.latency(engineId, result.latencyMs / 1000);
@@ -273,7 +296,8 @@ export class ExecutionManager {
         await this.#settle(entry, this.#outcome(entry, signal.signal_id, 'attempts_exhausted', engineId, attempts, `${attempts} attempts failed; last: ${result.reason}`));
         return;
       }
-      await this.#sleep(retryDelayMs(attempts, this.#options.retryBaseMs));
+      // A failure that moved the policy is retried on the new engine at once; the same engine, later.
+      if (policy.activeEngine() === engineId) await this.#sleep(retryDelayMs(attempts, this.#options.retryBaseMs));
       if (this.#closed) return;
     }
   }
@@ -373,7 +397,7 @@ export class ExecutionManager {
   }
 
   async #capacity(): Promise<void> {
-    while (this.#executing >= this.#options.concurrency && !this.#closed) {
+    while (this.#executing >= this.#readAhead && !this.#closed) {
       await new Promise<void>((resolve) => this.#capacityWaiters.push(resolve));
     }
   }

@@ -40,10 +40,9 @@ export function createBlockingConnection(shared: Redis, given?: Redis): Blocking
   redis.on('ready', () => {
     clientId = null;
   });
-  let announceClose: () => void = () => {};
-  const closing = new Promise<undefined>((resolve) => {
-    announceClose = () => resolve(undefined);
-  });
+  // Each waiting read's way out at close; removed when the read ends, so a finished read's reply
+  // is not kept alive by a promise that lives as long as the connection.
+  const waitingReads = new Set<() => void>();
 
   return {
     get closed() {
@@ -58,11 +57,18 @@ export function createBlockingConnection(shared: Redis, given?: Redis): Blocking
       });
       // A read abandoned by close() may still reject later ("Connection is closed"); nobody awaits it.
       pending.catch(() => {});
+      let endByClose: () => void = () => {};
+      const closing = new Promise<undefined>((resolve) => {
+        endByClose = () => resolve(undefined);
+      });
+      waitingReads.add(endByClose);
       try {
         return await Promise.race([pending, closing]);
       } catch (error) {
         if (closed) return undefined;
         throw error;
+      } finally {
+        waitingReads.delete(endByClose);
       }
     },
     interrupt() {
@@ -74,7 +80,8 @@ export function createBlockingConnection(shared: Redis, given?: Redis): Blocking
     close() {
       if (closed) return;
       closed = true;
-      announceClose();
+      for (const end of waitingReads) end();
+      waitingReads.clear();
       if (owned) redis.disconnect();
     },
   };

@@ -113,12 +113,12 @@ export function createMemoryQueue(): MemoryQueue {
       return executed.has(signalId);
     },
 
-    async lastAttempt(signalId) {
-      return attempts.get(signalId) ?? null;
-    },
-
-    async noteAttempt(signalId, engine) {
+    async beginAttempt(signalId, engine, first) {
+      if (executed.has(signalId)) return { kind: 'executed' };
+      const previous = attempts.get(signalId);
+      if (first && previous !== undefined) return { kind: 'unsettled', engine: previous };
       attempts.set(signalId, engine);
+      return { kind: 'go' };
     },
 
     async reclaim() {

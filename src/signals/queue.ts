@@ -5,6 +5,12 @@
 import type { EngineId } from '../../machines/engines.js';
 import type { Outcome } from './outcome.js';
 
+/** What Redis knows of a signal about to be sent (see `SignalQueue.beginAttempt`). */
+export type AttemptStart =
+  | { readonly kind: 'go' }
+  | { readonly kind: 'executed' }
+  | { readonly kind: 'unsettled'; readonly engine: EngineId };
+
 /** One signal taken from the queue and not yet settled. */
 export interface QueuedSignal {
   /** The stream entry id, the list item's own text, or the memory queue's id: whatever `settle` needs. */
@@ -29,10 +35,13 @@ export interface SignalQueue {
   settle(entry: QueuedSignal, outcome: Outcome): Promise<boolean>;
   /** Whether a signal with this id was already executed (the dedup record). */
   wasExecuted(signalId: string): Promise<boolean>;
-  /** The engine this signal was last sent to and that has not settled it, if any (survives a crash). */
-  lastAttempt(signalId: string): Promise<EngineId | null>;
-  /** Records, before sending, that this signal goes to `engine`; the outcome's `settle` removes it. */
-  noteAttempt(signalId: string, engine: EngineId): Promise<void>;
+  /**
+   * Before sending to `engine`, in one step: `executed` when the id was executed already; on the
+   * first attempt of this run, `unsettled` naming the engine an earlier run sent it to without
+   * recording an outcome (a crash or a takeover: that engine must settle it first); otherwise `go`,
+   * having recorded that it goes to `engine` (the outcome's `settle` removes the record).
+   */
+  beginAttempt(signalId: string, engine: EngineId, first: boolean): Promise<AttemptStart>;
   /**
    * Takes over entries that other consumers (a dead leader) took and left unsettled for at least
    * `minIdleMs`. The list queue's takeover happens in `start()`, so it returns none here.

@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { createBlockingConnection } from './blockingConnection.js';
+import { redisScript } from './redisScript.js';
 import { createSignalRecords } from './signalRecords.js';
 import { attemptKey, dedupKey } from './keys.js';
 import { checkKeyTypes } from './keyTypes.js';
@@ -45,7 +46,7 @@ export const SIGNAL_FIELD = 'signal';
  * KEYS: stream, outcome stream, dedup key, attempt key.
  * ARGV: group, consumer, entry id, dedup TTL ms ('' for none), '1' when the signal id is known, fields…
  */
-const SETTLE_IF_OURS = `
+const SETTLE_IF_OURS = redisScript(`
 local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
 if #pending == 0 or pending[1][2] ~= ARGV[2] then return 0 end
 redis.call('XADD', KEYS[2], '*', unpack(ARGV, 6))
@@ -53,7 +54,7 @@ if ARGV[4] ~= '' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[4]) end
 if ARGV[5] == '1' then redis.call('DEL', KEYS[4]) end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
 return 1
-`;
+`);
 
 // How many abandoned entries one reclaim takes over; the next reclaim takes the rest.
 const RECLAIM_BATCH = 1000;
@@ -172,8 +173,8 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
       const dedupTtl = outcome.outcome === 'executed' ? String(destinations.dedupTtlMs) : '';
       let recorded: unknown;
       try {
-        recorded = await redis.eval(
-          SETTLE_IF_OURS,
+        recorded = await SETTLE_IF_OURS(
+          redis,
           4,
           stream,
           outcomeStream,

@@ -15,6 +15,11 @@ export interface GuardLegend {
 
 /** The failover machine's guards. `none` in a label stands for a null param. */
 export const GUARD_LEGEND: Readonly<Record<string, GuardLegend>> = {
+  hasFailures: {
+    params: [],
+    arrow: false,
+    meaning: 'The engine that succeeded has consecutive failures to reset; a success on a clean engine changes nothing.',
+  },
   tripsTo: {
     params: ['active', 'next'],
     arrow: true,

@@ -114,8 +114,8 @@ export const TRANSITION_SPECS: readonly TransitionSpec[] = [
     'EXECUTION_SUCCEEDED',
     'count success',
     'A successful execution on an engine resets its consecutive failure count.',
-    [key('failover', 'EXECUTION_SUCCEEDED', 0)],
-    () => true,
+    [key('failover', 'EXECUTION_SUCCEEDED', 0, 'hasFailures')],
+    (state, event) => state.context.failures[event.engine] > 0,
     (state, event) => ({ value: state.value, context: withFailures(state.context, event.engine, 0) }),
   ),
   onEvent(
