@@ -1,0 +1,193 @@
+/** The benchmark's results: `bench/results.json`, `bench/RESULTS.md` and the table on stdout. */
+import { writeFile } from 'node:fs/promises';
+import type { RunCost } from './meter.js';
+
+/** Costs per signal of each contender, from its median trial. */
+export interface CostRow {
+  readonly contender: string;
+  readonly cost: RunCost;
+}
+
+/** Everything `results.json` holds; the snake_case keys are the ones the README and CI read. */
+export interface BenchResults {
+  readonly date: string;
+  readonly node_version: string;
+  readonly cpu_model: string;
+  readonly cores: number;
+  readonly quick: boolean;
+  /** Signals per throughput run. */
+  readonly n: number;
+  readonly trials: number;
+  readonly concurrency: number;
+  readonly high_concurrency: number;
+  readonly symbols: number;
+  readonly baseline_batch: number;
+  readonly baseline_signals_per_s: number;
+  readonly service_signals_per_s: number;
+  readonly peer_signals_per_s: number;
+  readonly ratio_vs_baseline: number;
+  readonly ratio_vs_peer: number;
+  /** (a′): the bare loop doing the contract's per-signal Redis records, batched: the limit of this design. */
+  readonly recording_baseline_signals_per_s: number;
+  readonly ratio_vs_recording_baseline: number;
+  readonly service_high_concurrency_signals_per_s: number;
+  readonly peer_high_concurrency_signals_per_s: number;
+  /** Every trial's signals/s, per contender. */
+  readonly throughput_trials: Readonly<Record<string, readonly number[]>>;
+  readonly cost_per_signal: readonly CostRow[];
+  readonly actor_events_per_s: number;
+  readonly actor_bare_events_per_s: number;
+  readonly actor_events: number;
+  readonly failure_threshold: number;
+  /** Worst over every failover trial at both concurrencies. */
+  readonly signals_to_tripped_engine: number;
+  readonly signals_to_tripped_engine_by_concurrency: Readonly<Record<string, number>>;
+  /** Median over the trials at the default concurrency. */
+  readonly failover_reaction_ms: number;
+  readonly failover_reaction_ms_max: number;
+  readonly failover_reaction_ms_by_concurrency: Readonly<Record<string, number>>;
+  readonly failover_policy_ms_median: number;
+  /** Failover trials run, by concurrency. */
+  readonly failover_trials: Readonly<Record<string, number>>;
+  readonly status_p50_ms: number;
+  readonly status_p99_ms: number;
+  readonly status_max_ms: number;
+  readonly status_requests: number;
+  readonly status_idle_p50_ms: number;
+  readonly status_idle_p99_ms: number;
+  readonly service_signals_per_s_while_polled: number;
+  /** The service's event-loop delay during the status run (perf_hooks.monitorEventLoopDelay). */
+  readonly event_loop_delay_p99_ms: number;
+  readonly event_loop_delay_max_ms: number;
+  readonly rss_growth_pct: number;
+  readonly heap_growth_pct: number;
+  readonly rss_first_mb: number;
+  readonly rss_second_mb: number;
+  readonly heap_first_mb: number;
+  readonly heap_second_mb: number;
+  readonly rss_first_signals: number;
+  readonly rss_second_signals: number;
+  readonly rss_planned_second_signals: number;
+  readonly rss_budget_reached: boolean;
+  readonly duration_s: number;
+}
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const decimal = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const precise = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+function verdict(met: boolean): string {
+  return met ? 'met' : '**missed**';
+}
+
+function count(value: number): string {
+  return integer.format(value);
+}
+
+const ORDINAL_SUFFIXES: Readonly<Record<number, string>> = { 1: 'st', 2: 'nd', 3: 'rd' };
+
+function ordinal(value: number): string {
+  const teen = value % 100 >= 11 && value % 100 <= 13;
+  return `${value}${teen ? 'th' : (ORDINAL_SUFFIXES[value % 10] ?? 'th')}`;
+}
+
+/** The results as Markdown: a context line, the main table and the cost table. */
+export function renderMarkdown(results: BenchResults): string {
+  const r = results;
+  const quickNote = r.quick ? ' **Quick mode: smaller counts than the full run; the memory checkpoints especially.**' : '';
+  const memoryNote = r.rss_budget_reached
+    ? ` (time budget reached: ${count(r.rss_second_signals)} of the planned ${count(r.rss_planned_second_signals)})`
+    : '';
+  const rows: [string, string, string, string][] = [
+    [`(a) baseline: bare ioredis, XREADGROUP COUNT ${r.baseline_batch} + pipelined XACK`, `${count(r.baseline_signals_per_s)} signals/s`, 'the limit', ''],
+    [
+      "(a′) bare loop doing the contract's per-signal records (dedup, attempt, outcome, ack), batched",
+      `${count(r.recording_baseline_signals_per_s)} signals/s`,
+      'this design',
+      '',
+    ],
+    [`(b) service pipeline, EXECUTION_CONCURRENCY=${r.concurrency}`, `${count(r.service_signals_per_s)} signals/s`, '', ''],
+    [`(c) BullMQ worker + opossum breaker, concurrency ${r.concurrency}`, `${count(r.peer_signals_per_s)} signals/s`, '', ''],
+    ['b / a', `${decimal.format(r.ratio_vs_baseline * 100)} %`, '≥ 50 %', verdict(r.ratio_vs_baseline >= 0.5)],
+    ['b / a′', `${decimal.format(r.ratio_vs_recording_baseline * 100)} %`, '', ''],
+    ['b / c', `${precise.format(r.ratio_vs_peer)}×`, '≥ 2×', verdict(r.ratio_vs_peer >= 2)],
+    [`(b) at EXECUTION_CONCURRENCY=${r.high_concurrency}`, `${count(r.service_high_concurrency_signals_per_s)} signals/s`, '', ''],
+    [`(c) at concurrency ${r.high_concurrency}`, `${count(r.peer_high_concurrency_signals_per_s)} signals/s`, '', ''],
+    ['failover actor alone (startPolicyRuntime)', `${count(r.actor_events_per_s)} events/s`, '≥ 200,000', verdict(r.actor_events_per_s >= 200_000)],
+    ['failover actor, bare createActor', `${count(r.actor_bare_events_per_s)} events/s`, '', ''],
+    [
+      `signals sent to the primary after its ${ordinal(r.failure_threshold)} failure (worst trial; ${Object.entries(r.signals_to_tripped_engine_by_concurrency)
+        .map(([concurrency, value]) => `${value} at concurrency ${concurrency}`)
+        .join(', ')})`,
+      count(r.signals_to_tripped_engine),
+      '0',
+      verdict(r.signals_to_tripped_engine === 0),
+    ],
+    [
+      `failover reaction: that failure → first order on backup 1 (median; max ${decimal.format(r.failover_reaction_ms_max)} ms)`,
+      `${decimal.format(r.failover_reaction_ms)} ms`,
+      '< 5 ms',
+      verdict(r.failover_reaction_ms < 5),
+    ],
+    [`status p50 under load (${count(r.status_requests)} requests; idle: ${precise.format(r.status_idle_p50_ms)} ms)`, `${precise.format(r.status_p50_ms)} ms`, '', ''],
+    [`status p99 under load (max ${decimal.format(r.status_max_ms)} ms; idle: ${precise.format(r.status_idle_p99_ms)} ms)`, `${precise.format(r.status_p99_ms)} ms`, '< 5 ms', verdict(r.status_p99_ms < 5)],
+    [
+      `service event-loop delay during that run, p99 (max ${decimal.format(r.event_loop_delay_max_ms)} ms)`,
+      `${precise.format(r.event_loop_delay_p99_ms)} ms`,
+      '',
+      '',
+    ],
+    [
+      `RSS after ${count(r.rss_first_signals)} → ${count(r.rss_second_signals)} signals${memoryNote}`,
+      `${decimal.format(r.rss_first_mb)} → ${decimal.format(r.rss_second_mb)} MB (${decimal.format(r.rss_growth_pct)} %)`,
+      '< 10 %',
+      verdict(r.rss_growth_pct < 10),
+    ],
+    [`heap used after GC, same checkpoints`, `${decimal.format(r.heap_first_mb)} → ${decimal.format(r.heap_second_mb)} MB (${decimal.format(r.heap_growth_pct)} %)`, '', ''],
+  ];
+  const table = ['| measurement | result | target | |', '| --- | ---: | ---: | --- |', ...rows.map((row) => `| ${row.join(' | ')} |`)];
+  const costs = [
+    '| per signal (median trial) | Node.js CPU | redis-server CPU | Redis commands |',
+    '| --- | ---: | ---: | ---: |',
+    ...r.cost_per_signal.map(
+      ({ contender, cost }) =>
+        `| ${contender} | ${decimal.format(cost.nodeCpuUsPerSignal)} µs | ${decimal.format(cost.redisCpuUsPerSignal)} µs | ${precise.format(cost.redisCommandsPerSignal)} |`,
+    ),
+  ];
+  const method = [
+    'How it is measured:',
+    '',
+    '- Throughput: each run starts on a pre-filled queue; the clock runs from starting the consumer (for (b) the `startService` call,',
+    '  start-up included) to the last acknowledgement, outcome recorded or `completed` event. (a) reads and acknowledges only;',
+    "  (a′) also does the contract's records per signal, batched 100 at a time: EXISTS dedup, GET and SET attempt before, then one",
+    '  Lua script per signal (XADD outcome, SET dedup, DEL attempt, XACK) sent together with the next read;',
+    '  (b) is the real service (`loadConfig`, `startService`, `sim://?latency_ms=0` engines, LOG_LEVEL=warn); (c) is a BullMQ',
+    '  worker with an opossum breaker around a no-op engine call, its jobs added with `addBulk`. Contenders alternate within each trial.',
+    `- Failover: instrumented \`sim://\` engines answering in about 1 ms; the primary fails every call after its first fills;`,
+    `  worst and median over ${Object.entries(r.failover_trials)
+      .map(([concurrency, trials]) => `${trials} trials at concurrency ${concurrency}`)
+      .join(' and ')}, each on a fresh service: what it looks for (a signal that picks the primary just before the trip and is sent just after) is a race that only some trials hit.`,
+    '- Status: a client in its own process, one request at a time over keep-alive, while (b) runs; "idle" is the same client',
+    '  against a service with nothing to do.',
+    '- Memory: (b) in a child process started with `--expose-gc`, sampled after a full GC. Its sim engines remember 1,000 orders',
+    '  instead of 100,000: that cache belongs to the engine (in production another process), not to the service.',
+  ];
+  return [
+    `${r.date}: Node.js ${r.node_version}, ${r.cpu_model} (${r.cores} cores), one private redis-server. ` +
+      `N = ${count(r.n)} signals over ${count(r.symbols)} symbols, median of ${r.trials} trial(s); ` +
+      `run took ${count(r.duration_s)} s.${quickNote}`,
+    '',
+    ...table,
+    '',
+    ...costs,
+    '',
+    ...method,
+    '',
+  ].join('\n');
+}
+
+/** Writes `results.json` and `RESULTS.md` into `directory`. */
+export async function writeResults(directory: URL, results: BenchResults, markdown: string): Promise<void> {
+  await writeFile(new URL('results.json', directory), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(new URL('RESULTS.md', directory), `# Benchmark results\n\nWritten by \`npm run bench${results.quick ? ' -- --quick' : ''}\` (bench/run.ts); do not edit by hand.\n\n${markdown}`);
+}

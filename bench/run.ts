@@ -1,0 +1,269 @@
+/**
+ * `npm run bench [-- --quick]`: the service's throughput next to its limit and its peer, measured in
+ * the same run against one private redis-server, then actor cost, failover reaction, status latency
+ * under load and memory. Writes bench/results.json and bench/RESULTS.md and prints the table.
+ */
+import os from 'node:os';
+import { Redis } from 'ioredis';
+import { startPrivateRedis, type PrivateRedis } from '../test/helpers/redisServer.js';
+import { runActor } from './actor.js';
+import { runBaseline } from './baseline.js';
+import { runFailover, type FailoverResult } from './failover.js';
+import { runMemory } from './memory.js';
+import { createMeter, type Meter, type RunCost } from './meter.js';
+import { sizesFromArgs, type BenchSizes } from './options.js';
+import { runPeer } from './peer.js';
+import { runRecordingBaseline } from './recordingBaseline.js';
+import { renderMarkdown, writeResults, type BenchResults } from './report.js';
+import { runServicePipeline } from './servicePipeline.js';
+import { runStatus } from './status.js';
+import { median, nowMs } from './timing.js';
+
+const MB = 1024 * 1024;
+
+/** Progress goes to stderr, so stdout carries the table alone. */
+function progress(text: string): void {
+  process.stderr.write(`[bench] ${text}\n`);
+}
+
+function rate(value: number): string {
+  return `${Math.round(value).toLocaleString('en-US')}/s`;
+}
+
+/** One timed run of a contender: its signals/s and what it cost. */
+interface Trial {
+  readonly signalsPerSecond: number;
+  readonly cost?: RunCost;
+}
+
+/** The contenders of the throughput comparison, keyed as in results.json. */
+type Contender = 'baseline' | 'recording_baseline' | 'service' | 'peer' | 'service_high' | 'peer_high';
+
+/** In the order they run within a trial. */
+const CONTENDERS: readonly Contender[] = ['baseline', 'recording_baseline', 'service', 'peer', 'service_high', 'peer_high'];
+
+const CONTENDER_NAMES: Record<Contender, string> = {
+  baseline: '(a) baseline',
+  recording_baseline: "(a′) baseline + the contract's records",
+  service: '(b) service',
+  peer: '(c) BullMQ + opossum',
+  service_high: '(b) service, high concurrency',
+  peer_high: '(c) BullMQ + opossum, high concurrency',
+};
+
+async function throughput(sizes: BenchSizes, redisUrl: string, admin: Redis, meter: Meter): Promise<Record<Contender, Trial[]>> {
+  const common = { redisUrl, symbols: sizes.symbols, timeoutMs: sizes.phaseTimeoutMs };
+  const run = (contender: Contender, signals: number, runId: string, withMeter: Meter | undefined): Promise<Trial> => {
+    const metered = withMeter ? { meter: withMeter } : {};
+    switch (contender) {
+      case 'baseline':
+        return runBaseline({ ...common, ...metered, signals, batch: sizes.baselineBatch });
+      case 'recording_baseline':
+        return runRecordingBaseline({ ...common, ...metered, signals, batch: sizes.baselineBatch });
+      case 'service':
+        return runServicePipeline({ ...common, ...metered, signals, runId, concurrency: sizes.concurrency });
+      case 'service_high':
+        return runServicePipeline({ ...common, ...metered, signals, runId, concurrency: sizes.highConcurrency });
+      case 'peer':
+        return runPeer({ ...common, ...metered, signals, runId, concurrency: sizes.concurrency });
+      case 'peer_high':
+        return runPeer({ ...common, ...metered, signals, runId, concurrency: sizes.highConcurrency });
+    }
+  };
+  const trials: Record<Contender, Trial[]> = { baseline: [], recording_baseline: [], service: [], peer: [], service_high: [], peer_high: [] };
+  for (const contender of CONTENDERS) {
+    await admin.flushall();
+    await run(contender, sizes.warmUpSignals, `warm-${contender}`, undefined);
+  }
+  // Trials interleave the contenders, so a slow spell of the machine does not land on one of them.
+  for (let trial = 1; trial <= sizes.trials; trial++) {
+    for (const contender of CONTENDERS) {
+      await admin.flushall();
+      const result = await run(contender, sizes.signals, `${contender}-${trial}`, meter);
+      trials[contender].push(result);
+      progress(`${CONTENDER_NAMES[contender]}, trial ${trial}/${sizes.trials}: ${rate(result.signalsPerSecond)}`);
+    }
+  }
+  return trials;
+}
+
+function medianTrial(trials: readonly Trial[]): Trial {
+  const sorted = [...trials].sort((a, b) => a.signalsPerSecond - b.signalsPerSecond);
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (middle === undefined) throw new Error('A contender has no trial');
+  return middle;
+}
+
+async function failover(sizes: BenchSizes, redisUrl: string, admin: Redis): Promise<Record<number, FailoverResult>> {
+  const results: Record<number, FailoverResult> = {};
+  const plan: readonly (readonly [concurrency: number, trials: number])[] = [
+    [sizes.concurrency, sizes.failoverTrials],
+    [sizes.highConcurrency, sizes.failoverTrialsHigh],
+  ];
+  for (const [concurrency, trials] of plan) {
+    await admin.flushall();
+    results[concurrency] = await runFailover({
+      redisUrl,
+      trials,
+      signals: sizes.failoverSignals,
+      healthySignals: sizes.failoverHealthySignals,
+      symbols: sizes.symbols,
+      concurrency,
+      timeoutMs: sizes.phaseTimeoutMs,
+    });
+    const result = results[concurrency];
+    progress(
+      `failover at concurrency ${concurrency}, ${trials} trials: ${result.signalsToTrippedEngine} signals to the tripped primary (worst), ` +
+        `reaction ${result.reactionMsMedian.toFixed(1)} ms (median)`,
+    );
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const sizes = sizesFromArgs(process.argv.slice(2));
+  const started = nowMs();
+  let redisServer: PrivateRedis | null = null;
+  let admin: Redis | null = null;
+  const cleanUp = async (): Promise<void> => {
+    admin?.disconnect();
+    admin = null;
+    await redisServer?.stop();
+    redisServer = null;
+  };
+  // Bounds the whole run: a phase that hangs despite its own timeout still ends it, Redis stopped.
+  const watchdog = setTimeout(() => {
+    progress(`the run exceeded ${Math.round(sizes.runTimeoutMs / 1000)} s; stopping`);
+    void cleanUp().finally(() => process.exit(1));
+  }, sizes.runTimeoutMs);
+  watchdog.unref();
+  process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
+  // Whatever goes wrong, the private redis-server does not outlive the run.
+  process.once('uncaughtException', (error) => {
+    console.error(error);
+    void cleanUp().finally(() => process.exit(1));
+  });
+
+  try {
+    progress(`${sizes.quick ? 'quick' : 'full'} run: starting a private redis-server`);
+    const server = await startPrivateRedis();
+    redisServer = server;
+    const connection = new Redis(server.url);
+    admin = connection;
+    const meter = createMeter(connection);
+
+    const trials = await throughput(sizes, server.url, connection, meter);
+    const pick = (contender: Contender) => medianTrial(trials[contender]);
+
+    progress('actor alone');
+    const actorRuns = [1, 2, 3].map(() => runActor(sizes.actorEvents));
+    const actorEventsPerSecond = median(actorRuns.map((run) => run.runtimeEventsPerSecond));
+    const actorBareEventsPerSecond = median(actorRuns.map((run) => run.bareEventsPerSecond));
+    progress(`actor: ${rate(actorEventsPerSecond)} (runtime), ${rate(actorBareEventsPerSecond)} (bare)`);
+
+    const failovers = await failover(sizes, server.url, connection);
+    const headlineFailover = failovers[sizes.concurrency];
+    if (headlineFailover === undefined) throw new Error('The failover phase returned nothing for the default concurrency');
+
+    await connection.flushall();
+    progress('status under load');
+    const status = await runStatus({
+      redisUrl: server.url,
+      runId: 'status',
+      signals: sizes.signals,
+      symbols: sizes.symbols,
+      concurrency: sizes.concurrency,
+      maxRequests: sizes.statusRequests,
+      timeoutMs: sizes.phaseTimeoutMs,
+    });
+    progress(`status: p50 ${status.underLoad.p50.toFixed(2)} ms, p99 ${status.underLoad.p99.toFixed(2)} ms over ${status.underLoad.requests} requests`);
+
+    await connection.flushall();
+    progress(`memory: ${sizes.memoryFirstCheckpoint} and ${sizes.memorySecondCheckpoint} signals (budget ${Math.round(sizes.memoryBudgetMs / 1000)} s), in a child process`);
+    const memory = await runMemory({
+      redisUrl: server.url,
+      concurrency: sizes.concurrency,
+      symbols: sizes.symbols,
+      firstCheckpoint: sizes.memoryFirstCheckpoint,
+      secondCheckpoint: sizes.memorySecondCheckpoint,
+      budgetMs: sizes.memoryBudgetMs,
+      timeoutMs: sizes.memoryBudgetMs + sizes.phaseTimeoutMs,
+    });
+    await cleanUp();
+
+    const baseline = pick('baseline').signalsPerSecond;
+    const recordingBaseline = pick('recording_baseline').signalsPerSecond;
+    const service = pick('service').signalsPerSecond;
+    const peer = pick('peer').signalsPerSecond;
+    const cpus = os.cpus();
+    const results: BenchResults = {
+      date: new Date().toISOString(),
+      node_version: process.version,
+      cpu_model: cpus[0]?.model.trim() ?? 'unknown',
+      cores: cpus.length,
+      quick: sizes.quick,
+      n: sizes.signals,
+      trials: sizes.trials,
+      concurrency: sizes.concurrency,
+      high_concurrency: sizes.highConcurrency,
+      symbols: sizes.symbols,
+      baseline_batch: sizes.baselineBatch,
+      baseline_signals_per_s: baseline,
+      service_signals_per_s: service,
+      peer_signals_per_s: peer,
+      ratio_vs_baseline: service / baseline,
+      recording_baseline_signals_per_s: recordingBaseline,
+      ratio_vs_recording_baseline: service / recordingBaseline,
+      ratio_vs_peer: service / peer,
+      service_high_concurrency_signals_per_s: pick('service_high').signalsPerSecond,
+      peer_high_concurrency_signals_per_s: pick('peer_high').signalsPerSecond,
+      throughput_trials: Object.fromEntries(Object.entries(trials).map(([contender, runs]) => [contender, runs.map((run) => run.signalsPerSecond)])),
+      cost_per_signal: CONTENDERS.flatMap((contender) => {
+        const cost = pick(contender).cost;
+        return cost === undefined ? [] : [{ contender: CONTENDER_NAMES[contender], cost }];
+      }),
+      actor_events_per_s: actorEventsPerSecond,
+      actor_bare_events_per_s: actorBareEventsPerSecond,
+      actor_events: sizes.actorEvents,
+      failure_threshold: headlineFailover.threshold,
+      signals_to_tripped_engine: Math.max(...Object.values(failovers).map((result) => result.signalsToTrippedEngine)),
+      signals_to_tripped_engine_by_concurrency: Object.fromEntries(Object.entries(failovers).map(([concurrency, result]) => [concurrency, result.signalsToTrippedEngine])),
+      failover_reaction_ms: headlineFailover.reactionMsMedian,
+      failover_reaction_ms_max: headlineFailover.reactionMsMax,
+      failover_reaction_ms_by_concurrency: Object.fromEntries(Object.entries(failovers).map(([concurrency, result]) => [concurrency, result.reactionMsMedian])),
+      failover_policy_ms_median: headlineFailover.policyMsMedian,
+      failover_trials: Object.fromEntries(Object.entries(failovers).map(([concurrency, result]) => [concurrency, result.trials.length])),
+      status_p50_ms: status.underLoad.p50,
+      status_p99_ms: status.underLoad.p99,
+      status_max_ms: status.underLoad.max,
+      status_requests: status.underLoad.requests,
+      status_idle_p50_ms: status.idle.p50,
+      status_idle_p99_ms: status.idle.p99,
+      service_signals_per_s_while_polled: status.pipeline.signalsPerSecond,
+      event_loop_delay_p99_ms: status.eventLoopDelay.p99,
+      event_loop_delay_max_ms: status.eventLoopDelay.max,
+      rss_growth_pct: memory.rssGrowthPct,
+      heap_growth_pct: memory.heapGrowthPct,
+      rss_first_mb: memory.first.rssBytes / MB,
+      rss_second_mb: memory.second.rssBytes / MB,
+      heap_first_mb: memory.first.heapUsedBytes / MB,
+      heap_second_mb: memory.second.heapUsedBytes / MB,
+      rss_first_signals: memory.first.signals,
+      rss_second_signals: memory.second.signals,
+      rss_planned_second_signals: sizes.memorySecondCheckpoint,
+      rss_budget_reached: memory.budgetReached,
+      duration_s: (nowMs() - started) / 1000,
+    };
+    const markdown = renderMarkdown(results);
+    await writeResults(new URL('./', import.meta.url), results, markdown);
+    process.stdout.write(`\n${markdown}\nWrote bench/results.json and bench/RESULTS.md.\n`);
+  } finally {
+    clearTimeout(watchdog);
+    await cleanUp();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
