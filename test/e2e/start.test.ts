@@ -11,26 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeBridge, type FakeBridge } from '../helpers/fakeBridge.js';
 import { freePort, startPrivateRedis, type PrivateRedis } from '../helpers/redisServer.js';
 import { eventually, signalJson, streamRecords } from '../helpers/service.js';
+import { STATUS_KEYS } from '../helpers/contract.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
-const STATUS_KEYS = [
-  'active_engine',
-  'primary_engine',
-  'backup_engines',
-  'failure_counts',
-  'engines_available',
-  'state',
-  'paused',
-  'paused_reason',
-  'failover_enabled',
-  'failure_threshold',
-  'recovery_timeout_seconds',
-  'next_recovery_check_at',
-  'last_transition',
-  'role',
-];
 
 /** A started `npm start` process and what it wrote. */
 interface StartedProcess {

@@ -2,55 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineId } from '../../machines/engines.js';
 import { createHealthProber, type HealthProberOptions, type HealthResults } from '../../src/engines/healthProber.js';
-import type { TimerHandle } from '../../src/engines/timers.js';
 import type { ExecutionEngine } from '../../src/engines/types.js';
+import { ManualTimers } from '../helpers/manualTimers.js';
 
 const INTERVAL_MS = 10_000;
 
-/** Timers that fire only when a test moves time on. */
-class ManualTimers {
-  now = 0;
-  private nextId = 1;
-  private readonly pending = new Map<number, { at: number; callback: () => void }>();
-
-  readonly setTimer = (callback: () => void, ms: number): number => {
-    const id = this.nextId;
-    this.nextId += 1;
-    this.pending.set(id, { at: this.now + ms, callback });
-    return id;
-  };
-
-  readonly clearTimer = (handle: TimerHandle): void => {
-    if (typeof handle === 'number') this.pending.delete(handle);
-  };
-
-  /** Timers not yet fired nor cleared. */
-  get count(): number {
-    return this.pending.size;
-  }
-
-  /** Moves time on by `ms`, firing due timers in order and letting promises settle after each. */
-  async advance(ms: number): Promise<void> {
-    const target = this.now + ms;
-    await settle();
-    for (;;) {
-      const due = [...this.pending].filter(([, timer]) => timer.at <= target).sort(([, a], [, b]) => a.at - b.at)[0];
-      if (due === undefined) break;
-      const [id, timer] = due;
-      this.pending.delete(id);
-      this.now = timer.at;
-      timer.callback();
-      await settle();
-    }
-    this.now = target;
-    await settle();
-  }
-}
-
-/** Lets every promise chain that can progress do so. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /**
  * An engine whose health answers as the test says: a fixed answer, or held open until the test

@@ -9,24 +9,8 @@ import { MAX_ADMIN_BODY_BYTES } from '../../src/http/app.js';
 import { DEFAULT_PAUSE_REASON, standbyControl } from '../../src/policy/control.js';
 import { statusOf, type StatusJson } from '../../src/policy/status.js';
 import { callApp, HARNESS_START, startHttpHarness, type HttpAnswer, type HttpCall, type HttpHarness, type HttpHarnessOptions } from '../helpers/httpHarness.js';
+import { STATUS_KEYS } from '../helpers/contract.js';
 
-/** The keys of `GET /admin/execution-status`, as DESIGN section 5 writes them. */
-const STATUS_KEYS = [
-  'active_engine',
-  'primary_engine',
-  'backup_engines',
-  'failure_counts',
-  'engines_available',
-  'state',
-  'paused',
-  'paused_reason',
-  'failover_enabled',
-  'failure_threshold',
-  'recovery_timeout_seconds',
-  'next_recovery_check_at',
-  'last_transition',
-  'role',
-];
 
 const STATUS = '/admin/execution-status';
 const PAUSE = '/admin/execution/pause';

@@ -4,46 +4,8 @@ import { parseSimFaultsPatch } from '../../src/engines/simFaults.js';
 import { createSimEngine, pseudoPrice, type SimEngine, type SimEngineOptions } from '../../src/engines/simEngine.js';
 import type { ExecutionResult } from '../../src/engines/types.js';
 import type { Signal } from '../../src/signals/signal.js';
+import { ManualTimers } from '../helpers/manualTimers.js';
 
-/** Timers that fire only when a test moves time on. */
-class ManualTimers {
-  now = 1_700_000_000_000;
-  private nextId = 1;
-  private readonly pending = new Map<number, { at: number; callback: () => void }>();
-
-  readonly setTimer = (callback: () => void, ms: number): number => {
-    const id = this.nextId;
-    this.nextId += 1;
-    this.pending.set(id, { at: this.now + ms, callback });
-    return id;
-  };
-
-  /** Timers not yet fired. */
-  get count(): number {
-    return this.pending.size;
-  }
-
-  /** Moves time on by `ms`, firing due timers in order and letting promises settle after each. */
-  async advance(ms: number): Promise<void> {
-    const target = this.now + ms;
-    await settle();
-    for (;;) {
-      const due = [...this.pending].filter(([, timer]) => timer.at <= target).sort(([, a], [, b]) => a.at - b.at)[0];
-      if (due === undefined) break;
-      const [id, timer] = due;
-      this.pending.delete(id);
-      this.now = timer.at;
-      timer.callback();
-      await settle();
-    }
-    this.now = target;
-  }
-}
-
-/** Lets every promise chain that can progress do so. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Resolves `promise` into a box, so a test can see whether it has settled yet. */
 function track<T>(promise: Promise<T>): { value?: T; done: boolean } {
@@ -56,7 +18,7 @@ function track<T>(promise: Promise<T>): { value?: T; done: boolean } {
 }
 
 function sim(url: string, options: Partial<SimEngineOptions> = {}): { engine: SimEngine; timers: ManualTimers } {
-  const timers = new ManualTimers();
+  const timers = new ManualTimers(1_700_000_000_000);
   const engine = createSimEngine({
     id: 'quanttrader_pybroker',
     url,
