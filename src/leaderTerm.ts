@@ -134,24 +134,26 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
     mayDispatch: deps.stillLeader,
     ...(deps.reclaimIdleMs === undefined ? {} : { reclaimIdleMs: deps.reclaimIdleMs }),
   });
-  prober.start();
-  await manager.start();
-
   let stopping: Promise<void> | null = null;
-  return {
-    runtime,
-    manager,
-    control: leaderControl(runtime),
-    stop: () =>
-      (stopping ??= (async () => {
-        const managerClosed = manager.close();
-        // Ends a blocking read in flight now rather than after its timeout; signals being finished
-        // still settle.
-        await queue.close();
-        await managerClosed;
-        await prober.stop();
-        runtime.stop();
-        await writer?.flush();
-      })()),
-  };
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      const managerClosed = manager.close();
+      // Ends a blocking read in flight now rather than after its timeout; signals being finished
+      // still settle.
+      await queue.close();
+      await managerClosed;
+      await prober.stop();
+      runtime.stop();
+      await writer?.flush();
+    })());
+
+  prober.start();
+  try {
+    await manager.start();
+  } catch (error) {
+    // Half a term must not keep probing and saving: undo it, and let the caller try again.
+    await stop();
+    throw new Error('Could not start consuming signals', { cause: error });
+  }
+  return { runtime, manager, control: leaderControl(runtime), stop };
 }

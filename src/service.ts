@@ -128,6 +128,9 @@ function buildQueue(config: Config, redis: Redis): SignalQueue {
     : createListQueue({ redis, list: config.signalQueue, ...destinations });
 }
 
+/** How long to wait before trying to lead again after a failed start of a term. */
+const LEAD_RETRY_MS = 2000;
+
 /** The status a standby answers: the persisted state, or a fresh policy when there is none. */
 async function standbyStatus(redis: Redis, stateKey: string, config: Config): Promise<StatusJson> {
   const loaded = await loadPolicyState(redis, stateKey, config.policy);
@@ -195,7 +198,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const switchRole = (leader: boolean): Promise<void> => {
     switching = switching
       .then(() => (leader ? becomeLeader() : becomeStandby()))
-      .catch((error: unknown) => log.error({ err: error }, 'could not change role'));
+      .catch((error: unknown) => {
+        log.error({ err: error }, leader ? 'could not start leading; trying again shortly' : 'could not step down cleanly');
+        // Holding the lease without leading would stop every instance: try again while it is ours.
+        if (leader) setTimeout(() => (stopped || !stillLeader() ? undefined : void switchRole(true)), LEAD_RETRY_MS).unref();
+      });
     return switching;
   };
 
