@@ -159,6 +159,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           store: redis,
           key: options.leaderKey ?? LEADER_KEY,
           holderId: `${config.consumerName}/${randomUUID().slice(0, 8)}`,
+          ownPrefix: `${config.consumerName}/`,
           leaseMs,
           log,
         });

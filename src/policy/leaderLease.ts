@@ -6,9 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 
-/** The Redis commands the lease uses (an ioredis client fits). */
+/** The Redis command the lease uses (an ioredis client fits). */
 export interface LeaseStore {
-  set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<unknown>;
   eval(script: string, numberOfKeys: number, ...args: string[]): Promise<unknown>;
 }
 
@@ -31,6 +30,12 @@ export interface LeaderLeaseOptions {
   readonly store: LeaseStore;
   readonly key: string;
   readonly holderId: string;
+  /**
+   * A lease whose holder starts with this is taken over at once rather than waited out: it is this
+   * instance's own, left by its previous run (`<CONSUMER_NAME>/`; two live instances cannot share
+   * a consumer name, or they would share their pending signals too).
+   */
+  readonly ownPrefix?: string;
   /** `LEADER_LEASE_SECONDS` in ms. */
   readonly leaseMs: number;
   readonly log: Logger;
@@ -43,6 +48,10 @@ export interface LeaderLeaseOptions {
 const RENEWALS_PER_LEASE = 3;
 const SAFETY_FRACTION = 0.2;
 
+const ACQUIRE = `local current = redis.call('GET', KEYS[1])
+if current and (ARGV[3] == '' or string.sub(current, 1, #ARGV[3]) ~= ARGV[3]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
 const RENEW_IF_MINE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const DELETE_IF_MINE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
@@ -79,7 +88,7 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     try {
       const won = held
         ? (await store.eval(RENEW_IF_MINE, 1, key, holderId, String(leaseMs))) === 1
-        : (await store.set(key, holderId, 'PX', leaseMs, 'NX')) === 'OK';
+        : (await store.eval(ACQUIRE, 1, key, holderId, String(leaseMs), options.ownPrefix ?? '')) === 1;
       if (stopped) return;
       if (won) {
         validUntil = sentAt + leaseMs * (1 - SAFETY_FRACTION);

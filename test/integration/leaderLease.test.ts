@@ -24,8 +24,8 @@ afterEach(async () => {
   await redis.quit();
 });
 
-function lease(holderId: string, leaseMs = 600): LeaderLease {
-  const made = createLeaderLease({ store: redis, key, holderId, leaseMs, log });
+function lease(holderId: string, leaseMs = 600, ownPrefix?: string): LeaderLease {
+  const made = createLeaderLease({ store: redis, key, holderId, leaseMs, log, ...(ownPrefix === undefined ? {} : { ownPrefix }) });
   leases.push(made);
   return made;
 }
@@ -77,7 +77,6 @@ describe('leader lease', () => {
     let reachable = true;
     // The real Redis, with renewals failing once "the network" goes away.
     const store: LeaseStore = {
-      set: (target, value, px, milliseconds, nx) => redis.set(target, value, px, milliseconds, nx),
       eval: (script, numberOfKeys, ...args) =>
         reachable ? redis.eval(script, numberOfKeys, ...args) : Promise.reject(new Error('connection lost')),
     };
@@ -92,5 +91,17 @@ describe('leader lease', () => {
     expect(await redis.pttl(key)).toBeGreaterThan(0);
     expect(await redis.get(key)).toBe('a');
     expect(changes).toEqual([true, false]);
+  });
+
+  it('takes over at once a lease its own previous run left, and waits out anyone else’s', async () => {
+    // A previous run of instance "a" died holding the lease.
+    await redis.set(key, 'a/0ld', 'PX', 60_000);
+    const restarted = lease('a/n3w', 600, 'a/');
+    const other = lease('b/1', 600, 'b/');
+    await other.start();
+    expect(other.isHeld()).toBe(false);
+    await restarted.start();
+    expect(restarted.isHeld()).toBe(true);
+    expect(await redis.get(key)).toBe('a/n3w');
   });
 });
