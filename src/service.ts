@@ -4,7 +4,6 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { InspectionEvent } from 'xstate';
 import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
@@ -20,6 +19,7 @@ import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { standbyControl, type PolicyControl } from './policy/control.js';
 import { createLeaderLease } from './policy/leaderLease.js';
+import { isOwnDeadHolder, leaseHolder } from './policy/leaseHolder.js';
 import { loadPolicyState } from './policy/persistence.js';
 import type { PolicyRuntime } from './policy/runtime.js';
 import { statusOf, type Role, type StatusJson } from './policy/status.js';
@@ -158,8 +158,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       : createLeaderLease({
           store: redis,
           key: options.leaderKey ?? LEADER_KEY,
-          holderId: `${config.consumerName}/${randomUUID().slice(0, 8)}`,
-          ownPrefix: `${config.consumerName}/`,
+          holderId: leaseHolder(config.consumerName),
+          takeOverIf: (holder) => isOwnDeadHolder(holder, config.consumerName),
           leaseMs,
           log,
         });

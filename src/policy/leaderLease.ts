@@ -31,11 +31,10 @@ export interface LeaderLeaseOptions {
   readonly key: string;
   readonly holderId: string;
   /**
-   * A lease whose holder starts with this is taken over at once rather than waited out: it is this
-   * instance's own, left by its previous run (`<CONSUMER_NAME>/`; two live instances cannot share
-   * a consumer name, or they would share their pending signals too).
+   * Whether a lease held by `holder` may be taken over at once rather than waited out: true only for
+   * a holder known to be dead (this instance's previous run, whose process is gone).
    */
-  readonly ownPrefix?: string;
+  readonly takeOverIf?: (holder: string) => boolean;
   /** `LEADER_LEASE_SECONDS` in ms. */
   readonly leaseMs: number;
   readonly log: Logger;
@@ -48,8 +47,10 @@ export interface LeaderLeaseOptions {
 const RENEWALS_PER_LEASE = 3;
 const SAFETY_FRACTION = 0.2;
 
+// Sets the lease when it is free (returns 1) or when it is still held by ARGV[3], a holder known to
+// be dead; otherwise returns the current holder.
 const ACQUIRE = `local current = redis.call('GET', KEYS[1])
-if current and (ARGV[3] == '' or string.sub(current, 1, #ARGV[3]) ~= ARGV[3]) then return 0 end
+if current and current ~= ARGV[3] then return current end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`;
 const RENEW_IF_MINE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
@@ -83,12 +84,20 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     expiryTimer.unref();
   };
 
+  const acquire = async (): Promise<boolean> => {
+    const answer = await store.eval(ACQUIRE, 1, key, holderId, String(leaseMs), '');
+    if (answer === 1) return true;
+    if (typeof answer !== 'string' || !options.takeOverIf?.(answer)) return false;
+    log.warn({ key, previous: answer }, 'taking over the lease of a holder that is gone');
+    return (await store.eval(ACQUIRE, 1, key, holderId, String(leaseMs), answer)) === 1;
+  };
+
   const attempt = async (): Promise<void> => {
     const sentAt = now();
     try {
       const won = held
         ? (await store.eval(RENEW_IF_MINE, 1, key, holderId, String(leaseMs))) === 1
-        : (await store.eval(ACQUIRE, 1, key, holderId, String(leaseMs), options.ownPrefix ?? '')) === 1;
+        : await acquire();
       if (stopped) return;
       if (won) {
         validUntil = sentAt + leaseMs * (1 - SAFETY_FRACTION);

@@ -24,8 +24,8 @@ afterEach(async () => {
   await redis.quit();
 });
 
-function lease(holderId: string, leaseMs = 600, ownPrefix?: string): LeaderLease {
-  const made = createLeaderLease({ store: redis, key, holderId, leaseMs, log, ...(ownPrefix === undefined ? {} : { ownPrefix }) });
+function lease(holderId: string, leaseMs = 600, takeOverIf?: (holder: string) => boolean): LeaderLease {
+  const made = createLeaderLease({ store: redis, key, holderId, leaseMs, log, ...(takeOverIf === undefined ? {} : { takeOverIf }) });
   leases.push(made);
   return made;
 }
@@ -93,15 +93,21 @@ describe('leader lease', () => {
     expect(changes).toEqual([true, false]);
   });
 
-  it('takes over at once a lease its own previous run left, and waits out anyone else’s', async () => {
-    // A previous run of instance "a" died holding the lease.
-    await redis.set(key, 'a/0ld', 'PX', 60_000);
-    const restarted = lease('a/n3w', 600, 'a/');
-    const other = lease('b/1', 600, 'b/');
-    await other.start();
-    expect(other.isHeld()).toBe(false);
+  it('takes over at once a lease whose holder it knows is gone, and waits out a live one', async () => {
+    // A previous run died holding the lease.
+    await redis.set(key, 'dead-run', 'PX', 60_000);
+    const waiting = lease('b', 600, (holder) => holder === 'someone-else');
+    await waiting.start();
+    expect(waiting.isHeld()).toBe(false);
+    expect(await redis.get(key)).toBe('dead-run');
+    const restarted = lease('a', 600, (holder) => holder === 'dead-run');
     await restarted.start();
     expect(restarted.isHeld()).toBe(true);
-    expect(await redis.get(key)).toBe('a/n3w');
+    expect(await redis.get(key)).toBe('a');
+    // A live holder is never taken over, even by a caller that would like to.
+    const greedy = lease('c', 600, (holder) => holder === 'dead-run');
+    await greedy.start();
+    expect(greedy.isHeld()).toBe(false);
+    expect(await redis.get(key)).toBe('a');
   });
 });
