@@ -90,6 +90,8 @@ describe('leader lease', () => {
     // Stepped down while the key still stands: nobody else could have taken over yet.
     expect(await redis.pttl(key)).toBeGreaterThan(0);
     expect(await redis.get(key)).toBe('a');
+    // Listeners hear of it from the expiry timer, a moment after isHeld() turned false.
+    await eventually('the step-down to be announced', () => changes.length === 2, 1000);
     expect(changes).toEqual([true, false]);
   });
 
