@@ -141,7 +141,8 @@ export const failoverMachine = setup({
     })),
     holdForOperator: assign(({ event }) => {
       assertEvent(event, 'PAUSE');
-      return { pausedReason: event.reason };
+      // The policy's own reason marks a pause auto-resume may end: an operator's must never pass for it.
+      return { pausedReason: event.reason === ALL_ENGINES_FAILED ? `operator: ${event.reason}` : event.reason };
     }),
     holdForAllFailed: assign({ pausedReason: ALL_ENGINES_FAILED }),
     clearPause: assign({ pausedReason: null }),
