@@ -7,29 +7,14 @@ import { loadConfig, type Config } from '../src/config.js';
 import type { ExecutionEngine } from '../src/engines/types.js';
 import { createLogger } from '../src/log.js';
 import { startService, type RunningService } from '../src/service.js';
+import { serviceKeys, type ServiceKeys } from '../test/helpers/service.js';
 
-/** The Redis keys one benchmark service uses. */
-export interface BenchKeys {
-  readonly signalQueue: string;
-  readonly executionEvents: string;
-  readonly deadLetterQueue: string;
-  readonly signalGroup: string;
-  readonly consumerName: string;
-  readonly stateKey: string;
-  readonly leaderKey: string;
-}
+/** The Redis keys one benchmark service uses: the tests' naming, under a prefix of the run's. */
+export type BenchKeys = ServiceKeys;
 
-/** Key names under `prefix`, so runs on one Redis never see each other's signals or state. */
+/** Key names under `prefix` (such as `bench.<run>`), so runs on one Redis never see each other's. */
 export function benchKeys(prefix: string): BenchKeys {
-  return {
-    signalQueue: `${prefix}.signals`,
-    executionEvents: `${prefix}.events`,
-    deadLetterQueue: `${prefix}.dead`,
-    signalGroup: `${prefix}.group`,
-    consumerName: `${prefix}.consumer`,
-    stateKey: `${prefix}.state`,
-    leaderKey: `${prefix}.leader`,
-  };
+  return serviceKeys(`${prefix}.`);
 }
 
 /** What a benchmark service is started with. */
