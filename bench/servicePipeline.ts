@@ -25,6 +25,8 @@ export interface PipelineOptions {
   readonly port?: number;
   /** Called once the service runs, before the clock stops; the status client starts here. */
   readonly whileRunning?: (service: RunningService) => void;
+  /** Called once every signal is through, before the service stops: the status client stops here. */
+  readonly whenDone?: () => Promise<void>;
 }
 
 /** A pipeline run's measurement. */
@@ -69,6 +71,7 @@ export async function runServicePipeline(options: PipelineOptions): Promise<Pipe
     );
     const ms = finished - started;
     const cost = await options.meter?.end(options.signals);
+    await options.whenDone?.();
     await checkOutcomes(redis, keys, options.signals);
     return { signals: options.signals, concurrency: options.concurrency, ms, signalsPerSecond: perSecond(options.signals, ms), ...(cost ? { cost } : {}) };
   } finally {

@@ -69,7 +69,7 @@ async function collect(client: BenchChild, timeoutMs: number): Promise<number[]>
 export async function runStatus(options: StatusOptions): Promise<StatusResult> {
   const port = await freePort();
   const loaded = await startClient(port, options.maxRequests, options.timeoutMs);
-  let underLoad: number[];
+  let underLoad: number[] = [];
   let pipeline: PipelineResult;
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   try {
@@ -85,9 +85,12 @@ export async function runStatus(options: StatusOptions): Promise<StatusResult> {
         loaded.send({ type: 'start' });
         loopDelay.enable();
       },
+      // Stop the client while the service still answers: a request cut by its shutdown is no latency.
+      whenDone: async () => {
+        loopDelay.disable();
+        underLoad = await collect(loaded, options.timeoutMs);
+      },
     });
-    loopDelay.disable();
-    underLoad = await collect(loaded, options.timeoutMs);
   } finally {
     loopDelay.disable();
     await loaded.stop();
