@@ -8,7 +8,7 @@
 import { Redis } from 'ioredis';
 import { ENGINE_IDS, PRIMARY_ENGINE, type EngineId } from '../machines/engines.js';
 import { createEngine, isSimEngine } from '../src/engines/createEngine.js';
-import type { ExecutionEngine, ExecutionResult } from '../src/engines/types.js';
+import type { EngineCall, ExecutionEngine, ExecutionResult } from '../src/engines/types.js';
 import type { RunningService } from '../src/service.js';
 import type { Signal } from '../src/signals/signal.js';
 import { benchConfig, benchKeys, startBenchService, type BenchServiceOptions } from './benchService.js';
@@ -83,9 +83,9 @@ function instrumentedEngines(timeoutMs: number, healthySignals: number, threshol
   const engines: Partial<Record<EngineId, ExecutionEngine>> = {};
   for (const id of ENGINE_IDS) {
     const inner = createEngine(id, FAILOVER_SIM_URL, { timeoutMs });
-    const execute = async (signal: Signal): Promise<ExecutionResult> => {
+    const execute = async (signal: Signal, call: EngineCall): Promise<ExecutionResult> => {
       calls.push({ engine: id, ...stamp() });
-      const result = await inner.execute(signal);
+      const result = await inner.execute(signal, call);
       if (id === PRIMARY_ENGINE) {
         if (result.kind === 'executed' && ++primaryFilled === healthySignals) {
           if (!isSimEngine(inner)) throw new Error('The failover benchmark needs a sim:// primary to inject its failure');
@@ -95,7 +95,7 @@ function instrumentedEngines(timeoutMs: number, healthySignals: number, threshol
       }
       return result;
     };
-    engines[id] = { id, url: inner.url, execute, health: () => inner.health(), lookup: (signalId) => inner.lookup(signalId) };
+    engines[id] = { id, url: inner.url, execute, health: (call) => inner.health(call), lookup: (signalId, call) => inner.lookup(signalId, call) };
   }
   return { engines, calls, stamp, trip: () => trip };
 }

@@ -32,6 +32,11 @@ export interface LeaderTermDeps {
   readonly stillLeader: () => boolean;
   /** Entries of a dead leader are taken over once idle this long; unset without a lease. */
   readonly reclaimIdleMs?: number | undefined;
+  /**
+   * This term's leader epoch, sent as `X-Leader-Epoch` with every engine request (contract
+   * section 7). Transitional default 0: the caller is to supply the real epoch.
+   */
+  readonly epoch?: number | undefined;
 }
 
 /** A running term. */
@@ -67,6 +72,7 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
   let runtimeRef: PolicyRuntime | null = null;
   const prober = createHealthProber({
     engines: ENGINE_IDS.flatMap((id) => (engines[id] ? [engines[id]] : [])),
+    epoch: deps.epoch ?? 0,
     intervalSeconds: config.policy.healthCheckIntervalSeconds,
     probeTimeoutMs: Math.min(config.engineTimeoutMs, config.policy.healthCheckIntervalSeconds * 1000),
     onResults: (results, at) => runtimeRef?.send({ type: 'HEALTH_CHECKED', results, at }),
@@ -133,6 +139,7 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
     inDoubtPollMs: config.policy.healthCheckIntervalSeconds * 1000,
     mayDispatch: deps.stillLeader,
     ...(deps.reclaimIdleMs === undefined ? {} : { reclaimIdleMs: deps.reclaimIdleMs }),
+    ...(deps.epoch === undefined ? {} : { epoch: deps.epoch }),
   });
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>

@@ -5,7 +5,7 @@
  */
 import type { EngineId } from '../../machines/engines.js';
 import { realClearTimer, realSetTimer, type ClearTimer, type SetTimer, type TimerHandle } from './timers.js';
-import type { ExecutionEngine } from './types.js';
+import type { EngineCall, ExecutionEngine } from './types.js';
 
 /** Health per engine from one round: true only for a healthy answer in time. */
 export type HealthResults = Partial<Record<EngineId, boolean>>;
@@ -13,6 +13,11 @@ export type HealthResults = Partial<Record<EngineId, boolean>>;
 /** What the prober needs. */
 export interface HealthProberOptions {
   readonly engines: readonly ExecutionEngine[];
+  /**
+   * The leader term's epoch, sent with every probe: a fencing bridge counts the epoch of any request
+   * (contract section 7), so probes make a new leader known to the bridges before its first order.
+   */
+  readonly epoch: number;
   /** `EXECUTION_HEALTH_CHECK_INTERVAL`: seconds from the start of one round to the next. */
   readonly intervalSeconds: number;
   /** Called once per round with every engine's result and the round's end time (epoch ms). */
@@ -49,6 +54,7 @@ function warn(error: unknown): void {
 /** A prober of `engines`; it does nothing until {@link HealthProber.start} or `probeNow`. */
 export function createHealthProber(options: HealthProberOptions): HealthProber {
   const { engines, onResults } = options;
+  const call: EngineCall = { epoch: options.epoch };
   const intervalMs = options.intervalSeconds * 1000;
   if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
     throw new RangeError(`The health check interval must be a positive number of seconds, got ${options.intervalSeconds}`);
@@ -87,7 +93,7 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
     });
     try {
       // `=== true`: an engine answering anything but a plain yes is not healthy.
-      const answer = engine.health().then((healthy) => healthy === true, () => false);
+      const answer = engine.health(call).then((healthy) => healthy === true, () => false);
       return await Promise.race([answer, late]);
     } catch {
       // engine.health() threw synchronously despite its contract.

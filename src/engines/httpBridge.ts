@@ -6,7 +6,7 @@ import type { EngineId } from '../../machines/engines.js';
 import type { Signal } from '../signals/signal.js';
 import { classifyFetchFailure } from './fetchFailure.js';
 import { engineUrlError, withoutCredentials } from './redactUrl.js';
-import type { ExecutionEngine, ExecutionResult, OrderLookup } from './types.js';
+import type { EngineCall, ExecutionEngine, ExecutionResult, OrderLookup } from './types.js';
 
 /** How to reach one engine bridge. */
 export interface HttpBridgeOptions {
@@ -65,6 +65,15 @@ function basicAuthorization(url: URL): string | undefined {
   return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
 }
 
+/** The `X-Leader-Epoch` value: a decimal integer, so an epoch a bridge could misread is never sent. */
+function epochHeader(call: EngineCall): string {
+  const { epoch } = call;
+  if (!Number.isSafeInteger(epoch) || epoch < 0) {
+    throw new RangeError(`the leader epoch must be a whole number ≥ 0, got ${epoch}`);
+  }
+  return String(epoch);
+}
+
 function parseBaseUrl(id: EngineId, text: string): URL {
   let url: URL;
   try {
@@ -94,8 +103,9 @@ export function createHttpBridge(options: HttpBridgeOptions): ExecutionEngine {
   base.search = '';
   base.hash = '';
 
-  function headers(extra: Record<string, string>): Record<string, string> {
-    const all: Record<string, string> = { Accept: 'application/json', ...extra };
+  /** Every request says which leader term sends it (contract section 7); throws for a bad epoch. */
+  function headers(call: EngineCall, extra: Record<string, string> = {}): Record<string, string> {
+    const all: Record<string, string> = { Accept: 'application/json', 'X-Leader-Epoch': epochHeader(call), ...extra };
     if (authorization !== undefined) all.Authorization = authorization;
     return all;
   }
@@ -121,16 +131,16 @@ export function createHttpBridge(options: HttpBridgeOptions): ExecutionEngine {
     return new Request(endpoint(base, path), { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   }
 
-  async function execute(signal: Signal): Promise<ExecutionResult> {
+  async function execute(signal: Signal, engineCall: EngineCall): Promise<ExecutionResult> {
     let prepared: Request;
     try {
       prepared = request('orders', {
         method: 'POST',
-        headers: headers({ 'Content-Type': 'application/json', 'Idempotency-Key': signal.signal_id }),
+        headers: headers(engineCall, { 'Content-Type': 'application/json', 'Idempotency-Key': signal.signal_id }),
         body: JSON.stringify(signal),
       });
     } catch (error) {
-      // Nothing left the process: the signal or its id cannot be put on the wire.
+      // Nothing left the process: the signal, its id or the epoch cannot be put on the wire.
       const detail = error instanceof Error ? error.message : String(error);
       return { kind: 'failed', reason: `could not build the request: ${detail}`, unknownOutcome: false };
     }
@@ -159,26 +169,31 @@ export function createHttpBridge(options: HttpBridgeOptions): ExecutionEngine {
     };
   }
 
-  async function health(): Promise<boolean> {
+  async function health(engineCall: EngineCall): Promise<boolean> {
     try {
-      const answer = await call(request('health', { method: 'GET', headers: headers({}) }));
+      const answer = await call(request('health', { method: 'GET', headers: headers(engineCall) }));
       return answer.status === 200;
     } catch {
       return false;
     }
   }
 
-  async function lookup(signalId: string): Promise<OrderLookup> {
+  async function lookup(signalId: string, engineCall: EngineCall): Promise<OrderLookup> {
     if (signalId === '.' || signalId === '..') {
       // URL parsers resolve these (even percent-encoded) as dot segments, so a 404 would come from
       // another path and wrongly free the signal.
       return { kind: 'unknown', reason: `signal id "${signalId}" cannot be looked up in a URL path` };
     }
+    let prepared: Request;
+    try {
+      prepared = request(`orders/${encodeURIComponent(signalId)}`, { method: 'GET', headers: headers(engineCall) });
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      return { kind: 'unknown', reason: `could not build the request: ${detail}` };
+    }
     let answer: Answer;
     try {
-      answer = await call(
-        request(`orders/${encodeURIComponent(signalId)}`, { method: 'GET', headers: headers({}) }),
-      );
+      answer = await call(prepared);
     } catch (error) {
       return { kind: 'unknown', reason: classifyFetchFailure(error, timeoutMs).reason };
     }

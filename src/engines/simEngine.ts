@@ -8,7 +8,7 @@ import type { Signal } from '../signals/signal.js';
 import { engineUrlError, withoutCredentials } from './redactUrl.js';
 import { parseSimFaultsPatch, parseSimFaultsQuery, type SimFaults } from './simFaults.js';
 import { delay, realSetTimer, type SetTimer } from './timers.js';
-import type { ExecutionEngine, ExecutionResult, OrderLookup } from './types.js';
+import type { EngineCall, ExecutionEngine, ExecutionResult, OrderLookup } from './types.js';
 
 /** The paper fill a simulated engine reports for an executed signal. */
 export interface SimFillReport {
@@ -174,7 +174,9 @@ export function createSimEngine(options: SimEngineOptions): SimEngine {
   const noAnswer = `no answer within ${timeoutMs} ms (simulated hang)`;
   const refused = 'connection refused (simulated engine down)';
 
-  async function execute(signal: Signal): Promise<ExecutionResult> {
+  // The caller's epoch is accepted and ignored: the simulated engine does not fence, since every
+  // instance has simulated engines of its own and no other leader can reach them.
+  async function execute(signal: Signal, _call: EngineCall): Promise<ExecutionResult> {
     const faults = current;
     if (faults.mode === 'down') return { kind: 'failed', reason: refused, unknownOutcome: false };
     if (faults.mode === 'hang') {
@@ -190,7 +192,7 @@ export function createSimEngine(options: SimEngineOptions): SimEngine {
     return result.kind === 'executed' ? { ...result, latencyMs: now() - started } : result;
   }
 
-  async function health(): Promise<boolean> {
+  async function health(_call: EngineCall): Promise<boolean> {
     const faults = current;
     if (faults.mode === 'down' || faults.mode === 'fail') return false;
     if (faults.mode === 'hang') {
@@ -200,7 +202,7 @@ export function createSimEngine(options: SimEngineOptions): SimEngine {
     return !(await answerDelay(faults));
   }
 
-  async function lookup(signalId: string): Promise<OrderLookup> {
+  async function lookup(signalId: string, _call: EngineCall): Promise<OrderLookup> {
     const faults = current;
     if (faults.mode === 'down') return { kind: 'unknown', reason: refused };
     if (faults.mode === 'fail') return { kind: 'unknown', reason: 'HTTP 500 (simulated engine failure)' };

@@ -5,6 +5,15 @@
 import type { EngineId } from '../../machines/engines.js';
 import type { Signal } from '../signals/signal.js';
 
+/** Who is calling: the leader term's epoch, sent as `X-Leader-Epoch` with every request (contract section 7). */
+export interface EngineCall {
+  /**
+   * A non-negative safe integer. A fencing bridge remembers the highest epoch it has seen, on any
+   * request, and refuses orders carrying a lower one; so health probes and lookups carry it too.
+   */
+  readonly epoch: number;
+}
+
 /** How one attempt to execute a signal ended, as the bridge protocol classifies it. */
 export type ExecutionResult =
   /** 2xx: the order was placed; `report` is the engine's JSON answer. */
@@ -30,9 +39,9 @@ export interface ExecutionEngine {
   /** The URL it was configured with, for logs and status; never contains credentials. */
   readonly url: string;
   /** Sends the signal once, with `Idempotency-Key: <signal_id>`. Never throws: failures are results. */
-  execute(signal: Signal): Promise<ExecutionResult>;
+  execute(signal: Signal, call: EngineCall): Promise<ExecutionResult>;
   /** `GET {base}/health`: true for 200 in time, false for anything else. Never throws. */
-  health(): Promise<boolean>;
+  health(call: EngineCall): Promise<boolean>;
   /** `GET {base}/orders/{signal_id}`. Never throws. */
-  lookup(signalId: string): Promise<OrderLookup>;
+  lookup(signalId: string, call: EngineCall): Promise<OrderLookup>;
 }

@@ -54,6 +54,11 @@ export interface ExecutionManagerOptions {
    * checked every half of it. Unset: never (a single instance without a lease).
    */
   readonly reclaimIdleMs?: number;
+  /**
+   * The leader term's epoch, sent as `X-Leader-Epoch` with every engine call (contract section 7).
+   * The leader term supplies it; default 0 until it does.
+   */
+  readonly epoch?: number;
   readonly now?: () => number;
 }
 
@@ -264,7 +269,7 @@ export class ExecutionManager {
         attempts++;
         startedAt = this.#now();
         result = engine
-          ? await engine.execute(signal)
+          ? await engine.execute(signal, { epoch: this.#options.epoch ?? 0 })
           : { kind: 'failed', reason: `no adapter is configured for ${engineId}`, unknownOutcome: false };
       } finally {
         this.#slots.release();
@@ -321,7 +326,7 @@ export class ExecutionManager {
       const wait = asked === 0 && firstAskMs !== undefined ? firstAskMs : inDoubtPollMs;
       await this.#sleep(Math.min(wait, Math.max(0, deadline - this.#now())));
       if (this.#closed) return;
-      const lookup = await engine.lookup(signal.signal_id);
+      const lookup = await engine.lookup(signal.signal_id, { epoch: this.#options.epoch ?? 0 });
       if (lookup.kind === 'executed') {
         await this.#settle(entry, {
           ...this.#outcome(entry, signal.signal_id, 'executed', engine.id, attempts, `executed on ${engine.id} (confirmed after an unknown outcome)`),

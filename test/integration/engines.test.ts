@@ -9,11 +9,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, isSimEngine } from '../../src/engines/createEngine.js';
 import { classifyFetchFailure } from '../../src/engines/fetchFailure.js';
 import { createHttpBridge } from '../../src/engines/httpBridge.js';
-import type { ExecutionEngine } from '../../src/engines/types.js';
+import type { EngineCall, ExecutionEngine } from '../../src/engines/types.js';
 import type { Signal } from '../../src/signals/signal.js';
 import { startFakeBridge, type FakeBridge, type FakeBridgeOptions } from '../helpers/fakeBridge.js';
 
 const TIMEOUT_MS = 200;
+/** The caller's leader epoch; what the bridge does with it is tested in bridgeProtocol.test.ts. */
+const CALL: EngineCall = { epoch: 1 };
 
 const bridges: FakeBridge[] = [];
 const tcpServers: Server[] = [];
@@ -156,7 +158,7 @@ describe('HTTP bridge: execute', () => {
   it('executes on 2xx, returning the JSON report, and sends the signal with its idempotency key', async () => {
     const fake = await bridge();
     const order = signal({ limit_price: null, strategy_id: 'momentum' });
-    const result = await client(fake.url).execute(order);
+    const result = await client(fake.url).execute(order, CALL);
     expect(result).toEqual({ kind: 'executed', report: fake.executed.get(order.signal_id), latencyMs: expect.any(Number) });
     expect(fake.requests).toEqual([
       expect.objectContaining({ method: 'POST', path: '/orders', idempotencyKey: order.signal_id, body: order }),
@@ -167,8 +169,8 @@ describe('HTTP bridge: execute', () => {
     const fake = await bridge();
     const engine = client(fake.url);
     const order = signal();
-    const first = await engine.execute(order);
-    const second = await engine.execute(order);
+    const first = await engine.execute(order, CALL);
+    const second = await engine.execute(order, CALL);
     expect(first.kind === 'executed' && second.kind === 'executed').toBe(true);
     expect(second).toEqual({ ...first, latencyMs: expect.any(Number) });
     expect(fake.requests.map((request) => request.idempotencyKey)).toEqual([order.signal_id, order.signal_id]);
@@ -177,7 +179,7 @@ describe('HTTP bridge: execute', () => {
 
   it('keeps a 2xx body that is not JSON as text', async () => {
     const fake = await bridge({ mode: 'status', status: 201, statusBody: 'order accepted' });
-    expect(await client(fake.url).execute(signal())).toEqual({
+    expect(await client(fake.url).execute(signal(), CALL)).toEqual({
       kind: 'executed',
       report: 'order accepted',
       latencyMs: expect.any(Number),
@@ -186,7 +188,7 @@ describe('HTTP bridge: execute', () => {
 
   it('measures latency over the whole answer', async () => {
     const fake = await bridge({ mode: 'slow', delayMs: 60 });
-    const result = await client(fake.url, 2000).execute(signal());
+    const result = await client(fake.url, 2000).execute(signal(), CALL);
     expect(result.kind).toBe('executed');
     // Timer granularity can fire a millisecond early.
     expect(result.kind === 'executed' && result.latencyMs).toBeGreaterThanOrEqual(59);
@@ -194,7 +196,7 @@ describe('HTTP bridge: execute', () => {
 
   it('rejects on 422 with the reason from the body', async () => {
     const fake = await bridge({ mode: 'reject' });
-    expect(await client(fake.url).execute(signal())).toEqual({
+    expect(await client(fake.url).execute(signal(), CALL)).toEqual({
       kind: 'rejected',
       status: 422,
       reason: 'rejected by the fake bridge',
@@ -209,13 +211,13 @@ describe('HTTP bridge: execute', () => {
     [403, '', 'HTTP 403 Forbidden'],
   ])('rejects on %i, with the reason from error, message or the status line', async (status, statusBody, reason) => {
     const fake = await bridge({ mode: 'status', status, statusBody });
-    const result = await client(fake.url).execute(signal());
+    const result = await client(fake.url).execute(signal(), CALL);
     expect(result).toEqual({ kind: 'rejected', status, reason, report: statusBody });
   });
 
   it.each([408, 429, 500, 502, 503])('counts %i as a failure whose order was not placed', async (status) => {
     const fake = await bridge({ mode: 'status', status });
-    const result = await client(fake.url).execute(signal());
+    const result = await client(fake.url).execute(signal(), CALL);
     expect(result).toEqual({
       kind: 'failed',
       unknownOutcome: false,
@@ -225,14 +227,14 @@ describe('HTTP bridge: execute', () => {
 
   it('does not follow a redirect, which would turn the order into a GET', async () => {
     const fake = await bridge({ mode: 'status', status: 307 });
-    const result = await client(fake.url).execute(signal());
+    const result = await client(fake.url).execute(signal(), CALL);
     expect(result).toMatchObject({ kind: 'failed', unknownOutcome: false });
     expect(fake.requests).toHaveLength(1);
   });
 
   it('fails with a known outcome on 500 in fail mode', async () => {
     const fake = await bridge({ mode: 'fail' });
-    expect(await client(fake.url).execute(signal())).toEqual({
+    expect(await client(fake.url).execute(signal(), CALL)).toEqual({
       kind: 'failed',
       unknownOutcome: false,
       reason: 'HTTP 500 Internal Server Error: fake bridge failure',
@@ -241,16 +243,16 @@ describe('HTTP bridge: execute', () => {
 
   it('fails with a known outcome when the connection is refused, and sends nothing', async () => {
     const fake = await bridge({ mode: 'down' });
-    const result = await client(fake.url).execute(signal());
+    const result = await client(fake.url).execute(signal(), CALL);
     expect(result).toEqual({ kind: 'failed', unknownOutcome: false, reason: expect.stringContaining('connection refused') });
     await fake.setMode('ok');
     expect(fake.requests).toEqual([]);
-    expect((await client(fake.url).execute(signal())).kind).toBe('executed');
+    expect((await client(fake.url).execute(signal(), CALL)).kind).toBe('executed');
   });
 
   it('fails with an unknown outcome on a timeout, and the bridge never saw an answer go out', async () => {
     const fake = await bridge({ mode: 'hang' });
-    const result = await client(fake.url).execute(signal());
+    const result = await client(fake.url).execute(signal(), CALL);
     expect(result).toEqual({ kind: 'failed', unknownOutcome: true, reason: `no answer within ${TIMEOUT_MS} ms` });
     expect(fake.requests).toHaveLength(1);
   });
@@ -259,7 +261,7 @@ describe('HTTP bridge: execute', () => {
     const fake = await bridge({ mode: 'slow', delayMs: TIMEOUT_MS * 3 });
     const engine = client(fake.url);
     const order = signal();
-    expect(await engine.execute(order)).toMatchObject({ kind: 'failed', unknownOutcome: true });
+    expect(await engine.execute(order, CALL)).toMatchObject({ kind: 'failed', unknownOutcome: true });
     expect(fake.executed.has(order.signal_id)).toBe(true);
   });
 
@@ -267,9 +269,9 @@ describe('HTTP bridge: execute', () => {
     const fake = await bridge({ mode: 'drop-after-execute' });
     const engine = client(fake.url, 2000);
     const dropped = signal();
-    const droppedResult = await engine.execute(dropped);
+    const droppedResult = await engine.execute(dropped, CALL);
     await fake.setMode('down');
-    const refusedResult = await engine.execute(signal());
+    const refusedResult = await engine.execute(signal(), CALL);
     expect(droppedResult).toEqual({
       kind: 'failed',
       unknownOutcome: true,
@@ -280,25 +282,25 @@ describe('HTTP bridge: execute', () => {
   });
 
   it('counts a reset after sending as unknown', async () => {
-    const result = await client(`http://127.0.0.1:${await resettingServer()}`, 2000).execute(signal());
+    const result = await client(`http://127.0.0.1:${await resettingServer()}`, 2000).execute(signal(), CALL);
     expect(result).toMatchObject({ kind: 'failed', unknownOutcome: true });
   });
 
   it('leaves a 2xx whose body is cut short to a lookup: unknown outcome', async () => {
-    const result = await client(`http://127.0.0.1:${await truncatingServer(200)}`, 2000).execute(signal());
+    const result = await client(`http://127.0.0.1:${await truncatingServer(200)}`, 2000).execute(signal(), CALL);
     expect(result).toMatchObject({ kind: 'failed', unknownOutcome: true });
   });
 
   it('trusts the status of a 5xx whose body is cut short: not placed', async () => {
-    const result = await client(`http://127.0.0.1:${await truncatingServer(503)}`, 2000).execute(signal());
+    const result = await client(`http://127.0.0.1:${await truncatingServer(503)}`, 2000).execute(signal(), CALL);
     expect(result).toEqual({ kind: 'failed', unknownOutcome: false, reason: 'HTTP 503 Service Unavailable' });
   });
 
   it('never throws: a signal that cannot be serialised or keyed fails before anything is sent', async () => {
     const fake = await bridge();
     const engine = client(fake.url);
-    const unserialisable = await engine.execute(signal({ quantity: 10n }));
-    const badKey = await engine.execute(signal({ signal_id: 'line\nbreak' }));
+    const unserialisable = await engine.execute(signal({ quantity: 10n }), CALL);
+    const badKey = await engine.execute(signal({ signal_id: 'line\nbreak' }), CALL);
     expect(unserialisable).toMatchObject({ kind: 'failed', unknownOutcome: false });
     expect(badKey).toMatchObject({ kind: 'failed', unknownOutcome: false });
     expect(fake.requests).toEqual([]);
@@ -310,21 +312,21 @@ describe('HTTP bridge: settling an unknown outcome with lookup', () => {
     const fake = await bridge({ mode: 'hang-after-execute' });
     const engine = client(fake.url);
     const order = signal();
-    expect(await engine.execute(order)).toMatchObject({ kind: 'failed', unknownOutcome: true });
-    expect(await engine.lookup(order.signal_id)).toEqual({ kind: 'executed', report: fake.executed.get(order.signal_id) });
+    expect(await engine.execute(order, CALL)).toMatchObject({ kind: 'failed', unknownOutcome: true });
+    expect(await engine.lookup(order.signal_id, CALL)).toEqual({ kind: 'executed', report: fake.executed.get(order.signal_id) });
   });
 
   it('answers not_found on 404, freeing the signal', async () => {
     const fake = await bridge();
-    expect(await client(fake.url).lookup('never-sent')).toEqual({ kind: 'not_found' });
+    expect(await client(fake.url).lookup('never-sent', CALL)).toEqual({ kind: 'not_found' });
   });
 
   it('encodes the signal id as one path segment', async () => {
     const fake = await bridge();
     const engine = client(fake.url);
     const order = signal({ signal_id: 'desk/7 #1?x' });
-    await engine.execute(order);
-    expect(await engine.lookup(order.signal_id)).toMatchObject({ kind: 'executed' });
+    await engine.execute(order, CALL);
+    expect(await engine.lookup(order.signal_id, CALL)).toMatchObject({ kind: 'executed' });
     expect(fake.requests.at(-1)?.path).toBe('/orders/desk%2F7%20%231%3Fx');
   });
 
@@ -334,12 +336,12 @@ describe('HTTP bridge: settling an unknown outcome with lookup', () => {
     ['down', 'connection refused'],
   ] as const)('answers unknown when the bridge is in %s mode', async (mode, reason) => {
     const fake = await bridge({ mode });
-    expect(await client(fake.url).lookup('sig-x')).toEqual({ kind: 'unknown', reason: expect.stringContaining(reason) });
+    expect(await client(fake.url).lookup('sig-x', CALL)).toEqual({ kind: 'unknown', reason: expect.stringContaining(reason) });
   });
 
   it('refuses to look up ids that a URL would resolve as dot segments', async () => {
     const fake = await bridge();
-    expect(await client(fake.url).lookup('..')).toMatchObject({ kind: 'unknown' });
+    expect(await client(fake.url).lookup('..', CALL)).toMatchObject({ kind: 'unknown' });
     expect(fake.requests).toEqual([]);
   });
 });
@@ -353,27 +355,27 @@ describe('HTTP bridge: health', () => {
     ['down', false],
   ] as const)('in %s mode is %s', async (mode, healthy) => {
     const fake = await bridge({ mode });
-    expect(await client(fake.url).health()).toBe(healthy);
+    expect(await client(fake.url).health(CALL)).toBe(healthy);
   });
 
   it.each([204, 503, 301])('is false for %i: only 200 means healthy', async (healthStatus) => {
     const fake = await bridge({ healthStatus });
-    expect(await client(fake.url).health()).toBe(false);
+    expect(await client(fake.url).health(CALL)).toBe(false);
   });
 
   it('is false for a 200 that comes too late', async () => {
     const fake = await bridge({ mode: 'slow', delayMs: TIMEOUT_MS * 3 });
-    expect(await client(fake.url).health()).toBe(false);
+    expect(await client(fake.url).health(CALL)).toBe(false);
   });
 
   it('follows the bridge through an outage and back', async () => {
     const fake = await bridge();
     const engine = client(fake.url);
-    const seen = [await engine.health()];
+    const seen = [await engine.health(CALL)];
     await fake.setMode('down');
-    seen.push(await engine.health());
+    seen.push(await engine.health(CALL));
     await fake.setMode('ok');
-    seen.push(await engine.health());
+    seen.push(await engine.health(CALL));
     expect(seen).toEqual([true, false, true]);
   });
 });
@@ -383,9 +385,9 @@ describe('HTTP bridge: URL handling', () => {
     const fake = await bridge({ basePath: '/api/v1' });
     const engine = client(`${fake.url}${trailing}`);
     const order = signal();
-    expect((await engine.execute(order)).kind).toBe('executed');
-    expect(await engine.health()).toBe(true);
-    expect(await engine.lookup(order.signal_id)).toMatchObject({ kind: 'executed' });
+    expect((await engine.execute(order, CALL)).kind).toBe('executed');
+    expect(await engine.health(CALL)).toBe(true);
+    expect(await engine.lookup(order.signal_id, CALL)).toMatchObject({ kind: 'executed' });
     expect(fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
       'POST /orders',
       'GET /health',
@@ -397,7 +399,7 @@ describe('HTTP bridge: URL handling', () => {
     const fake = await bridge();
     const withCredentials = fake.url.replace('http://', 'http://trader:s%40cret@');
     const engine = client(withCredentials);
-    expect(await engine.health()).toBe(true);
+    expect(await engine.health(CALL)).toBe(true);
     expect(engine.url).toBe(`${fake.url}/`);
     expect(engine.url).not.toContain('cret');
     expect(fake.requests[0]?.authorization).toBe(`Basic ${Buffer.from('trader:s@cret').toString('base64')}`);
@@ -410,7 +412,7 @@ describe('createEngine', () => {
     const engine = createEngine('quanttrader_pybroker', fake.url, { timeoutMs: TIMEOUT_MS });
     expect(isSimEngine(engine)).toBe(false);
     expect(engine.id).toBe('quanttrader_pybroker');
-    expect(await engine.health()).toBe(true);
+    expect(await engine.health(CALL)).toBe(true);
     expect(fake.requests).toHaveLength(1);
   });
 

@@ -2,10 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineId } from '../../machines/engines.js';
 import { createHealthProber, type HealthProberOptions, type HealthResults } from '../../src/engines/healthProber.js';
-import type { ExecutionEngine } from '../../src/engines/types.js';
+import type { EngineCall, ExecutionEngine } from '../../src/engines/types.js';
 import { ManualTimers } from '../helpers/manualTimers.js';
 
 const INTERVAL_MS = 10_000;
+const EPOCH = 7;
 
 
 /**
@@ -15,6 +16,8 @@ const INTERVAL_MS = 10_000;
 class ProbedEngine implements ExecutionEngine {
   readonly url = 'test://engine';
   readonly probeTimes: number[] = [];
+  /** The call each probe came with. */
+  readonly calls: EngineCall[] = [];
   concurrent = 0;
   maxConcurrent = 0;
   private readonly held: Array<(healthy: boolean) => void> = [];
@@ -25,8 +28,9 @@ class ProbedEngine implements ExecutionEngine {
     public answer: boolean | 'hold' | 'throw' | 'reject' = true,
   ) {}
 
-  health(): Promise<boolean> {
+  health(call: EngineCall): Promise<boolean> {
     this.probeTimes.push(this.timers.now);
+    this.calls.push(call);
     if (this.answer === 'throw') throw new Error('health exploded');
     if (this.answer === 'reject') return Promise.reject(new Error('health failed'));
     if (this.answer !== 'hold') return Promise.resolve(this.answer);
@@ -71,6 +75,7 @@ function setup(engines: (timers: ManualTimers) => ProbedEngine[], options: Parti
   const rounds: Round[] = [];
   const prober = createHealthProber({
     engines: probed,
+    epoch: EPOCH,
     intervalSeconds: INTERVAL_MS / 1000,
     onResults: (results, at) => rounds.push({ results, at }),
     setTimer: timers.setTimer,
@@ -92,6 +97,18 @@ describe('health prober', () => {
     expect(rounds).toEqual([{ results: { lean_self_hosted: true, quanttrader_pybroker: false }, at: 0 }]);
     await timers.advance(1 + INTERVAL_MS);
     expect(rounds.map((round) => round.at)).toEqual([0, INTERVAL_MS, 2 * INTERVAL_MS]);
+    await prober.stop();
+  });
+
+  it('sends the term’s epoch with every probe, so a fencing bridge learns of the leader', async () => {
+    const { timers, engines, prober } = setup((t) => [
+      new ProbedEngine('lean_self_hosted', t),
+      new ProbedEngine('nautilus_trader', t),
+    ]);
+    prober.start();
+    await timers.advance(INTERVAL_MS);
+    await prober.probeNow();
+    for (const engine of engines) expect(engine.calls).toEqual([{ epoch: EPOCH }, { epoch: EPOCH }, { epoch: EPOCH }]);
     await prober.stop();
   });
 
