@@ -4,6 +4,7 @@
  */
 import type { EngineId } from '../../machines/engines.js';
 import type { Signal } from '../signals/signal.js';
+import { executionResultOf, lookupResultOf, parseBody, type BridgeAnswer } from './bridgeAnswer.js';
 import { classifyFetchFailure } from './fetchFailure.js';
 import { engineUrlError, withoutCredentials } from './redactUrl.js';
 import type { EngineCall, ExecutionEngine, ExecutionResult, OrderLookup } from './types.js';
@@ -15,41 +16,6 @@ export interface HttpBridgeOptions {
   readonly url: string;
   /** Bounds each call from sending until the whole answer is read (`ENGINE_TIMEOUT_MS`). */
   readonly timeoutMs: number;
-}
-
-/** A bridge response read to the end. */
-interface Answer {
-  readonly status: number;
-  readonly statusText: string;
-  readonly body: unknown;
-}
-
-/** The body as JSON when it parses, else the text itself (empty text stays empty). */
-function parseBody(text: string): unknown {
-  if (text === '') return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function isRejection(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 408 && status !== 429;
-}
-
-function statusLine(answer: Pick<Answer, 'status' | 'statusText'>): string {
-  return answer.statusText === '' ? `HTTP ${answer.status}` : `HTTP ${answer.status} ${answer.statusText}`;
-}
-
-/** The engine's own words for a refusal (`error` or `message`), else the status line. */
-function reasonOf(answer: Answer): string {
-  const { body } = answer;
-  if (typeof body === 'object' && body !== null) {
-    if ('error' in body && typeof body.error === 'string' && body.error !== '') return body.error;
-    if ('message' in body && typeof body.message === 'string' && body.message !== '') return body.message;
-  }
-  return statusLine(answer);
 }
 
 /** `base` with `path` appended below its own path, whether or not `base` ends in a slash. */
@@ -114,7 +80,7 @@ export function createHttpBridge(options: HttpBridgeOptions): ExecutionEngine {
    * One call, read to the end under one deadline. Redirects are not followed: a redirected POST
    * would turn into a GET and silently lose the order.
    */
-  async function call(request: Request): Promise<Answer> {
+  async function call(request: Request): Promise<BridgeAnswer> {
     const response = await fetch(request);
     let text: string;
     try {
@@ -145,28 +111,14 @@ export function createHttpBridge(options: HttpBridgeOptions): ExecutionEngine {
       return { kind: 'failed', reason: `could not build the request: ${detail}`, unknownOutcome: false };
     }
     const started = performance.now();
-    let answer: Answer;
+    let answer: BridgeAnswer;
     try {
       answer = await call(prepared);
     } catch (error) {
       const failure = classifyFetchFailure(error, timeoutMs);
       return { kind: 'failed', reason: failure.reason, unknownOutcome: failure.unknownOutcome };
     }
-    const latencyMs = performance.now() - started;
-    if (answer.status >= 200 && answer.status < 300) {
-      return { kind: 'executed', report: answer.body, latencyMs };
-    }
-    if (isRejection(answer.status)) {
-      return { kind: 'rejected', status: answer.status, reason: reasonOf(answer), report: answer.body };
-    }
-    // 408, 429, 5xx, and redirects or other oddities: the engine answered without placing the order.
-    const detail = reasonOf(answer);
-    const line = statusLine(answer);
-    return {
-      kind: 'failed',
-      reason: detail === line ? line : `${line}: ${detail}`,
-      unknownOutcome: false,
-    };
+    return executionResultOf(answer, engineCall, performance.now() - started);
   }
 
   async function health(engineCall: EngineCall): Promise<boolean> {
@@ -191,15 +143,13 @@ export function createHttpBridge(options: HttpBridgeOptions): ExecutionEngine {
       const detail = error instanceof Error ? error.message : String(error);
       return { kind: 'unknown', reason: `could not build the request: ${detail}` };
     }
-    let answer: Answer;
+    let answer: BridgeAnswer;
     try {
       answer = await call(prepared);
     } catch (error) {
       return { kind: 'unknown', reason: classifyFetchFailure(error, timeoutMs).reason };
     }
-    if (answer.status === 200) return { kind: 'executed', report: answer.body };
-    if (answer.status === 404) return { kind: 'not_found' };
-    return { kind: 'unknown', reason: statusLine(answer) };
+    return lookupResultOf(answer, engineCall);
   }
 
   return { id, url: withoutCredentials(configured), execute, health, lookup };

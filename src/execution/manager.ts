@@ -288,6 +288,17 @@ export class ExecutionManager {
         await this.#settle(entry, this.#outcome(entry, signal.signal_id, 'rejected', engineId, attempts, `${engineId} rejected it (HTTP ${result.status}): ${result.reason}`));
         return;
       }
+      // Transitional, until the manager ends the term on a fence (contract section 7): a newer
+      // leader exists, so nothing more is sent for this signal and it stays pending for that leader.
+      if (result.kind === 'fenced') {
+        this.#options.log.warn({ signal_id: signal.signal_id, engine: engineId, epoch: result.epoch, reason: result.reason }, 'fenced by a newer leader; the signal stays pending');
+        return;
+      }
+      // Only an engine answers 409 in progress: an unknown outcome to settle by lookup, but no failure.
+      if (result.kind === 'in_progress') {
+        if (engine) this.#settleUnknownOutcome(entry, signal, engine, attempts, startedAt);
+        return;
+      }
       policy.send({ type: 'EXECUTION_FAILED', engine: engineId });
       metrics?.engineFailure(engineId);
       this.#options.log.warn({ signal_id: signal.signal_id, engine: engineId, attempt: attempts, reason: result.reason }, 'attempt failed');

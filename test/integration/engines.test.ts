@@ -207,7 +207,7 @@ describe('HTTP bridge: execute', () => {
   it.each([
     [400, { message: 'quantity must be positive' }, 'quantity must be positive'],
     [404, { error: 'unknown symbol' }, 'unknown symbol'],
-    [409, 'conflict, as text', 'HTTP 409 Conflict'],
+    [410, 'gone, as text', 'HTTP 410 Gone'],
     [403, '', 'HTTP 403 Forbidden'],
   ])('rejects on %i, with the reason from error, message or the status line', async (status, statusBody, reason) => {
     const fake = await bridge({ mode: 'status', status, statusBody });
