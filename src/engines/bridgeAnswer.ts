@@ -2,14 +2,17 @@
  * What an engine bridge's HTTP answer means (contract section 4), apart from the transport that got
  * it: the classification of an answer into an execution result or a lookup.
  */
-import type { EngineCall, ExecutionResult, OrderLookup } from './types.js';
+import { ANSWER_LIMIT_BYTES } from './boundedBody.js';
+import { TRUNCATED_REPORT, type EngineCall, type ExecutionResult, type OrderLookup } from './types.js';
 
 /** A bridge answer, read. */
 export interface BridgeAnswer {
   readonly status: number;
   readonly statusText: string;
-  /** The body as JSON when it parses, else the text itself. */
+  /** The body as JSON when it parses, else the text itself; cut at 1 MiB when `truncated`. */
   readonly body: unknown;
+  /** The body was longer than 1 MiB; only that much was read. */
+  readonly truncated: boolean;
 }
 
 /** The body as JSON when it parses, else the text itself (empty text stays empty). */
@@ -34,9 +37,19 @@ function engineWords(body: unknown): string | undefined {
   return undefined;
 }
 
+/** Tells an operator that the reason comes from part of a longer answer. */
+function noteCut(answer: BridgeAnswer, reason: string): string {
+  return answer.truncated ? `${reason} (answer cut at ${ANSWER_LIMIT_BYTES} bytes)` : reason;
+}
+
 /** The engine's own words for a refusal, else the status line. */
 function reasonOf(answer: BridgeAnswer): string {
-  return engineWords(answer.body) ?? statusLine(answer);
+  return noteCut(answer, engineWords(answer.body) ?? statusLine(answer));
+}
+
+/** What a 200 or 2xx reports: the body, unless it was too long to read whole. */
+function reportOf(answer: BridgeAnswer): unknown {
+  return answer.truncated ? TRUNCATED_REPORT : answer.body;
 }
 
 function isSuccess(status: number): boolean {
@@ -71,13 +84,14 @@ function fenceOf(answer: BridgeAnswer, call: EngineCall): Fence | undefined {
 
 function inProgressReason(answer: BridgeAnswer): string {
   const words = engineWords(answer.body);
-  return words === undefined ? 'HTTP 409: in progress' : `HTTP 409: in progress (${words})`;
+  return noteCut(answer, words === undefined ? 'HTTP 409: in progress' : `HTTP 409: in progress (${words})`);
 }
 
 /** What an answer to `POST {base}/orders` means; `latencyMs` from sending to the end of the answer. */
 export function executionResultOf(answer: BridgeAnswer, call: EngineCall, latencyMs: number): ExecutionResult {
   const { status } = answer;
-  if (isSuccess(status)) return { kind: 'executed', report: answer.body, latencyMs };
+  // Only the status says whether the order was placed: a 2xx too long to read is still executed.
+  if (isSuccess(status)) return { kind: 'executed', report: reportOf(answer), latencyMs };
   if (status === 409) {
     const fence = fenceOf(answer, call);
     if (fence !== undefined) return { kind: 'fenced', ...fence };
@@ -85,15 +99,15 @@ export function executionResultOf(answer: BridgeAnswer, call: EngineCall, latenc
   }
   if (isRejection(status)) return { kind: 'rejected', status, reason: reasonOf(answer), report: answer.body };
   // 408, 429, 5xx, and redirects or other oddities: the engine answered without placing the order.
-  const detail = reasonOf(answer);
+  const words = engineWords(answer.body);
   const line = statusLine(answer);
-  return { kind: 'failed', reason: detail === line ? line : `${line}: ${detail}`, unknownOutcome: false };
+  return { kind: 'failed', reason: noteCut(answer, words === undefined ? line : `${line}: ${words}`), unknownOutcome: false };
 }
 
 /** What an answer to `GET {base}/orders/{signal_id}` means. */
 export function lookupResultOf(answer: BridgeAnswer, call: EngineCall): OrderLookup {
   const { status } = answer;
-  if (status === 200) return { kind: 'executed', report: answer.body };
+  if (status === 200) return { kind: 'executed', report: reportOf(answer) };
   if (status === 404) return { kind: 'not_found' };
   if (status === 409) {
     const fence = fenceOf(answer, call);

@@ -4,6 +4,7 @@
  */
 import type { EngineId } from '../../machines/engines.js';
 import type { Signal } from '../signals/signal.js';
+import { readBoundedText, type BoundedText } from './boundedBody.js';
 import { executionResultOf, lookupResultOf, parseBody, type BridgeAnswer } from './bridgeAnswer.js';
 import { classifyFetchFailure } from './fetchFailure.js';
 import { engineUrlError, withoutCredentials } from './redactUrl.js';
@@ -77,20 +78,26 @@ export function createHttpBridge(options: HttpBridgeOptions): ExecutionEngine {
   }
 
   /**
-   * One call, read to the end under one deadline. Redirects are not followed: a redirected POST
-   * would turn into a GET and silently lose the order.
+   * One call, read to the end or to 1 MiB under one deadline; a longer body is left unread and its
+   * connection dropped. Redirects are not followed: a redirected POST would turn into a GET and
+   * silently lose the order.
    */
   async function call(request: Request): Promise<BridgeAnswer> {
     const response = await fetch(request);
-    let text: string;
+    let read: BoundedText;
     try {
-      text = await response.text();
+      read = await readBoundedText(response.body);
     } catch (error) {
       // A 2xx cut short leaves its outcome to a lookup; any other status already said what happened.
       if (response.ok) throw error;
-      text = '';
+      read = { text: '', truncated: false };
     }
-    return { status: response.status, statusText: response.statusText, body: parseBody(text) };
+    return {
+      status: response.status,
+      statusText: response.statusText,
+      body: parseBody(read.text),
+      truncated: read.truncated,
+    };
   }
 
   function request(path: string, init: RequestInit): Request {
