@@ -12,6 +12,11 @@ export const POLICY_STATE_KEY = 'execution.failover.state';
 /** The Redis key of the leader lease. */
 export const LEADER_KEY = 'execution.leader';
 
+/** The Redis key of the leader epoch counter: `execution.leader.epoch` for the contract's lease key. */
+export function leaderEpochKey(leaderKey: string): string {
+  return `${leaderKey}.epoch`;
+}
+
 /** The variable that binds each engine id to its adapter URL. */
 export const ENGINE_URL_VARIABLES: Record<EngineId, string> = {
   lean_self_hosted: 'ENGINE_LEAN_SELF_HOSTED_URL',

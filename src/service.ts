@@ -9,22 +9,22 @@ import type { InspectionEvent } from 'xstate';
 import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
 import { createAlerter, type Alerter } from './alerts.js';
 import { initialContext } from '../machines/policy.js';
-import { ConfigError, ENGINE_URL_VARIABLES, LEADER_KEY, POLICY_STATE_KEY, type Config } from './config.js';
+import { ConfigError, ENGINE_URL_VARIABLES, LEADER_KEY, POLICY_STATE_KEY, leaderEpochKey, type Config } from './config.js';
 import { createEngine } from './engines/createEngine.js';
 import type { ExecutionEngine } from './engines/types.js';
 import type { ExecutionManager } from './execution/manager.js';
 import { createApp } from './http/app.js';
-import { startLeaderTerm, type LeaderTerm } from './leaderTerm.js';
+import { startLeaderTerm, type LeaderTerm } from './service/leaderTerm.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { standbyControl, type PolicyControl } from './policy/control.js';
-import { createLeaderLease } from './policy/leaderLease.js';
-import { isOwnDeadHolder, leaseHolder } from './policy/leaseHolder.js';
+import { createLeaderLease } from './service/lease.js';
+import { isOwnDeadHolder, leaseHolder } from './service/leaseHolder.js';
 import { loadPolicyState } from './policy/persistence.js';
 import type { PolicyRuntime } from './policy/runtime.js';
 import { statusOf, type Role, type StatusJson } from './policy/status.js';
 import { createListQueue } from './signals/listQueue.js';
-import type { SignalQueue } from './signals/queue.js';
+import type { SignalQueue, TermFence } from './signals/queue.js';
 import { createStreamQueue } from './signals/streamQueue.js';
 
 /** What the service is started with beyond its configuration. */
@@ -59,6 +59,8 @@ export interface RunningService {
   readonly engines: Partial<Record<EngineId, ExecutionEngine>>;
   /** Whether this instance leads now. */
   role(): Role;
+  /** The epoch of the term this instance leads; null on a standby. */
+  leaderEpoch(): number | null;
   /** Called with each new term's policy when this instance becomes leader, and null when it steps down. */
   onPolicy(listener: (runtime: PolicyRuntime | null) => void): () => void;
   readonly metrics: Metrics;
@@ -117,11 +119,12 @@ function buildEngines(config: Config): Partial<Record<EngineId, ExecutionEngine>
   return engines;
 }
 
-function buildQueue(config: Config, redis: Redis): SignalQueue {
+function buildQueue(config: Config, redis: Redis, fence: TermFence): SignalQueue {
   const destinations = {
     eventsStream: config.executionEvents,
     deadLetterStream: config.deadLetterQueue,
     dedupTtlSeconds: config.dedupTtlSeconds,
+    fence,
   };
   return config.signalQueueKind === 'stream'
     ? createStreamQueue({ redis, stream: config.signalQueue, group: config.signalGroup, consumer: config.consumerName, ...destinations })
@@ -132,10 +135,11 @@ function buildQueue(config: Config, redis: Redis): SignalQueue {
 const LEAD_RETRY_MS = 2000;
 
 /** The status a standby answers: the persisted state, or a fresh policy when there is none. */
-async function standbyStatus(redis: Redis, stateKey: string, config: Config): Promise<StatusJson> {
-  const loaded = await loadPolicyState(redis, stateKey, config.policy);
+async function standbyStatus(redis: Redis, keys: { state: string; epoch: string }, config: Config): Promise<StatusJson> {
+  const [loaded, epoch] = await Promise.all([loadPolicyState(redis, keys.state, config.policy), redis.get(keys.epoch)]);
   const state = loaded.kind === 'found' ? loaded.state : { value: 'primaryActive', context: initialContext(config.policy) };
-  return statusOf(state, { role: 'standby', now: Date.now() });
+  const leaderEpoch = epoch === null || !/^\d+$/.test(epoch) ? null : Number(epoch);
+  return statusOf(state, { role: 'standby', now: Date.now(), leaderEpoch });
 }
 
 /** Starts the whole service: as leader when it wins the lease (or has no Redis), else as a standby. */
@@ -152,12 +156,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const policyListeners = new Set<(runtime: PolicyRuntime | null) => void>();
 
   const leaseMs = config.leaderLeaseSeconds * 1000;
+  const leaderKey = options.leaderKey ?? LEADER_KEY;
+  const epochKey = leaderEpochKey(leaderKey);
   const lease =
     redis === null
       ? null
       : createLeaderLease({
-          store: redis,
-          key: options.leaderKey ?? LEADER_KEY,
+          redis,
+          key: leaderKey,
+          epochKey,
           holderId: leaseHolder(config.consumerName),
           takeOverIf: (holder) => isOwnDeadHolder(holder, config.consumerName),
           leaseMs,
@@ -167,7 +174,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   const becomeLeader = async (): Promise<void> => {
     if (term !== null || stopped) return;
-    queue = options.queue ?? (redis === null ? null : buildQueue(config, redis));
+    const leaseTerm = lease?.term() ?? null;
+    // The term may have ended while this step waited its turn.
+    if (lease !== null && leaseTerm === null) return;
+    const fence: TermFence | null = leaseTerm === null ? null : { leaseKey: leaderKey, token: leaseTerm.token, epoch: leaseTerm.epoch };
+    queue = options.queue ?? (redis === null || fence === null ? null : buildQueue(config, redis, fence));
     if (queue === null) throw new Error('startService needs a queue when it has no Redis');
     term = await startLeaderTerm({
       config,
@@ -179,11 +190,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       alerter,
       metrics,
       inspect: options.inspect,
+      fence,
       stillLeader,
-      // A dead leader's request may still be with an engine until its timeout: wait that out too.
-      reclaimIdleMs: lease === null ? undefined : leaseMs + config.engineTimeoutMs + 1000,
+      onFenced: (seenEpoch) => void lease?.fence(seenEpoch),
+      // What a former leader read after its lease ran out is left pending on it: take it over.
+      reclaimIdleMs: lease === null ? undefined : leaseMs,
     });
-    log.info({ role: 'leader' }, 'this instance leads: it consumes signals and drives the policy');
+    log.info({ role: 'leader', epoch: term.epoch }, 'this instance leads: it consumes signals and drives the policy');
     for (const listener of policyListeners) listener(term.runtime);
   };
   const becomeStandby = async (): Promise<void> => {
@@ -209,7 +222,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   const refuseOnStandby = standbyControl(async () => {
     if (redis === null) throw new Error('no Redis to read the policy state from');
-    return standbyStatus(redis, stateKey, config);
+    return standbyStatus(redis, { state: stateKey, epoch: epochKey }, config);
   });
   const control: PolicyControl = {
     status: () => (term ?? { control: refuseOnStandby }).control.status(),
@@ -252,6 +265,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       return current().manager;
     },
     role: () => (term === null ? 'standby' : 'leader'),
+    leaderEpoch: () => term?.epoch ?? null,
     onPolicy(listener) {
       policyListeners.add(listener);
       return () => policyListeners.delete(listener);
@@ -277,7 +291,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   if (lease === null) {
     await switchRole(true);
   } else {
-    lease.onChange((held) => void switchRole(held));
+    lease.onChange((held) => void switchRole(held !== null));
     await lease.start();
     await switching;
     if (!lease.isHeld()) log.info({ role: 'standby' }, 'another instance leads: this one answers status and waits for the lease');

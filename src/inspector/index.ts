@@ -67,6 +67,7 @@ export function createInspector(options: InspectorOptions): Inspector {
       const feed = new LiveFeed(
         {
           currentPolicy: () => (service.role() === 'leader' ? service.policy : null),
+          leaderEpoch: () => service.leaderEpoch(),
           engines: () => service.engines,
           log: eventLog,
           hello,

@@ -35,6 +35,8 @@ export type FeedPolicy = Pick<PolicyRuntime, 'state' | 'subscribe' | 'now' | 'is
 export interface LiveFeedSource {
   /** The policy actor this instance drives now; null on a standby. */
   currentPolicy(): FeedPolicy | null;
+  /** The epoch of the term this instance leads, shown in the status; null on a standby. */
+  leaderEpoch(): number | null;
   readonly engines: () => Partial<Record<EngineId, ExecutionEngine>>;
   readonly log: InspectionLog;
   /** Which service instance this is; sent first on every stream. */
@@ -128,7 +130,7 @@ export class LiveFeed {
     return {
       seq: this.seq,
       role: 'leader',
-      status: statusOf(state, { role: 'leader', now: policy.now() }),
+      status: statusOf(state, { role: 'leader', now: policy.now(), leaderEpoch: this.source.leaderEpoch() }),
       statePath: statePath(state.value),
       transitions: state.context.history.map(transitionJson),
       engines: engineViews(engines, state.context.probeHealthy),

@@ -2,6 +2,7 @@
 import { engineOfState } from '../../machines/engines.js';
 import type { PolicyAlertKind } from '../../machines/executionFailover.js';
 import type { FailoverContext, TransitionRecord } from '../../machines/policy.js';
+import { ALERTING_OUTCOMES, type Outcome } from '../signals/outcome.js';
 
 /** Every kind of alert the service sends: the policy's, and the signal outcomes that need a person. */
 export type AlertEvent = PolicyAlertKind | 'attempts_exhausted' | 'in_doubt';
@@ -62,5 +63,18 @@ export function policyAlert(kind: PolicyAlertKind, context: FailoverContext): Al
     reason: record.reason,
     at: new Date(record.at).toISOString(),
     text,
+  };
+}
+
+/** The alert for a signal settled with an outcome that needs a person (`ALERTING_OUTCOMES`). */
+export function outcomeAlert(outcome: Outcome): Alert | null {
+  if (!ALERTING_OUTCOMES.has(outcome.outcome)) return null;
+  return {
+    event: outcome.outcome === 'in_doubt' ? 'in_doubt' : 'attempts_exhausted',
+    from: outcome.engine,
+    to: null,
+    reason: outcome.outcome,
+    at: new Date(outcome.at).toISOString(),
+    text: `Signal ${outcome.signalId || '(no id)'} went to the dead-letter stream as ${outcome.outcome}: ${outcome.reason}.`,
   };
 }

@@ -25,8 +25,8 @@ export interface PolicyControl {
 export const DEFAULT_PAUSE_REASON = 'paused by an operator';
 
 /** Control of the policy this instance drives (the leader). */
-export function leaderControl(runtime: PolicyRuntime): PolicyControl {
-  const status = (): StatusJson => statusOf(runtime.state(), { role: 'leader', now: runtime.now() });
+export function leaderControl(runtime: PolicyRuntime, leaderEpoch: number | null): PolicyControl {
+  const status = (): StatusJson => statusOf(runtime.state(), { role: 'leader', now: runtime.now(), leaderEpoch });
   // A stopped actor drops events silently: answering 200 then would claim a command that never happened.
   const stopped = (): CommandResult => ({
     ok: false,

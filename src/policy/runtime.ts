@@ -102,7 +102,8 @@ export function startPolicyRuntime(options: PolicyRuntimeOptions): PolicyRuntime
       const snapshot = actor.getSnapshot();
       return { value: snapshot.value, context: snapshot.context };
     },
-    activeEngine: () => engineOfState(topStateOf(actor.getSnapshot().value)),
+    // A failed actor decides nothing any more: nothing may be dispatched on its last word.
+    activeEngine: () => (running && actor.getSnapshot().status === 'active' ? engineOfState(topStateOf(actor.getSnapshot().value)) : null),
     send: (event) => {
       actor.send({ ...event, at: event.at ?? now() } as FailoverEvent);
     },

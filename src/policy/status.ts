@@ -32,6 +32,8 @@ export interface StatusJson {
   readonly next_recovery_check_at: string | null;
   readonly last_transition: TransitionJson | null;
   readonly role: Role;
+  /** The leader term's epoch; on a standby the latest it knows, null if none. */
+  readonly leader_epoch: number | null;
 }
 
 /** The parts of a machine snapshot the status needs: its state value and context. */
@@ -68,7 +70,7 @@ export function transitionJson(record: TransitionRecord): TransitionJson {
 }
 
 /** The status JSON of a policy state at time `now` (epoch ms). */
-export function statusOf(state: PolicyState, options: { role: Role; now: number }): StatusJson {
+export function statusOf(state: PolicyState, options: { role: Role; now: number; leaderEpoch: number | null }): StatusJson {
   const { context } = state;
   const top = topStateOf(state.value);
   return {
@@ -86,5 +88,6 @@ export function statusOf(state: PolicyState, options: { role: Role; now: number 
     next_recovery_check_at: context.recoveryDeadline === null ? null : new Date(context.recoveryDeadline).toISOString(),
     last_transition: context.lastTransition === null ? null : transitionJson(context.lastTransition),
     role: options.role,
+    leader_epoch: options.leaderEpoch,
   };
 }

@@ -5,12 +5,12 @@
  */
 import type { Redis } from 'ioredis';
 import { createBlockingConnection } from './blockingConnection.js';
-import { createSignalRecords } from './signalRecords.js';
 import { processingKey } from './keys.js';
 import { checkKeyTypes } from './keyTypes.js';
 import type { Outcome } from './outcome.js';
-import { commitTransaction, dedupTtlMilliseconds, queueOutcomeRecord, type OutcomeDestinations } from './outcomeRecord.js';
-import type { QueuedSignal, SignalQueue } from './queue.js';
+import { dedupTtlMilliseconds, type OutcomeDestinations } from './outcomeRecord.js';
+import type { QueuedSignal, SignalQueue, TermFence } from './queue.js';
+import { createSignalRecords, type ReplicaConfirmation } from './signalRecords.js';
 
 /** How to reach the list and where outcomes go. */
 export interface ListQueueOptions {
@@ -29,14 +29,20 @@ export interface ListQueueOptions {
   readonly deadLetterStream: string;
   /** `DEDUP_TTL_SECONDS`. */
   readonly dedupTtlSeconds: number;
+  /** The leader term every write is checked against. */
+  readonly fence: TermFence;
+  /** `REDIS_MIN_REPLICAS`: attempt records confirmed by replicas before a send. */
+  readonly replicas?: ReplicaConfirmation;
 }
 
 // BLMOVE's timeout 0 means "forever": the shortest wait Redis resolves is a millisecond.
 const MIN_BLOCK_SECONDS = 0.001;
 
-function itemAsSignal(item: string): QueuedSignal {
-  // A list item has no id of its own: its text is what LREM needs to remove it.
-  return { id: item, raw: item };
+/** How many of each item `items` holds. */
+function countItems(items: Iterable<string>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
+  return counts;
 }
 
 /**
@@ -45,7 +51,9 @@ function itemAsSignal(item: string): QueuedSignal {
  * item in flight.
  *
  * The processing list is shared by every consumer of the list: only one instance (the leader) may
- * consume, or a starting instance would take up another's items in flight.
+ * consume, or a starting instance would take up another's items in flight. A list item has no id
+ * of its own: its text is what LREM removes (one copy of identical items is as good as another),
+ * and each item taken gets a number, so that two identical items are two entries.
  */
 export function createListQueue(options: ListQueueOptions): SignalQueue {
   const { redis, list } = options;
@@ -57,6 +65,20 @@ export function createListQueue(options: ListQueueOptions): SignalQueue {
     dedupTtlMs: dedupTtlMilliseconds(options.dedupTtlSeconds),
   };
   const blocking = createBlockingConnection(redis, options.blockingRedis);
+  let taken = 0;
+  /** Items handed out and not yet settled, by entry id. */
+  const handedOut = new Map<string, string>();
+  /** Items seen in the processing list by the last reclaim that this queue had not handed out. */
+  let unclaimedBefore = new Map<string, number>();
+
+  function handOut(items: readonly string[]): QueuedSignal[] {
+    return items.map((item) => {
+      taken += 1;
+      const entry: QueuedSignal = { id: `${processing}#${taken}`, raw: item };
+      handedOut.set(entry.id, item);
+      return entry;
+    });
+  }
 
   async function takeFirst(blockMs: number): Promise<string | null | undefined> {
     if (blockMs <= 0) return redis.lmove(list, processing, 'RIGHT', 'LEFT');
@@ -80,6 +102,18 @@ export function createListQueue(options: ListQueueOptions): SignalQueue {
     return moved;
   }
 
+  const records = createSignalRecords({
+    redis,
+    kind: 'list',
+    queueKey: processing,
+    group: '',
+    consumer: '',
+    entryRef: (entry) => entry.raw,
+    destinations,
+    fence: options.fence,
+    ...(options.replicas === undefined ? {} : { replicas: options.replicas }),
+  });
+
   return {
     kind: 'list',
 
@@ -92,7 +126,7 @@ export function createListQueue(options: ListQueueOptions): SignalQueue {
       ]);
       try {
         const items = await redis.lrange(processing, 0, -1);
-        return items.reverse().map(itemAsSignal);
+        return handOut(items.reverse());
       } catch (error) {
         throw new Error(`Could not read the items left in "${processing}"`, { cause: error });
       }
@@ -114,22 +148,51 @@ export function createListQueue(options: ListQueueOptions): SignalQueue {
       } catch {
         // The first item is already in the processing list: hand it over rather than strand it.
       }
-      return [first, ...more].map(itemAsSignal);
+      return handOut([first, ...more]);
     },
 
-    async settle(entry: QueuedSignal, outcome: Outcome) {
-      const transaction = redis.multi();
-      queueOutcomeRecord(transaction, destinations, outcome);
-      transaction.lrem(processing, 1, entry.id);
-      await commitTransaction(transaction, `record the ${outcome.outcome} outcome of an item of list "${list}"`);
-      // The processing list is shared by whoever leads: no owner to check (the lease fences instead).
-      return true;
+    async beginAttempt(entry, attempt) {
+      const start = await records.beginAttempt(entry, attempt);
+      // Not ours any more: this queue will never settle it.
+      if (start.kind === 'lost') handedOut.delete(entry.id);
+      return start;
     },
 
-    ...createSignalRecords(redis, list, destinations.dedupTtlMs),
+    async settle(entry: QueuedSignal, outcome: Outcome, settleOptions) {
+      const result = await records.settle(entry, outcome, settleOptions);
+      if (result !== 'already_executed') handedOut.delete(entry.id);
+      return result;
+    },
 
+    /**
+     * Items in the processing list that this queue did not hand out: a former leader moved them
+     * there after this term began (its blocking read was under way when its lease ran out), and
+     * will never settle them. Only items seen so on two reclaims in a row are taken, because an
+     * item this queue is taking right now is in the list before `take` has handed it out.
+     */
     async reclaim() {
-      return [];
+      let items: string[];
+      try {
+        items = await redis.lrange(processing, 0, -1);
+      } catch (error) {
+        throw new Error(`Could not read "${processing}" for items another leader left`, { cause: error });
+      }
+      // Oldest first, as the items were queued.
+      const unclaimed = countItems(items.reverse());
+      for (const item of handedOut.values()) {
+        const count = unclaimed.get(item) ?? 0;
+        if (count <= 1) unclaimed.delete(item);
+        else unclaimed.set(item, count - 1);
+      }
+      const claimed: string[] = [];
+      const stillUnclaimed = new Map<string, number>();
+      for (const [item, count] of unclaimed) {
+        const seenTwice = Math.min(count, unclaimedBefore.get(item) ?? 0);
+        for (let copy = 0; copy < seenTwice; copy += 1) claimed.push(item);
+        if (count > seenTwice) stillUnclaimed.set(item, count - seenTwice);
+      }
+      unclaimedBefore = stillUnclaimed;
+      return handOut(claimed);
     },
 
     /** LLEN of the list: items waiting to be taken (those in the processing list are in flight). */

@@ -7,6 +7,12 @@ import type { EngineId } from '../../machines/engines.js';
 import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
 import type { QueuedSignal, SignalQueue } from './queue.js';
 
+/** An attempt record, as the Redis queues keep it. */
+interface MemoryAttempt {
+  readonly engine: EngineId;
+  readonly sentAt: number;
+}
+
 /** A recorded outcome entry: the fields a Redis stream entry would carry. */
 export type RecordedOutcome = Readonly<Record<string, string>>;
 
@@ -19,6 +25,8 @@ export interface MemoryQueue extends SignalQueue {
   events(): readonly RecordedOutcome[];
   /** The entries recorded on the dead-letter stream, oldest first. */
   deadLetters(): readonly RecordedOutcome[];
+  /** How many `take` calls are waiting for a push. */
+  waitingTakers(): number;
 }
 
 interface Waiter {
@@ -30,11 +38,12 @@ interface Waiter {
  * An empty in-process queue. The dedup set never expires (`DEDUP_TTL_SECONDS` outlives any demo).
  * A push while a `take` waits hands the entry straight to the longest-waiting taker.
  */
-export function createMemoryQueue(): MemoryQueue {
+export function createMemoryQueue(options: { readonly now?: () => number } = {}): MemoryQueue {
+  const now = options.now ?? Date.now;
   const waiting: QueuedSignal[] = [];
   const inFlight = new Map<string, QueuedSignal>();
   const waiters: Waiter[] = [];
-  const attempts = new Map<string, EngineId>();
+  const attempts = new Map<string, MemoryAttempt>();
   const executed = new Set<string>();
   const events: RecordedOutcome[] = [];
   const deadLetters: RecordedOutcome[] = [];
@@ -86,6 +95,7 @@ export function createMemoryQueue(): MemoryQueue {
 
     events: () => [...events],
     deadLetters: () => [...deadLetters],
+    waitingTakers: () => waiters.length,
 
     async start() {
       // Nothing outlives the process, so only entries taken by this very queue can be unsettled.
@@ -99,26 +109,26 @@ export function createMemoryQueue(): MemoryQueue {
       return waitForPush(blockMs);
     },
 
-    async settle(entry, outcome: Outcome) {
-      // Synchronous, hence as atomic as the Redis MULTI: nothing runs between these steps.
+    async settle(entry, outcome: Outcome, { clearsAttempt }) {
+      // Synchronous, hence as atomic as the Redis script: nothing runs between these steps.
+      if (!inFlight.has(entry.id)) return 'not_owner';
+      if (outcome.outcome === 'executed' && executed.has(outcome.signalId)) return 'already_executed';
       const fields = outcomeFields(outcome);
       (EVENT_STREAM_OUTCOMES.has(outcome.outcome) ? events : deadLetters).push(fields);
       if (outcome.outcome === 'executed') executed.add(outcome.signalId);
-      attempts.delete(outcome.signalId);
+      if (clearsAttempt) attempts.delete(outcome.signalId);
       inFlight.delete(entry.id);
-      return true;
+      return 'settled';
     },
 
-    async wasExecuted(signalId) {
-      return executed.has(signalId);
-    },
-
-    async beginAttempt(signalId, engine, first) {
+    async beginAttempt(entry, { signalId, engine, first }) {
+      if (!inFlight.has(entry.id)) return { kind: 'lost', reason: 'not_owner' };
       if (executed.has(signalId)) return { kind: 'executed' };
-      const previous = attempts.get(signalId);
-      if (first && previous !== undefined) return { kind: 'unsettled', engine: previous };
-      attempts.set(signalId, engine);
-      return { kind: 'go' };
+      const earlier = attempts.get(signalId);
+      if (first && earlier !== undefined) return { kind: 'unsettled', engine: earlier.engine, epoch: 0, sentAt: earlier.sentAt, now: now() };
+      const sentAt = now();
+      attempts.set(signalId, { engine, sentAt });
+      return { kind: 'go', sentAt };
     },
 
     async reclaim() {

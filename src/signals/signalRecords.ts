@@ -1,55 +1,130 @@
 /**
- * What Redis remembers per signal id, shared by the stream and the list queue: whether it was
- * executed (dedup) and which engine it was last sent to (the attempt record).
+ * The Redis side of one signal's life, shared by the stream and the list queue: the attempt record
+ * before each send and the settle after it, each one script call checked against the leader term
+ * (`src/redis/scripts/beginAttempt.lua`, `settleSignal.lua`).
  */
 import type { Redis } from 'ioredis';
 import { isEngineId } from '../../machines/engines.js';
+import { withScripts } from '../redis/commands.js';
 import { attemptKey, dedupKey } from './keys.js';
-import type { SignalQueue } from './queue.js';
-import { redisScript } from './redisScript.js';
+import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
+import type { OutcomeDestinations } from './outcomeRecord.js';
+import type { AttemptRequest, AttemptStart, QueuedSignal, SettleResult, SignalQueue, TermFence } from './queue.js';
 
-/** The per-signal records of one queue. */
-export type SignalRecords = Pick<SignalQueue, 'wasExecuted' | 'beginAttempt'>;
+/** `REDIS_MIN_REPLICAS` and `REDIS_WAIT_TIMEOUT_MS`. */
+export interface ReplicaConfirmation {
+  readonly minReplicas: number;
+  readonly timeoutMs: number;
+}
 
-/**
- * Before an attempt, in one round trip: executed already? sent before without an outcome (first
- * attempt only)? Otherwise record the engine it goes to now.
- * KEYS: dedup key, attempt key. ARGV: engine, '1' on the first attempt, TTL ms.
- */
-const BEGIN_ATTEMPT = redisScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'executed' end
-if ARGV[2] == '1' then
-  local previous = redis.call('GET', KEYS[2])
-  if previous then return 'unsettled:' .. previous end
-end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
-return 'go'
-`);
+/** Where one queue's entries live, as the scripts address them. */
+export interface SignalRecordsOptions {
+  readonly redis: Redis;
+  readonly kind: 'stream' | 'list';
+  /** The key holding the entries in flight: the stream, or the list's processing list. */
+  readonly queueKey: string;
+  /** The consumer group and consumer (stream only; empty for a list). */
+  readonly group: string;
+  readonly consumer: string;
+  /** How the scripts name an entry: its stream id, or the list item's text. */
+  readonly entryRef: (entry: QueuedSignal) => string;
+  readonly destinations: OutcomeDestinations;
+  readonly fence: TermFence;
+  /** Unset or 0 replicas: no `WAIT`. */
+  readonly replicas?: ReplicaConfirmation;
+}
 
-/** Records under `queueName`; attempt records live as long as dedup records. */
-export function createSignalRecords(redis: Redis, queueName: string, ttlMs: number): SignalRecords {
+const SETTLE_RESULTS: readonly SettleResult[] = ['settled', 'already_executed', 'not_leader', 'not_owner'];
+
+function isSettleResult(value: unknown): value is SettleResult {
+  return SETTLE_RESULTS.some((result) => result === value);
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
+}
+
+/** Reads the beginAttempt script's answer. */
+export function attemptStartOf(answer: unknown): AttemptStart {
+  const [kind, ...rest] = Array.isArray(answer) ? answer.map(asText) : [asText(answer)];
+  if (kind === 'go') return { kind: 'go', sentAt: Number(rest[0]) };
+  if (kind === 'executed') return { kind: 'executed' };
+  if (kind === 'not_leader' || kind === 'not_owner') return { kind: 'lost', reason: kind };
+  if (kind === 'unsettled') {
+    const [engine = '', epoch = '0', sentAt = '0', now = '0'] = rest;
+    // A record naming no engine this version knows cannot be settled with anyone: it goes as new.
+    if (isEngineId(engine)) return { kind: 'unsettled', engine, epoch: Number(epoch), sentAt: Number(sentAt), now: Number(now) };
+    return { kind: 'go', sentAt: Number(now) };
+  }
+  throw new Error(`Unexpected answer from the attempt-record script: ${JSON.stringify(answer)}`);
+}
+
+/** `beginAttempt` and `settle` for one queue and term. */
+export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQueue, 'beginAttempt' | 'settle'> {
+  const { kind, queueKey, group, consumer, destinations, fence, entryRef } = options;
+  const redis = withScripts(options.redis);
+  const minReplicas = options.replicas?.minReplicas ?? 0;
+
+  async function confirmed(): Promise<number> {
+    // WAIT covers every write this connection made before it, the attempt record included.
+    return redis.wait(minReplicas, options.replicas?.timeoutMs ?? 0);
+  }
+
   return {
-    async wasExecuted(signalId) {
+    async beginAttempt(entry: QueuedSignal, attempt: AttemptRequest): Promise<AttemptStart> {
+      let start: AttemptStart;
       try {
-        return (await redis.exists(dedupKey(queueName, signalId))) === 1;
+        start = attemptStartOf(
+          await redis.efBeginAttempt(
+            fence.leaseKey,
+            queueKey,
+            dedupKey(destinations.queueName, attempt.signalId),
+            attemptKey(destinations.queueName, attempt.signalId),
+            fence.token,
+            kind,
+            group,
+            consumer,
+            entryRef(entry),
+            attempt.engine,
+            fence.epoch,
+            destinations.dedupTtlMs,
+            attempt.first ? '1' : '0',
+          ),
+        );
+        if (start.kind === 'go' && minReplicas > 0) {
+          const replicas = await confirmed();
+          if (replicas < minReplicas) return { kind: 'unreplicated', confirmed: replicas };
+        }
       } catch (error) {
-        throw new Error(`Could not look up whether signal "${signalId}" was already executed`, { cause: error });
+        throw new Error(`Could not record the attempt of signal "${attempt.signalId}" on ${attempt.engine}`, { cause: error });
       }
+      return start;
     },
-    async beginAttempt(signalId, engine, first) {
+
+    async settle(entry: QueuedSignal, outcome: Outcome, settleOptions: { readonly clearsAttempt: boolean }): Promise<SettleResult> {
+      const outcomeStream = EVENT_STREAM_OUTCOMES.has(outcome.outcome) ? destinations.eventsStream : destinations.deadLetterStream;
       let answer: unknown;
       try {
-        answer = await BEGIN_ATTEMPT(redis, 2, dedupKey(queueName, signalId), attemptKey(queueName, signalId), engine, first ? '1' : '0', ttlMs);
+        answer = await redis.efSettleSignal(
+          fence.leaseKey,
+          queueKey,
+          outcomeStream,
+          dedupKey(destinations.queueName, outcome.signalId),
+          attemptKey(destinations.queueName, outcome.signalId),
+          fence.token,
+          kind,
+          group,
+          consumer,
+          entryRef(entry),
+          outcome.outcome === 'executed' ? destinations.dedupTtlMs : '',
+          settleOptions.clearsAttempt && outcome.signalId !== '' ? '1' : '0',
+          ...Object.entries(outcomeFields(outcome)).flat(),
+        );
       } catch (error) {
-        throw new Error(`Could not record the attempt of signal "${signalId}" on ${engine}`, { cause: error });
+        throw new Error(`Could not record the ${outcome.outcome} outcome of signal "${outcome.signalId}" (${kind} "${destinations.queueName}")`, { cause: error });
       }
-      if (answer === 'executed') return { kind: 'executed' };
-      if (typeof answer === 'string' && answer.startsWith('unsettled:')) {
-        const previous = answer.slice('unsettled:'.length);
-        // A record this version cannot read names no engine to ask: treat the attempt as new.
-        if (isEngineId(previous)) return { kind: 'unsettled', engine: previous };
-      }
-      return { kind: 'go' };
+      if (isSettleResult(answer)) return answer;
+      throw new Error(`Unexpected answer from the settle script: ${JSON.stringify(answer)}`);
     },
   };
 }

@@ -4,14 +4,12 @@
  * loses nothing: the next `start()` with the same consumer name takes the pending entries up again.
  */
 import type { Redis } from 'ioredis';
+import { withScripts } from '../redis/commands.js';
 import { createBlockingConnection } from './blockingConnection.js';
-import { redisScript } from './redisScript.js';
-import { createSignalRecords } from './signalRecords.js';
-import { attemptKey, dedupKey } from './keys.js';
 import { checkKeyTypes } from './keyTypes.js';
-import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
 import { dedupTtlMilliseconds, type OutcomeDestinations } from './outcomeRecord.js';
-import type { QueuedSignal, SignalQueue } from './queue.js';
+import type { QueuedSignal, SignalQueue, TermFence } from './queue.js';
+import { createSignalRecords, type ReplicaConfirmation } from './signalRecords.js';
 
 /** How to reach the stream and where outcomes go. */
 export interface StreamQueueOptions {
@@ -34,27 +32,14 @@ export interface StreamQueueOptions {
   readonly deadLetterStream: string;
   /** `DEDUP_TTL_SECONDS`. */
   readonly dedupTtlSeconds: number;
+  /** The leader term every write is checked against. */
+  readonly fence: TermFence;
+  /** `REDIS_MIN_REPLICAS`: attempt records confirmed by replicas before a send. */
+  readonly replicas?: ReplicaConfirmation;
 }
 
 /** The field of a stream entry that holds the signal JSON. */
 export const SIGNAL_FIELD = 'signal';
-
-/**
- * Settles an entry only while this consumer owns it: the outcome entry, the dedup record (when
- * executed), the removal of the attempt record and the XACK, atomically. An entry a new leader
- * claimed meanwhile is left to it, so no entry gets two outcomes.
- * KEYS: stream, outcome stream, dedup key, attempt key.
- * ARGV: group, consumer, entry id, dedup TTL ms ('' for none), '1' when the signal id is known, fields…
- */
-const SETTLE_IF_OURS = redisScript(`
-local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
-if #pending == 0 or pending[1][2] ~= ARGV[2] then return 0 end
-redis.call('XADD', KEYS[2], '*', unpack(ARGV, 6))
-if ARGV[4] ~= '' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[4]) end
-if ARGV[5] == '1' then redis.call('DEL', KEYS[4]) end
-redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
-return 1
-`);
 
 // How many abandoned entries one reclaim takes over; the next reclaim takes the rest.
 const RECLAIM_BATCH = 1000;
@@ -93,7 +78,8 @@ function infoField(info: unknown, name: string): unknown {
 
 /** A {@link SignalQueue} over a Redis Stream and consumer group. */
 export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
-  const { redis, stream, group, consumer } = options;
+  const { stream, group, consumer } = options;
+  const redis = withScripts(options.redis);
   const destinations: OutcomeDestinations = {
     queueName: stream,
     eventsStream: options.eventsStream,
@@ -168,47 +154,29 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
       }
     },
 
-    async settle(entry: QueuedSignal, outcome: Outcome) {
-      const outcomeStream = EVENT_STREAM_OUTCOMES.has(outcome.outcome) ? destinations.eventsStream : destinations.deadLetterStream;
-      const dedupTtl = outcome.outcome === 'executed' ? String(destinations.dedupTtlMs) : '';
-      let recorded: unknown;
-      try {
-        recorded = await SETTLE_IF_OURS(
-          redis,
-          4,
-          stream,
-          outcomeStream,
-          dedupKey(stream, outcome.signalId),
-          attemptKey(stream, outcome.signalId),
-          group,
-          consumer,
-          entry.id,
-          dedupTtl,
-          outcome.signalId === '' ? '0' : '1',
-          ...Object.entries(outcomeFields(outcome)).flat(),
-        );
-      } catch (error) {
-        throw new Error(`Could not record the ${outcome.outcome} outcome of stream entry ${entry.id} on "${stream}"`, { cause: error });
-      }
-      return recorded === 1;
-    },
-
-    ...createSignalRecords(redis, stream, destinations.dedupTtlMs),
+    ...createSignalRecords({
+      redis,
+      kind: 'stream',
+      queueKey: stream,
+      group,
+      consumer,
+      entryRef: (entry) => entry.id,
+      destinations,
+      fence: options.fence,
+      ...(options.replicas === undefined ? {} : { replicas: options.replicas }),
+    }),
 
     async reclaim(minIdleMs) {
       const idle = Math.max(0, Math.floor(minIdleMs));
+      let claimed: unknown;
       try {
-        // Only other consumers' entries: this consumer's own are in its hands (or taken up at start).
-        const pending = (await redis.xpending(stream, group, 'IDLE', idle, '-', '+', RECLAIM_BATCH)) as [string, string, number, number][];
-        const foreign = pending.filter(([, owner]) => owner !== consumer).map(([id]) => id);
-        if (foreign.length === 0) return [];
-        // XCLAIM re-checks the idle time, so an entry its owner touched meanwhile stays with it.
-        const claimed = (await redis.xclaim(stream, group, consumer, idle, ...foreign)) as StreamEntry[];
-        return claimed.filter(([, fields]) => fields !== null).map(toQueuedSignal);
+        // Lease-checked: a former leader takes nothing from its successor.
+        claimed = await redis.efReclaimEntries(options.fence.leaseKey, stream, options.fence.token, group, consumer, idle, RECLAIM_BATCH);
       } catch (error) {
-        if (hasErrorCode(error, 'NOGROUP')) return [];
         throw new Error(`Could not claim abandoned entries of stream "${stream}"`, { cause: error });
       }
+      const entries = Array.isArray(claimed) ? (claimed as StreamEntry[]) : [];
+      return entries.filter(([, fields]) => Array.isArray(fields)).map(toQueuedSignal);
     },
 
     /**

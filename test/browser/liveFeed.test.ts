@@ -64,7 +64,7 @@ function fixture(options: LiveFeedOptions = {}): Fixture {
     engines,
     current: policy,
     feed: new LiveFeed(
-      { currentPolicy: () => state.current, engines: () => engines, log, hello: HELLO },
+      { currentPolicy: () => state.current, leaderEpoch: () => (state.current === null ? null : 4), engines: () => engines, log, hello: HELLO },
       { timers, ...options },
     ),
   };

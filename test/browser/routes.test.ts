@@ -55,7 +55,7 @@ function fixture(adminToken: string | null = TOKEN): Fixture {
   if (!isSimEngine(lean)) throw new Error('sim:// did not make a sim engine');
   const engines = { lean_self_hosted: lean, quanttrader_pybroker: createEngine('quanttrader_pybroker', 'http://127.0.0.1:9', { timeoutMs: 1000 }) };
   const timers = new ManualTimers();
-  const feed = new LiveFeed({ currentPolicy: () => policy, engines: () => engines, log, hello: { instance: 'i', startedAt: '2026-11-25T14:30:00.000Z' } }, { timers });
+  const feed = new LiveFeed({ currentPolicy: () => policy, leaderEpoch: () => 4, engines: () => engines, log, hello: { instance: 'i', startedAt: '2026-11-25T14:30:00.000Z' } }, { timers });
   const app = new Hono();
   mountInspector(app, { feed, engines: () => engines, adminToken: adminToken ?? undefined, assets, scenarios: scenarioFiles(), log: createLogger('silent') });
   return { app, feed, timers, lean };

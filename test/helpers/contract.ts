@@ -16,4 +16,5 @@ export const STATUS_KEYS: readonly string[] = [
   'next_recovery_check_at',
   'last_transition',
   'role',
+  'leader_epoch',
 ];

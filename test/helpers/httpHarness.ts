@@ -55,7 +55,7 @@ export function startHttpHarness(options: HttpHarnessOptions = {}): HttpHarness 
   });
   const metrics = createMetrics({ queueDepth: options.queueDepth ?? (async () => 0) });
   const app = createApp({
-    control: options.control ? options.control(runtime) : leaderControl(runtime),
+    control: options.control ? options.control(runtime) : leaderControl(runtime, 4),
     redisReady: options.redisReady ?? (async () => true),
     metrics: metrics.registry,
     adminToken: options.adminToken,

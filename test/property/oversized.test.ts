@@ -90,11 +90,10 @@ describe('a signal over 64 KiB', () => {
       log: createLogger('silent'),
       alert: (alert) => alerts.push(alert),
       concurrency: 4,
-      maxAttempts: 3,
-      inDoubtTimeoutMs: 1000,
-      inDoubtPollMs: 100,
+      epoch: 1,
+      clock,
+      limits: { maxAttempts: 3, inDoubtTimeoutMs: 1000, inDoubtPollMs: 100, engineTimeoutMs: 1000 },
       takeBlockMs: 20,
-      now: () => clock.now(),
     });
     const oversized = [paddedSignal('x', KIB_64), paddedSignal('\u{1f600}', KIB_64 / 4).slice(0, -1), `"${'y'.repeat(KIB_64 * 2)}"`];
     try {

@@ -84,6 +84,7 @@ describe('GET /admin/execution-status', () => {
       next_recovery_check_at: null,
       last_transition: null,
       role: 'leader',
+      leader_epoch: 4,
     });
   });
 
@@ -537,7 +538,7 @@ describe('standby control', () => {
   function standbyHarness(read?: () => Promise<StatusJson>): HttpHarness {
     return harness({
       control: (runtime) =>
-        standbyControl(read ?? (async () => statusOf(runtime.state(), { role: 'standby', now: runtime.now() }))),
+        standbyControl(read ?? (async () => statusOf(runtime.state(), { role: 'standby', now: runtime.now(), leaderEpoch: 3 }))),
     });
   }
 

@@ -36,14 +36,14 @@ function failTimes(runtime: PolicyRuntime, engine: EngineId, count: number): voi
 }
 
 function statusNow(runtime: PolicyRuntime) {
-  return statusOf(runtime.state(), { role: 'leader', now: runtime.now() });
+  return statusOf(runtime.state(), { role: 'leader', now: runtime.now(), leaderEpoch: 9 });
 }
 
 describe('statusOf', () => {
   it('names the role it is asked for', () => {
     const state = { value: 'primaryActive', context: initialContext(DEFAULT_POLICY_SETTINGS) };
-    expect(statusOf(state, { role: 'standby', now: START }).role).toBe('standby');
-    expect(statusOf(state, { role: 'leader', now: START }).role).toBe('leader');
+    expect(statusOf(state, { role: 'standby', now: START, leaderEpoch: null }).role).toBe('standby');
+    expect(statusOf(state, { role: 'leader', now: START, leaderEpoch: 9 }).role).toBe('leader');
   });
 
   it('hands out copies, so a caller cannot change the policy through the status', () => {

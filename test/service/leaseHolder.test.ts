@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { isOwnDeadHolder, leaseHolder } from '../../src/policy/leaseHolder.js';
+import { isOwnDeadHolder, leaseHolder } from '../../src/service/leaseHolder.js';
 
 /** The pid of a process that has certainly exited. */
 function deadPid(): number {

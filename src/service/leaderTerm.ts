@@ -4,18 +4,19 @@
  */
 import type { Redis } from 'ioredis';
 import type { InspectionEvent } from 'xstate';
-import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
-import type { Alerter } from './alerts.js';
-import type { Config } from './config.js';
-import { createHealthProber } from './engines/healthProber.js';
-import type { ExecutionEngine } from './engines/types.js';
-import { ExecutionManager } from './execution/manager.js';
-import type { Logger } from './log.js';
-import type { Metrics } from './metrics.js';
-import { leaderControl, type PolicyControl } from './policy/control.js';
-import { createPolicyStateWriter, loadPolicyState, type StateStore } from './policy/persistence.js';
-import { startPolicyRuntime, type PolicyRuntime } from './policy/runtime.js';
-import type { SignalQueue } from './signals/queue.js';
+import { ENGINE_IDS, type EngineId } from '../../machines/engines.js';
+import type { Alerter } from '../alerts.js';
+import type { Config } from '../config.js';
+import { createHealthProber } from '../engines/healthProber.js';
+import type { ExecutionEngine } from '../engines/types.js';
+import { ExecutionManager } from '../execution/manager.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { leaderControl, type PolicyControl } from '../policy/control.js';
+import { createPolicyStateWriter, loadPolicyState, type StateStore } from '../policy/persistence.js';
+import { startPolicyRuntime, type PolicyRuntime } from '../policy/runtime.js';
+import { withScripts } from '../redis/commands.js';
+import type { SignalQueue, TermFence } from '../signals/queue.js';
 
 /** What a term needs from the service. */
 export interface LeaderTermDeps {
@@ -28,21 +29,22 @@ export interface LeaderTermDeps {
   readonly alerter: Alerter;
   readonly metrics: Metrics;
   readonly inspect?: ((event: InspectionEvent) => void) | undefined;
-  /** Whether this instance may still dispatch and write (the lease); always true without one. */
+  /** The term: its epoch and lease token; null without Redis (the demo's in-process queue). */
+  readonly fence: TermFence | null;
+  /** Whether this instance may still dispatch (the lease is certainly ours); always true without one. */
   readonly stillLeader: () => boolean;
-  /** Entries of a dead leader are taken over once idle this long; unset without a lease. */
+  /** An engine answered `stale_epoch`: end this term. */
+  readonly onFenced: (seenEpoch: number) => void;
+  /** Entries of a dead leader are taken over; checked this often. Unset without a lease. */
   readonly reclaimIdleMs?: number | undefined;
-  /**
-   * This term's leader epoch, sent as `X-Leader-Epoch` with every engine request (contract
-   * section 7). Transitional default 0: the caller is to supply the real epoch.
-   */
-  readonly epoch?: number | undefined;
 }
 
 /** A running term. */
 export interface LeaderTerm {
   readonly runtime: PolicyRuntime;
   readonly manager: ExecutionManager;
+  /** This term's epoch (0 without Redis). */
+  readonly epoch: number;
   readonly control: PolicyControl;
   /** Stops consuming, finishes what is in flight, saves the state. Idempotent. */
   stop(): Promise<void>;
@@ -61,7 +63,8 @@ async function until<T>(what: string, log: Logger, attempt: () => Promise<T>): P
 
 /** Starts a term: the policy continues from the persisted state, deadlines included. */
 export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm> {
-  const { config, log, redis, stateKey, engines, queue, alerter, metrics } = deps;
+  const { config, log, redis, stateKey, engines, queue, alerter, metrics, fence } = deps;
+  const epoch = fence?.epoch ?? 0;
   const loaded =
     redis === null
       ? ({ kind: 'absent' } as const)
@@ -72,7 +75,7 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
   let runtimeRef: PolicyRuntime | null = null;
   const prober = createHealthProber({
     engines: ENGINE_IDS.flatMap((id) => (engines[id] ? [engines[id]] : [])),
-    epoch: deps.epoch ?? 0,
+    epoch,
     intervalSeconds: config.policy.healthCheckIntervalSeconds,
     probeTimeoutMs: Math.min(config.engineTimeoutMs, config.policy.healthCheckIntervalSeconds * 1000),
     onResults: (results, at) => runtimeRef?.send({ type: 'HEALTH_CHECKED', results, at }),
@@ -92,11 +95,11 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
 
   // A former leader must not overwrite its successor's state.
   const fencedStore: StateStore | null =
-    redis === null
+    redis === null || fence === null
       ? null
       : {
           get: (key: string) => redis.get(key),
-          set: async (key: string, value: string) => (deps.stillLeader() ? redis.set(key, value) : null),
+          set: (key: string, value: string) => withScripts(redis).efSetIfLeader(fence.leaseKey, key, fence.token, value),
         };
   const writer =
     fencedStore === null
@@ -134,13 +137,17 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
     metrics,
     alert: (alert) => alerter.send(alert),
     concurrency: config.executionConcurrency,
-    maxAttempts: config.signalMaxAttempts,
-    inDoubtTimeoutMs: config.inDoubtTimeoutSeconds * 1000,
-    inDoubtPollMs: config.policy.healthCheckIntervalSeconds * 1000,
+    epoch,
+    limits: {
+      maxAttempts: config.signalMaxAttempts,
+      inDoubtTimeoutMs: config.inDoubtTimeoutSeconds * 1000,
+      inDoubtPollMs: config.policy.healthCheckIntervalSeconds * 1000,
+      engineTimeoutMs: config.engineTimeoutMs,
+    },
     mayDispatch: deps.stillLeader,
+    onFenced: deps.onFenced,
     ...(deps.reclaimIdleMs === undefined ? {} : { reclaimIdleMs: deps.reclaimIdleMs }),
-    ...(deps.epoch === undefined ? {} : { epoch: deps.epoch }),
-  });
+      });
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -162,5 +169,5 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
     await stop();
     throw new Error('Could not start consuming signals', { cause: error });
   }
-  return { runtime, manager, control: leaderControl(runtime), stop };
+  return { runtime, manager, epoch, control: leaderControl(runtime, fence?.epoch ?? null), stop };
 }

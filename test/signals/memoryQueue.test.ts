@@ -1,21 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryQueue } from '../../src/signals/memoryQueue.js';
-import { OUTCOMES, outcomeFields, type Outcome, type OutcomeKind } from '../../src/signals/outcome.js';
 import type { QueuedSignal } from '../../src/signals/queue.js';
-
-function outcomeOf(kind: OutcomeKind, signal: string, signalId = 'sig-1'): Outcome {
-  const executed = kind === 'executed';
-  return {
-    signalId,
-    outcome: kind,
-    engine: executed ? 'quanttrader_pybroker' : null,
-    attempts: executed ? 1 : 0,
-    reason: `test ${kind}`,
-    signal,
-    at: Date.parse('2026-11-25T14:30:00Z'),
-    ...(executed ? { report: { ok: true }, latencyMs: 3 } : {}),
-  };
-}
 
 /** A promise plus whether it has settled yet, to check a take is still waiting. */
 function track<T>(promise: Promise<T>): { readonly promise: Promise<T>; readonly settled: () => boolean } {
@@ -32,59 +17,6 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.useRealTimers();
-});
-
-describe('memory queue: take and settle', () => {
-  it('takes pushed signals oldest first, up to max, with the id push returned', async () => {
-    const queue = createMemoryQueue();
-    expect(queue.kind).toBe('memory');
-    expect(await queue.start()).toEqual([]);
-    const ids = ['a', 'b', 'c'].map((raw) => queue.push(raw));
-    expect(new Set(ids).size).toBe(3);
-    expect(await queue.take(2, 100)).toEqual([
-      { id: ids[0], raw: 'a' },
-      { id: ids[1], raw: 'b' },
-    ]);
-    expect(await queue.take(10, 100)).toEqual([{ id: ids[2], raw: 'c' }]);
-  });
-
-  it('records executed as an event with exactly the contract fields and remembers the id', async () => {
-    const queue = createMemoryQueue();
-    queue.push('{"signal_id":"sig-1"}');
-    const [entry] = await queue.take(1, 0);
-    expect(await queue.wasExecuted('sig-1')).toBe(false);
-    const outcome = outcomeOf('executed', entry.raw);
-    await queue.settle(entry, outcome);
-    expect(queue.events()).toEqual([outcomeFields(outcome)]);
-    expect(queue.deadLetters()).toEqual([]);
-    expect(await queue.wasExecuted('sig-1')).toBe(true);
-    expect(await queue.wasExecuted('sig-2')).toBe(false);
-  });
-
-  it.each(OUTCOMES.filter((kind) => kind !== 'executed'))('records %s in the right place and does not mark it executed', async (kind) => {
-    const queue = createMemoryQueue();
-    queue.push('raw');
-    const [entry] = await queue.take(1, 0);
-    const outcome = outcomeOf(kind, entry.raw);
-    await queue.settle(entry, outcome);
-    const toEvents = kind === 'duplicate';
-    expect(queue.events()).toEqual(toEvents ? [outcomeFields(outcome)] : []);
-    expect(queue.deadLetters()).toEqual(toEvents ? [] : [outcomeFields(outcome)]);
-    expect(await queue.wasExecuted('sig-1')).toBe(false);
-  });
-});
-
-describe('memory queue: unsettled signals', () => {
-  it('start() returns what was taken and not settled, and forgets what was settled', async () => {
-    const queue = createMemoryQueue();
-    ['a', 'b', 'c'].forEach((raw) => queue.push(raw));
-    const taken = await queue.take(3, 0);
-    await queue.settle(taken[1], outcomeOf('executed', taken[1].raw));
-    expect(await queue.start()).toEqual([taken[0], taken[2]]);
-    await queue.settle(taken[0], outcomeOf('expired', taken[0].raw));
-    await queue.settle(taken[2], outcomeOf('expired', taken[2].raw));
-    expect(await queue.start()).toEqual([]);
-  });
 });
 
 describe('memory queue: waiting', () => {

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dedupKey } from '../../src/signals/keys.js';
-import { OUTCOMES, outcomeFields, type Outcome, type OutcomeKind } from '../../src/signals/outcome.js';
-import type { SignalQueue } from '../../src/signals/queue.js';
+import { attemptKey, dedupKey } from '../../src/signals/keys.js';
+import type { Outcome, OutcomeKind } from '../../src/signals/outcome.js';
+import type { SignalQueue, TermFence } from '../../src/signals/queue.js';
 import { createStreamQueue, type StreamQueueOptions } from '../../src/signals/streamQueue.js';
 import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -13,14 +13,17 @@ let redis: Redis;
 let extraConnections: Redis[];
 let queues: SignalQueue[];
 let names: { stream: string; eventsStream: string; deadLetterStream: string; group: string };
+let fence: TermFence;
 
-beforeEach(() => {
+beforeEach(async () => {
   prefix = uniquePrefix();
   // The name marks this test's connections (the queue's duplicate inherits it) in CLIENT LIST.
   redis = new Redis(testRedisUrl(), { connectionName: `sq${prefix.replace(/:/g, '-')}` });
   extraConnections = [];
   queues = [];
   names = { stream: `${prefix}signals`, eventsStream: `${prefix}events`, deadLetterStream: `${prefix}dead`, group: 'execution-manager' };
+  fence = { leaseKey: `${prefix}leader`, token: 'this-term', epoch: 3 };
+  await redis.set(fence.leaseKey, fence.token);
 });
 
 afterEach(async () => {
@@ -31,7 +34,7 @@ afterEach(async () => {
 });
 
 function streamQueue(overrides: Partial<StreamQueueOptions> = {}): SignalQueue {
-  const queue = createStreamQueue({ redis, ...names, consumer: 'host-a:8001', dedupTtlSeconds: DEDUP_TTL_SECONDS, ...overrides });
+  const queue = createStreamQueue({ redis, ...names, consumer: 'host-a:8001', dedupTtlSeconds: DEDUP_TTL_SECONDS, fence, ...overrides });
   queues.push(queue);
   return queue;
 }
@@ -63,6 +66,11 @@ async function addSignal(raw: string): Promise<string> {
 async function streamEntries(key: string): Promise<Record<string, string>[]> {
   const entries = await redis.xrange(key, '-', '+');
   return entries.map(([, fields]) => Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]])));
+}
+
+async function idleOf(entryId: string): Promise<number> {
+  const pending = (await redis.xpending(names.stream, names.group, entryId, entryId, 1)) as [string, string, number, number][];
+  return pending[0]?.[2] ?? -1;
 }
 
 async function pendingCount(): Promise<number> {
@@ -106,17 +114,6 @@ describe('stream queue: start', () => {
 });
 
 describe('stream queue: take and settle', () => {
-  it('takes entries oldest first, up to max, with the signal field as raw text', async () => {
-    const queue = streamQueue();
-    await queue.start();
-    const ids = [await addSignal(signalJson('a')), await addSignal(signalJson('b')), await addSignal(signalJson('c'))];
-    expect(await queue.take(2, 100)).toEqual([
-      { id: ids[0], raw: signalJson('a') },
-      { id: ids[1], raw: signalJson('b') },
-    ]);
-    expect(await queue.take(10, 100)).toEqual([{ id: ids[2], raw: signalJson('c') }]);
-  });
-
   it('gives an entry without a signal field an empty raw text', async () => {
     const queue = streamQueue();
     await queue.start();
@@ -124,43 +121,22 @@ describe('stream queue: take and settle', () => {
     expect(await queue.take(1, 100)).toEqual([{ id, raw: '' }]);
   });
 
-  it('records executed on the events stream with exactly the contract fields, sets the dedup key with its TTL, and acks', async () => {
+  it('acknowledges a settled entry and keeps the dedup record of an executed one for DEDUP_TTL_SECONDS', async () => {
     const queue = streamQueue();
     await queue.start();
     await addSignal(signalJson('sig-1'));
     const [entry] = await queue.take(1, 100);
     expect(await pendingCount()).toBe(1);
-    expect(await queue.wasExecuted('sig-1')).toBe(false);
-
     const outcome = outcomeOf('executed', entry.raw);
-    await queue.settle(entry, outcome);
-
-    expect(await streamEntries(names.eventsStream)).toEqual([outcomeFields(outcome)]);
+    expect(await queue.settle(entry, outcome, { clearsAttempt: true })).toBe('settled');
     expect(Object.keys((await streamEntries(names.eventsStream))[0]).sort()).toEqual(
       ['at', 'attempts', 'engine', 'latency_ms', 'outcome', 'reason', 'report', 'signal', 'signal_id'],
     );
-    expect(await streamEntries(names.deadLetterStream)).toEqual([]);
     expect(await pendingCount()).toBe(0);
     const ttl = await redis.pttl(dedupKey(names.stream, 'sig-1'));
     expect(ttl).toBeGreaterThan((DEDUP_TTL_SECONDS - 60) * 1000);
     expect(ttl).toBeLessThanOrEqual(DEDUP_TTL_SECONDS * 1000);
-    expect(await queue.wasExecuted('sig-1')).toBe(true);
-    expect(await queue.wasExecuted('sig-2')).toBe(false);
-  });
-
-  it.each(OUTCOMES.filter((kind) => kind !== 'executed'))('records %s on the right stream, acks, and sets no dedup key', async (kind) => {
-    const queue = streamQueue();
-    await queue.start();
-    await addSignal(signalJson('sig-1'));
-    const [entry] = await queue.take(1, 100);
-    const outcome = outcomeOf(kind, entry.raw);
-    await queue.settle(entry, outcome);
-
-    const toEvents = kind === 'duplicate';
-    expect(await streamEntries(names.eventsStream)).toEqual(toEvents ? [outcomeFields(outcome)] : []);
-    expect(await streamEntries(names.deadLetterStream)).toEqual(toEvents ? [] : [outcomeFields(outcome)]);
-    expect(await pendingCount()).toBe(0);
-    expect(await redis.exists(dedupKey(names.stream, 'sig-1'))).toBe(0);
+    expect(await redis.exists(dedupKey(names.stream, 'sig-2'))).toBe(0);
   });
 
   it('records an unreadable signal with an empty signal_id', async () => {
@@ -168,19 +144,86 @@ describe('stream queue: take and settle', () => {
     await queue.start();
     await redis.xadd(names.stream, '*', 'other', 'x');
     const [entry] = await queue.take(1, 100);
-    await queue.settle(entry, outcomeOf('invalid', entry.raw, ''));
+    await queue.settle(entry, outcomeOf('invalid', entry.raw, ''), { clearsAttempt: false });
     expect(await streamEntries(names.deadLetterStream)).toEqual([expect.objectContaining({ signal_id: '', signal: '', outcome: 'invalid' })]);
   });
 
-  it('fails settle with a cause when Redis refuses the outcome entry', async () => {
+  it('fails settle whole, with a cause, when Redis refuses the outcome entry: nothing acknowledged, nothing recorded', async () => {
     const queue = streamQueue();
     await queue.start();
     await addSignal(signalJson('sig-1'));
     const [entry] = await queue.take(1, 100);
+    await queue.beginAttempt(entry, { signalId: 'sig-1', engine: 'lean_self_hosted', first: true });
     await redis.set(names.eventsStream, 'not a stream any more');
-    const failure = queue.settle(entry, outcomeOf('executed', entry.raw));
-    await expect(failure).rejects.toThrow(/Could not record the executed outcome of stream entry/);
+    const failure = queue.settle(entry, outcomeOf('executed', entry.raw), { clearsAttempt: true });
+    await expect(failure).rejects.toThrow(/Could not record the executed outcome of signal "sig-1"/);
     await expect(failure).rejects.toHaveProperty('cause');
+    expect(await pendingCount()).toBe(1);
+    expect(await redis.exists(dedupKey(names.stream, 'sig-1'))).toBe(0);
+    expect(await redis.exists(attemptKey(names.stream, 'sig-1'))).toBe(1);
+  });
+});
+
+describe('stream queue: attempt records', () => {
+  it('keeps the engine, the epoch and the Redis time of the send, as long as a dedup record', async () => {
+    const queue = streamQueue();
+    await queue.start();
+    await addSignal(signalJson('sig-1'));
+    const [entry] = await queue.take(1, 100);
+    const [seconds, micros] = await redis.time();
+    const go = await queue.beginAttempt(entry, { signalId: 'sig-1', engine: 'nautilus_trader', first: true });
+    const redisNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    expect(go.kind).toBe('go');
+    const record = await redis.hgetall(attemptKey(names.stream, 'sig-1'));
+    expect(record).toEqual({ engine: 'nautilus_trader', epoch: '3', sent_at: expect.any(String) });
+    expect(Math.abs(Number(record.sent_at) - redisNow)).toBeLessThan(1000);
+    if (go.kind === 'go') expect(go.sentAt).toBe(Number(record.sent_at));
+    const ttl = await redis.pttl(attemptKey(names.stream, 'sig-1'));
+    expect(ttl).toBeGreaterThan((DEDUP_TTL_SECONDS - 60) * 1000);
+  });
+
+  it('resets the idle time of the entry, so that a takeover counts from the send and not from the read', async () => {
+    const queue = streamQueue();
+    await queue.start();
+    await addSignal(signalJson('sig-1'));
+    const [entry] = await queue.take(1, 100);
+    // The entry waited in its symbol's lane before being sent.
+    await expect.poll(async () => idleOf(entry.id), { timeout: 3000 }).toBeGreaterThanOrEqual(300);
+    await queue.beginAttempt(entry, { signalId: 'sig-1', engine: 'lean_self_hosted', first: true });
+    expect(await idleOf(entry.id)).toBeLessThan(200);
+    const [[, , , deliveries]] = (await redis.xpending(names.stream, names.group, '-', '+', 1)) as [string, string, number, number][];
+    expect(deliveries).toBe(1);
+  });
+
+  it('reports an attempt record of the earlier format (the engine alone) with no send time to trust', async () => {
+    const queue = streamQueue();
+    await queue.start();
+    await addSignal(signalJson('sig-1'));
+    const [entry] = await queue.take(1, 100);
+    await redis.set(attemptKey(names.stream, 'sig-1'), 'quanttrader_pybroker');
+    const seen = await queue.beginAttempt(entry, { signalId: 'sig-1', engine: 'lean_self_hosted', first: true });
+    expect(seen).toMatchObject({ kind: 'unsettled', engine: 'quanttrader_pybroker', epoch: 0 });
+    if (seen.kind === 'unsettled') expect(seen.sentAt).toBe(seen.now);
+  });
+
+  it('writes nothing for an entry another consumer holds now', async () => {
+    const queue = streamQueue();
+    await queue.start();
+    await addSignal(signalJson('sig-1'));
+    const [entry] = await queue.take(1, 100);
+    await redis.xclaim(names.stream, names.group, 'host-b:8001', 0, entry.id);
+    expect(await queue.beginAttempt(entry, { signalId: 'sig-1', engine: 'lean_self_hosted', first: true })).toEqual({ kind: 'lost', reason: 'not_owner' });
+    expect(await redis.exists(attemptKey(names.stream, 'sig-1'))).toBe(0);
+  });
+
+  it('does not send before REDIS_MIN_REPLICAS replicas confirmed the record: this Redis has none', async () => {
+    const queue = streamQueue({ replicas: { minReplicas: 1, timeoutMs: 100 } });
+    await queue.start();
+    await addSignal(signalJson('sig-1'));
+    const [entry] = await queue.take(1, 100);
+    const started = Date.now();
+    expect(await queue.beginAttempt(entry, { signalId: 'sig-1', engine: 'lean_self_hosted', first: true })).toEqual({ kind: 'unreplicated', confirmed: 0 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
   });
 });
 
@@ -192,7 +235,7 @@ describe('stream queue: pending entries survive a crash', () => {
     await addSignal(signalJson('b'));
     await addSignal(signalJson('c'));
     const taken = await first.take(3, 100);
-    await first.settle(taken[1], outcomeOf('executed', taken[1].raw, 'b'));
+    await first.settle(taken[1], outcomeOf('executed', taken[1].raw, 'b'), { clearsAttempt: true });
     // The crash: the first instance never settles the others.
     await first.close();
 
@@ -200,7 +243,7 @@ describe('stream queue: pending entries survive a crash', () => {
     const pending = await second.start();
     expect(pending).toEqual([taken[0], taken[2]]);
     expect(await second.take(10, 50)).toEqual([]);
-    for (const entry of pending) await second.settle(entry, outcomeOf('executed', entry.raw));
+    for (const [index, entry] of pending.entries()) await second.settle(entry, outcomeOf('executed', entry.raw, `left-${index}`), { clearsAttempt: true });
     expect(await pendingCount()).toBe(0);
     expect(await streamQueue().start()).toEqual([]);
   });
@@ -320,7 +363,7 @@ describe('stream queue: depth', () => {
     expect(await queue.depth()).toBe(3);
     const [entry] = await queue.take(1, 100);
     expect(await queue.depth()).toBe(2);
-    await queue.settle(entry, outcomeOf('executed', entry.raw));
+    await queue.settle(entry, outcomeOf('executed', entry.raw), { clearsAttempt: true });
     expect(await queue.depth()).toBe(2);
     await queue.take(10, 100);
     expect(await queue.depth()).toBe(0);
@@ -358,10 +401,23 @@ describe('stream queue takeover', () => {
     if (entry === undefined) throw new Error('nothing taken');
     await successor.reclaim(0);
     // The old leader comes back with a result: the entry is no longer its own.
-    expect(await dead.settle(entry, outcomeOf('executed', raw))).toBe(false);
+    expect(await dead.settle(entry, outcomeOf('executed', raw), { clearsAttempt: true })).toBe('not_owner');
     expect(await streamEntries(names.eventsStream)).toEqual([]);
-    expect(await successor.settle(entry, outcomeOf('executed', raw))).toBe(true);
+    expect(await successor.settle(entry, outcomeOf('executed', raw), { clearsAttempt: true })).toBe('settled');
     expect(await streamEntries(names.eventsStream)).toHaveLength(1);
     expect(await pendingCount()).toBe(0);
+  });
+
+  it('takes nothing over for a term that lost the lease', async () => {
+    const dead = streamQueue({ consumer: 'old-leader' });
+    const former = streamQueue({ consumer: 'former-leader' });
+    await dead.start();
+    await former.start();
+    await addSignal(signalJson('sig-1'));
+    await dead.take(10, 100);
+    await redis.set(fence.leaseKey, 'a-newer-term');
+    expect(await former.reclaim(0)).toEqual([]);
+    const owners = (await redis.xpending(names.stream, names.group, '-', '+', 10)) as [string, string, number, number][];
+    expect(owners.map(([, owner]) => owner)).toEqual(['old-leader']);
   });
 });

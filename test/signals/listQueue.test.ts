@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dedupKey, processingKey } from '../../src/signals/keys.js';
+import { attemptKey, dedupKey, processingKey } from '../../src/signals/keys.js';
 import { createListQueue, type ListQueueOptions } from '../../src/signals/listQueue.js';
-import { OUTCOMES, outcomeFields, type Outcome, type OutcomeKind } from '../../src/signals/outcome.js';
-import type { SignalQueue } from '../../src/signals/queue.js';
+import type { Outcome, OutcomeKind } from '../../src/signals/outcome.js';
+import type { QueuedSignal, SignalQueue, TermFence } from '../../src/signals/queue.js';
 import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const DEDUP_TTL_SECONDS = 600;
@@ -15,8 +15,9 @@ let extraConnections: Redis[];
 let queues: SignalQueue[];
 let names: { list: string; eventsStream: string; deadLetterStream: string };
 let processing: string;
+let fence: TermFence;
 
-beforeEach(() => {
+beforeEach(async () => {
   prefix = uniquePrefix();
   // The name marks this test's connections (the queue's duplicate inherits it) in CLIENT LIST.
   connectionName = `lq${prefix.replace(/:/g, '-')}`;
@@ -25,6 +26,8 @@ beforeEach(() => {
   queues = [];
   names = { list: `${prefix}signals`, eventsStream: `${prefix}events`, deadLetterStream: `${prefix}dead` };
   processing = processingKey(names.list);
+  fence = { leaseKey: `${prefix}leader`, token: 'this-term', epoch: 5 };
+  await redis.set(fence.leaseKey, fence.token);
 });
 
 afterEach(async () => {
@@ -35,7 +38,7 @@ afterEach(async () => {
 });
 
 function listQueue(overrides: Partial<ListQueueOptions> = {}): SignalQueue {
-  const queue = createListQueue({ redis, ...names, dedupTtlSeconds: DEDUP_TTL_SECONDS, ...overrides });
+  const queue = createListQueue({ redis, ...names, dedupTtlSeconds: DEDUP_TTL_SECONDS, fence, ...overrides });
   queues.push(queue);
   return queue;
 }
@@ -63,8 +66,8 @@ async function push(...raws: string[]): Promise<void> {
   for (const raw of raws) await redis.lpush(names.list, raw);
 }
 
-function asEntries(...raws: string[]) {
-  return raws.map((raw) => ({ id: raw, raw }));
+function raws(entries: readonly QueuedSignal[]): string[] {
+  return entries.map((entry) => entry.raw);
 }
 
 async function streamEntries(key: string): Promise<Record<string, string>[]> {
@@ -84,61 +87,65 @@ async function untilBlocked(command: string): Promise<void> {
 }
 
 describe('list queue: take and settle', () => {
-  it('takes items oldest first, up to max, moving them to the processing list', async () => {
+  it('moves the items it takes to the processing list, newest at the left like the source list', async () => {
     const queue = listQueue();
     expect(await queue.start()).toEqual([]);
     await push(signalJson('a'), signalJson('b'), signalJson('c'), signalJson('d'));
-    expect(await queue.take(3, 100)).toEqual(asEntries(signalJson('a'), signalJson('b'), signalJson('c')));
+    expect(raws(await queue.take(3, 100))).toEqual([signalJson('a'), signalJson('b'), signalJson('c')]);
     expect(await redis.lrange(names.list, 0, -1)).toEqual([signalJson('d')]);
-    // Newest at the left, like the source list.
     expect(await redis.lrange(processing, 0, -1)).toEqual([signalJson('c'), signalJson('b'), signalJson('a')]);
-    expect(await queue.take(10, 100)).toEqual(asEntries(signalJson('d')));
   });
 
-  it('records executed on the events stream with exactly the contract fields, sets the dedup key with its TTL, and removes the item', async () => {
+  it('removes the item with its outcome and keeps the dedup record of an executed one for DEDUP_TTL_SECONDS', async () => {
     const queue = listQueue();
     await queue.start();
     await push(signalJson('sig-1'));
     const [entry] = await queue.take(1, 100);
     expect(await redis.llen(processing)).toBe(1);
-
-    const outcome = outcomeOf('executed', entry.raw);
-    await queue.settle(entry, outcome);
-
-    expect(await streamEntries(names.eventsStream)).toEqual([outcomeFields(outcome)]);
-    expect(await streamEntries(names.deadLetterStream)).toEqual([]);
+    expect(await queue.settle(entry, outcomeOf('executed', entry.raw), { clearsAttempt: true })).toBe('settled');
     expect(await redis.llen(processing)).toBe(0);
     const ttl = await redis.pttl(dedupKey(names.list, 'sig-1'));
     expect(ttl).toBeGreaterThan((DEDUP_TTL_SECONDS - 60) * 1000);
     expect(ttl).toBeLessThanOrEqual(DEDUP_TTL_SECONDS * 1000);
-    expect(await queue.wasExecuted('sig-1')).toBe(true);
-    expect(await queue.wasExecuted('sig-2')).toBe(false);
   });
 
-  it.each(OUTCOMES.filter((kind) => kind !== 'executed'))('records %s on the right stream, removes the item, and sets no dedup key', async (kind) => {
-    const queue = listQueue();
-    await queue.start();
-    await push(signalJson('sig-1'));
-    const [entry] = await queue.take(1, 100);
-    const outcome = outcomeOf(kind, entry.raw);
-    await queue.settle(entry, outcome);
-
-    const toEvents = kind === 'duplicate';
-    expect(await streamEntries(names.eventsStream)).toEqual(toEvents ? [outcomeFields(outcome)] : []);
-    expect(await streamEntries(names.deadLetterStream)).toEqual(toEvents ? [] : [outcomeFields(outcome)]);
-    expect(await redis.llen(processing)).toBe(0);
-    expect(await redis.exists(dedupKey(names.list, 'sig-1'))).toBe(0);
-  });
-
-  it('removes one copy per settle when the same text was pushed twice', async () => {
+  it('removes one copy per settle when the same text was pushed twice, and settles both', async () => {
     const queue = listQueue();
     await queue.start();
     await push(signalJson('twin'), signalJson('twin'));
     const [first, second] = await queue.take(2, 100);
-    await queue.settle(first, outcomeOf('executed', first.raw, 'twin'));
+    expect(first.id).not.toBe(second.id);
+    await queue.settle(first, outcomeOf('executed', first.raw, 'twin'), { clearsAttempt: true });
     expect(await redis.lrange(processing, 0, -1)).toEqual([signalJson('twin')]);
-    await queue.settle(second, outcomeOf('duplicate', second.raw, 'twin'));
+    expect(await queue.settle(second, outcomeOf('duplicate', second.raw, 'twin'), { clearsAttempt: false })).toBe('settled');
     expect(await redis.llen(processing)).toBe(0);
+  });
+
+  it('fails settle whole when Redis refuses the outcome entry: the item stays in the processing list', async () => {
+    const queue = listQueue();
+    await queue.start();
+    await push(signalJson('sig-1'));
+    const [entry] = await queue.take(1, 100);
+    await queue.beginAttempt(entry, { signalId: 'sig-1', engine: 'lean_self_hosted', first: true });
+    await redis.set(names.eventsStream, 'not a stream any more');
+    const failure = queue.settle(entry, outcomeOf('executed', entry.raw), { clearsAttempt: true });
+    await expect(failure).rejects.toThrow(/Could not record the executed outcome of signal "sig-1"/);
+    await expect(failure).rejects.toHaveProperty('cause');
+    expect(await redis.lrange(processing, 0, -1)).toEqual([signalJson('sig-1')]);
+    expect(await redis.exists(dedupKey(names.list, 'sig-1'))).toBe(0);
+    expect(await redis.exists(attemptKey(names.list, 'sig-1'))).toBe(1);
+  });
+
+  it('writes nothing for an item no longer in the processing list', async () => {
+    const queue = listQueue();
+    await queue.start();
+    await push(signalJson('sig-1'));
+    const [entry] = await queue.take(1, 100);
+    // Another leader's start took it up and settled it.
+    await redis.del(processing);
+    expect(await queue.beginAttempt(entry, { signalId: 'sig-1', engine: 'lean_self_hosted', first: true })).toEqual({ kind: 'lost', reason: 'not_owner' });
+    expect(await queue.settle(entry, outcomeOf('executed', entry.raw), { clearsAttempt: true })).toBe('not_owner');
+    expect(await streamEntries(names.eventsStream)).toEqual([]);
   });
 
   it('refuses to start when the dead-letter key is not a stream, naming the key', async () => {
@@ -147,22 +154,22 @@ describe('list queue: take and settle', () => {
   });
 });
 
-describe('list queue: items in flight survive a crash', () => {
-  it("a new instance gets the unsettled items back at start, oldest first, and can settle them", async () => {
-    const first = listQueue();
-    await first.start();
-    await push(signalJson('a'), signalJson('b'), signalJson('c'), signalJson('d'));
-    const taken = await first.take(3, 100);
-    await first.settle(taken[1], outcomeOf('executed', taken[1].raw, 'b'));
-    // The crash: the first instance never settles the others.
-    await first.close();
-
-    const second = listQueue();
-    const left = await second.start();
-    expect(left).toEqual(asEntries(signalJson('a'), signalJson('c')));
-    expect(await second.take(10, 100)).toEqual(asEntries(signalJson('d')));
-    for (const entry of left) await second.settle(entry, outcomeOf('invalid', entry.raw));
-    expect(await redis.lrange(processing, 0, -1)).toEqual([signalJson('d')]);
+describe('list queue: items left by a former leader', () => {
+  it('takes over items that appear in the processing list after its start, once seen twice, never its own', async () => {
+    const queue = listQueue();
+    await queue.start();
+    await push(signalJson('own'));
+    const own = await queue.take(1, 100);
+    // A former leader's blocking read moved these after this term began.
+    await redis.lpush(processing, signalJson('left'), signalJson('left'));
+    expect(await queue.reclaim(0)).toEqual([]);
+    const claimed = await queue.reclaim(0);
+    expect(raws(claimed)).toEqual([signalJson('left'), signalJson('left')]);
+    expect(new Set([...own, ...claimed].map((entry) => entry.id)).size).toBe(3);
+    expect(await queue.reclaim(0)).toEqual([]);
+    // Settled, they leave the list like any other.
+    for (const entry of claimed) await queue.settle(entry, outcomeOf('invalid', entry.raw), { clearsAttempt: false });
+    expect(await redis.lrange(processing, 0, -1)).toEqual([signalJson('own')]);
   });
 });
 
@@ -184,7 +191,7 @@ describe('list queue: blocking', () => {
     expect(await queue.take(10, 0)).toEqual([]);
     expect(Date.now() - started).toBeLessThan(1000);
     await push(signalJson('a'));
-    expect(await queue.take(10, 0)).toEqual(asEntries(signalJson('a')));
+    expect(raws(await queue.take(10, 0))).toEqual([signalJson('a')]);
   });
 
   it('wakes up for an item pushed while it blocks, without stalling the shared connection', async () => {
@@ -195,7 +202,7 @@ describe('list queue: blocking', () => {
     await untilBlocked('blmove');
     // Were the read on the shared connection, this LPUSH would queue behind the 20 s BLMOVE.
     await push(signalJson('late'));
-    expect(await taking).toEqual(asEntries(signalJson('late')));
+    expect(raws(await taking)).toEqual([signalJson('late')]);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 

@@ -1,0 +1,166 @@
+/**
+ * One signal's attempts, inside its symbol's lane: record the attempt, send it to the engine the
+ * policy names, tell the policy how it went, and settle the signal, or hand it to the unknown-
+ * outcome settler when the engine may have placed it without saying so.
+ *
+ * The policy decides, this acts: it never chooses an engine itself.
+ */
+import type { EngineId } from '../../machines/engines.js';
+import { sleep } from '../clock.js';
+import type { ExecutionResult } from '../engines/types.js';
+import type { AttemptStart, QueuedSignal } from '../signals/queue.js';
+import { isExpired, type Signal } from '../signals/signal.js';
+import { retryDelayMs } from './backoff.js';
+import type { ExecutionContext } from './context.js';
+import { outcomeOf, settleEntry } from './settle.js';
+import { settleUnknownOutcome } from './unknownOutcome.js';
+
+/** One signal on its way to an outcome. */
+export interface SignalJob {
+  readonly entry: QueuedSignal;
+  readonly signal: Signal;
+  /** Attempts sent so far, on any engine. */
+  readonly attempts: number;
+  /**
+   * True until this run has recorded an attempt of its own: an attempt record found then was left
+   * by an earlier run (a crash, a takeover) or another copy, and is settled first.
+   */
+  readonly first: boolean;
+}
+
+/** The Redis step before a send, retried through outages; null once closing. */
+async function beginAttempt(context: ExecutionContext, job: SignalJob, engine: EngineId): Promise<AttemptStart | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await context.queue.beginAttempt(job.entry, { signalId: job.signal.signal_id, engine, first: job.first });
+    } catch (error) {
+      if (context.stop.aborted) return null;
+      context.log.error({ err: error, signal_id: job.signal.signal_id, attempt }, 'could not record the attempt; retrying');
+      await sleep(context.clock, retryDelayMs(attempt, 100, 5000), context.stop);
+    }
+  }
+}
+
+/** Sends the signal in a slot, unless this instance may no longer or the policy moved meanwhile. */
+async function send(context: ExecutionContext, signal: Signal, engineId: EngineId): Promise<ExecutionResult | 'not_sent'> {
+  await context.slots.acquire();
+  try {
+    if (!context.mayDispatch()) return 'not_sent';
+    // The policy may have moved while the attempt was recorded: never send to a tripped engine.
+    if (context.policy.activeEngine() !== engineId) return 'not_sent';
+    const engine = context.engines[engineId];
+    if (engine === undefined) return { kind: 'failed', reason: `no adapter is configured for ${engineId}`, unknownOutcome: false };
+    return await engine.execute(signal, { epoch: context.epoch });
+  } finally {
+    context.slots.release();
+  }
+}
+
+/** Attempts until an outcome, a pause at shutdown, the end of the term, or a hand-off to settling. */
+export async function runAttempts(context: ExecutionContext, start: SignalJob): Promise<void> {
+  const { policy, metrics, limits, log, clock } = context;
+  const { entry, signal } = start;
+  const signalId = signal.signal_id;
+  let { attempts, first } = start;
+  const settle = (outcome: Parameters<typeof outcomeOf>[2], clearsAttempt = !first) =>
+    settleEntry(context, entry, outcomeOf(context, entry, outcome), { clearsAttempt });
+
+  for (;;) {
+    if (isExpired(signal, clock.now())) {
+      await settle({ signalId, outcome: 'expired', engine: null, attempts, reason: `expires_at ${String(signal.expires_at)} passed before it could be executed` });
+      return;
+    }
+    const engineId = await context.activeEngine();
+    if (engineId === null) return; // closing while paused: it stays pending for the next run
+    const begun = await beginAttempt(context, { entry, signal, attempts, first }, engineId);
+    if (begun === null) return; // closing: it stays pending
+    switch (begun.kind) {
+      case 'executed':
+        await settle({ signalId, outcome: 'duplicate', engine: null, attempts, reason: 'this signal_id was already executed' }, false);
+        return;
+      case 'lost':
+        context.released(entry.id);
+        log.warn({ signal_id: signalId, why: begun.reason }, 'this signal is not this term\'s to send any more; left to whoever holds it');
+        return;
+      case 'unsettled': {
+        // An earlier run or another copy sent it there and no outcome was recorded: that engine
+        // settles it before it may go anywhere else. Its 404 counts only after the send time plus
+        // ENGINE_TIMEOUT_MS, by Redis's clock (the engine may still be placing it).
+        const engine = context.engines[begun.engine];
+        if (engine === undefined) {
+          log.error({ signal_id: signalId, engine: begun.engine }, 'an earlier attempt went to an engine that has no adapter now; it cannot be settled here');
+          return;
+        }
+        log.warn({ signal_id: signalId, engine: engine.id, epoch: begun.epoch }, 'settling a signal an earlier attempt sent without an outcome');
+        const waitLeft = Math.max(0, begun.sentAt + limits.engineTimeoutMs - begun.now);
+        settleUnknownOutcome(context, { entry, signal, attempts: Math.max(1, attempts), first: false }, engine, { freeAfter: clock.now() + waitLeft, firstAskMs: 0 }, runAttempts);
+        return;
+      }
+      case 'unreplicated':
+        // Not confirmed by REDIS_MIN_REPLICAS: a Redis failover now could forget it, so nothing is
+        // sent. Not an engine failure.
+        first = false;
+        log.warn({ signal_id: signalId, confirmed: begun.confirmed }, 'too few Redis replicas confirmed the attempt record; not sent, retrying');
+        await sleep(clock, retryDelayMs(attempts + 1, limits.retryBaseMs), context.stop);
+        if (context.stop.aborted) return;
+        continue;
+      case 'go':
+        first = false;
+        break;
+    }
+
+    const engine = context.engines[engineId];
+    const sentAt = clock.now();
+    const result = await send(context, signal, engineId);
+    if (result === 'not_sent') {
+      if (!context.mayDispatch()) return; // no longer certainly the leader: it stays pending
+      continue;
+    }
+    attempts++;
+    switch (result.kind) {
+      case 'executed':
+        policy.send({ type: 'EXECUTION_SUCCEEDED', engine: engineId });
+        metrics?.latency(engineId, result.latencyMs / 1000);
+        await settleEntry(
+          context,
+          entry,
+          { ...outcomeOf(context, entry, { signalId, outcome: 'executed', engine: engineId, attempts, reason: `executed on ${engineId}` }), report: result.report, latencyMs: result.latencyMs },
+          { clearsAttempt: true },
+        );
+        return;
+      case 'rejected':
+        await settle({ signalId, outcome: 'rejected', engine: engineId, attempts, reason: `${engineId} rejected it (HTTP ${result.status}): ${result.reason}` });
+        return;
+      case 'fenced':
+        // A newer leader exists: record nothing, send nothing more; the signal stays pending for it.
+        log.warn({ signal_id: signalId, engine: engineId, epoch: context.epoch, seen: result.epoch }, `${engineId} refused the order: ${result.reason}`);
+        context.fenced(result.epoch);
+        return;
+      case 'in_progress':
+        // A request with this key is still being placed: settled by lookup, and no engine failure.
+        log.warn({ signal_id: signalId, engine: engineId, reason: result.reason }, 'the engine is still placing an earlier request for this signal; settling it by lookup');
+        if (engine !== undefined) {
+          settleUnknownOutcome(context, { entry, signal, attempts, first: false }, engine, { freeAfter: clock.now() + limits.engineTimeoutMs, firstAskMs: limits.inDoubtPollMs }, runAttempts);
+        }
+        return;
+      case 'failed':
+        break;
+    }
+    policy.send({ type: 'EXECUTION_FAILED', engine: engineId });
+    metrics?.engineFailure(engineId);
+    log.warn({ signal_id: signalId, engine: engineId, attempt: attempts, reason: result.reason }, 'attempt failed');
+    if (result.unknownOutcome && engine !== undefined) {
+      // The order may have been placed: settle it with that engine before it may go anywhere else,
+      // without holding up the signals behind it.
+      settleUnknownOutcome(context, { entry, signal, attempts, first: false }, engine, { freeAfter: sentAt + limits.engineTimeoutMs, firstAskMs: limits.inDoubtPollMs }, runAttempts);
+      return;
+    }
+    if (attempts >= limits.maxAttempts) {
+      await settle({ signalId, outcome: 'attempts_exhausted', engine: engineId, attempts, reason: `${attempts} attempts failed; last: ${result.reason}` });
+      return;
+    }
+    // A failure that moved the policy is retried on the new engine at once; the same engine, later.
+    if (policy.activeEngine() === engineId) await sleep(clock, retryDelayMs(attempts, limits.retryBaseMs), context.stop);
+    if (context.stop.aborted) return;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * What every part of the execution path works with during one leader term: the queue, the policy,
+ * the engines, the term's epoch, the limits, the clock, and the lanes and slots that order and
+ * bound the engine calls. The consumer loop (`manager.ts`) builds it once.
+ */
+import type { EngineId } from '../../machines/engines.js';
+import type { Clock } from '../clock.js';
+import type { ExecutionEngine } from '../engines/types.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Alert } from '../policy/alerts.js';
+import type { PolicyRuntime } from '../policy/runtime.js';
+import type { SignalQueue } from '../signals/queue.js';
+import type { KeyedLanes } from './lanes.js';
+import type { Slots } from './slots.js';
+
+/** The contract's limits on one signal's life. */
+export interface ExecutionLimits {
+  /** `SIGNAL_MAX_ATTEMPTS`. */
+  readonly maxAttempts: number;
+  /** `IN_DOUBT_TIMEOUT` in ms. */
+  readonly inDoubtTimeoutMs: number;
+  /** How often an unknown outcome is asked about: `EXECUTION_HEALTH_CHECK_INTERVAL` in ms. */
+  readonly inDoubtPollMs: number;
+  /** `ENGINE_TIMEOUT_MS`: a 404 frees a signal only this long after its send. */
+  readonly engineTimeoutMs: number;
+  /** First delay between two attempts of a signal on the same engine; doubles per attempt. */
+  readonly retryBaseMs: number;
+  /** How long, once closing, recording an outcome is retried through a Redis outage. */
+  readonly drainMs: number;
+}
+
+/** The shared state of one term's execution. */
+export interface ExecutionContext {
+  readonly queue: SignalQueue;
+  readonly policy: PolicyRuntime;
+  readonly engines: Partial<Record<EngineId, ExecutionEngine>>;
+  readonly log: Logger;
+  readonly metrics: Metrics | undefined;
+  readonly alert: (alert: Alert) => void;
+  readonly clock: Clock;
+  /** The term's epoch, sent as `X-Leader-Epoch` with every engine request. */
+  readonly epoch: number;
+  readonly limits: ExecutionLimits;
+  /** Signals of one symbol run one at a time, in queue order. */
+  readonly lanes: KeyedLanes;
+  /** Engine calls in flight: at most `EXECUTION_CONCURRENCY`. */
+  readonly slots: Slots;
+  /** Aborted by `close()`: no new sends; sleeps end early. */
+  readonly stop: AbortSignal;
+  /** False once this instance may no longer dispatch (lease not certainly ours, or fenced). */
+  mayDispatch(): boolean;
+  /** An engine answered `stale_epoch`: a newer leader exists. Ends the term; idempotent. */
+  fenced(seenEpoch: number): void;
+  /** The active engine, waiting while paused; null once closing. */
+  activeEngine(): Promise<EngineId | null>;
+  /** Keeps `task` running in the background until it ends; `close()` waits for it. */
+  track(task: Promise<void>): void;
+  /** Counts a signal whose outcome is being settled with an engine (for stats) while `task` runs. */
+  trackInDoubt(task: Promise<void>): void;
+  /** The entry left this term's hands: settled, or found to be another's. */
+  released(entryId: string): void;
+  /** A signal was settled (for stats). */
+  countSettled(): void;
+}

@@ -1,0 +1,67 @@
+/**
+ * Recording a signal's one outcome: retried through Redis outages, so that a result an engine gave
+ * is never dropped while the service runs; given up a while after `close()`, leaving the signal
+ * pending (with its attempt record) for the next run to settle with the engine.
+ */
+import { sleep } from '../clock.js';
+import { outcomeAlert } from '../policy/alerts.js';
+import type { Outcome, OutcomeKind } from '../signals/outcome.js';
+import type { QueuedSignal, SettleResult } from '../signals/queue.js';
+import type { EngineId } from '../../machines/engines.js';
+import { retryDelayMs } from './backoff.js';
+import type { ExecutionContext } from './context.js';
+
+/** An outcome entry for `entry`, stamped now. */
+export function outcomeOf(
+  context: ExecutionContext,
+  entry: QueuedSignal,
+  fields: { signalId: string; outcome: OutcomeKind; engine: EngineId | null; attempts: number; reason: string },
+): Outcome {
+  return { ...fields, signal: entry.raw, at: context.clock.now() };
+}
+
+/**
+ * Records `outcome` and lets the entry go. `clearsAttempt`: this entry made (or took over) the
+ * signal's attempt record, which the outcome ends. Answers whether this term recorded it.
+ */
+export async function settleEntry(
+  context: ExecutionContext,
+  entry: QueuedSignal,
+  outcome: Outcome,
+  options: { readonly clearsAttempt: boolean },
+): Promise<boolean> {
+  const { queue, log, metrics, clock } = context;
+  let closingSince: number | null = null;
+  let result: SettleResult;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      result = await queue.settle(entry, outcome, options);
+      break;
+    } catch (error) {
+      if (context.stop.aborted) closingSince ??= clock.now();
+      if (closingSince !== null && clock.now() - closingSince >= context.limits.drainMs) {
+        log.error({ err: error, signal_id: outcome.signalId, outcome: outcome.outcome }, 'shutting down without recording this outcome; the signal stays pending and the next run settles it with its engine');
+        return false;
+      }
+      log.error({ err: error, signal_id: outcome.signalId, outcome: outcome.outcome, attempt }, 'could not record an outcome; retrying');
+      // Not cut short by close(): the outcome is worth the drain time.
+      await sleep(clock, retryDelayMs(attempt, 100, 2000));
+    }
+  }
+  if (result === 'already_executed') {
+    // Another copy of this signal was recorded executed first: this copy is its duplicate.
+    return settleEntry(context, entry, { ...outcome, outcome: 'duplicate', reason: `this signal_id was already executed; ${outcome.reason}`, report: undefined, latencyMs: undefined }, { clearsAttempt: false });
+  }
+  context.released(entry.id);
+  if (result !== 'settled') {
+    log.warn({ signal_id: outcome.signalId, outcome: outcome.outcome, why: result }, result === 'not_leader' ? 'this term has lost the lease: the outcome is for the next leader to record' : 'another consumer holds this signal now: its outcome is theirs to record');
+    return false;
+  }
+  context.countSettled();
+  metrics?.outcome(outcome.outcome, outcome.engine);
+  const level = outcome.outcome === 'executed' || outcome.outcome === 'duplicate' ? 'debug' : 'info';
+  log[level]({ signal_id: outcome.signalId, outcome: outcome.outcome, engine: outcome.engine, attempts: outcome.attempts, reason: outcome.reason }, 'signal settled');
+  const alert = outcomeAlert(outcome);
+  if (alert !== null) context.alert(alert);
+  return true;
+}
