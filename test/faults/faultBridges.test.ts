@@ -283,28 +283,44 @@ describe('fake bridge: modes', () => {
 });
 
 describe('startCountingBridge', () => {
-  it('counts a repeated Idempotency-Key as a second execution, which the fake bridge itself records once', async () => {
-    const bridge = await counting('lean_self_hosted');
-    const url = engineUrlFor(bridge, 'a');
-    expect((await order(url, 's1')).status).toBe(200);
-    expect((await order(url, 's1')).status).toBe(200);
-    expect(bridge.bridge.executed.size).toBe(1);
-    expect(bridge.posts().map((post) => [post.signalId, post.executed, post.sender])).toEqual([
-      ['s1', true, 'a'],
-      ['s1', true, 'a'],
+  it('counts placements, not POSTs: a repeated key is two POSTs and one placement', async () => {
+    const fake = await counting('lean_self_hosted');
+    const url = engineUrlFor(fake, 'a');
+    expect((await order(url, 's1', { epoch: 2 })).status).toBe(200);
+    expect((await order(url, 's1', { epoch: 2 })).status).toBe(200);
+    expect(fake.posts().map((post) => [post.signalId, post.sender, post.epoch, post.mode])).toEqual([
+      ['s1', 'a', 2, 'ok'],
+      ['s1', 'a', 2, 'ok'],
+    ]);
+    expect(fake.placements()).toEqual([
+      { engine: 'lean_self_hosted', signalId: 's1', orderId: 'fake-1', sender: 'a', epoch: 2, position: 0, placedAt: expect.any(Number) },
     ]);
   });
 
-  it('tells the modes apart: failing POSTs execute nothing, and the mode applies from the switch on', async () => {
-    const bridge = await counting('quanttrader_pybroker', { mode: 'fail' });
-    expect((await order(engineUrlFor(bridge, 'a'), 's1')).status).toBe(500);
-    await bridge.setMode('ok');
-    const mark = bridge.requestCount();
-    expect((await order(engineUrlFor(bridge, 'b'), 's1')).status).toBe(200);
-    expect(bridge.posts().map((post) => [post.mode, post.executed, post.sender])).toEqual([
-      ['fail', false, 'a'],
-      ['ok', true, 'b'],
+  it('counts a naive double placement twice, each with the sender that caused it', async () => {
+    const fake = await counting('quanttrader_pybroker', { placeMs: PLACE_MS, idempotency: 'naive' });
+    const first = order(engineUrlFor(fake, 'a'), 's1');
+    await arrived(fake.bridge, 1);
+    await order(engineUrlFor(fake, 'b'), 's1');
+    await first;
+    expect(fake.placements().map((placed) => [placed.engine, placed.signalId, placed.sender])).toEqual([
+      ['quanttrader_pybroker', 's1', 'a'],
+      ['quanttrader_pybroker', 's1', 'b'],
     ]);
-    expect(bridge.posts(mark).map((post) => post.sender)).toEqual(['b']);
+  });
+
+  it('tells the modes apart: failing POSTs place nothing, and marks skip earlier requests', async () => {
+    const fake = await counting('nautilus_trader', { mode: 'fail' });
+    expect((await order(engineUrlFor(fake, 'a'), 's1')).status).toBe(500);
+    await fake.setMode('ok');
+    const mark = fake.requestCount();
+    expect((await order(engineUrlFor(fake, 'b'), 's1')).status).toBe(200);
+    expect(fake.posts().map((post) => [post.mode, post.sender])).toEqual([
+      ['fail', 'a'],
+      ['ok', 'b'],
+    ]);
+    expect(fake.posts(mark).map((post) => post.sender)).toEqual(['b']);
+    expect(fake.placements().map((placed) => placed.sender)).toEqual(['b']);
+    expect(fake.placements(mark + 1)).toEqual([]);
   });
 });
