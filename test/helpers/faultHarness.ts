@@ -44,6 +44,9 @@ export const FAULT_TIMINGS: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'debug',
 };
 
+/** How long the tally waits for orders the bridges are still placing. */
+const PLACING_WAIT_MS = 15_000;
+
 /** Symbols signals are spread over, one lane each, so that EXECUTION_CONCURRENCY is used in full. */
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOG', 'META', 'TSLA', 'AMD'] as const;
 
@@ -250,8 +253,13 @@ export class FaultLab {
     await Promise.all(this.instances.filter((instance) => !instance.exited()).map((instance) => instance.stop()));
   }
 
-  /** Counts sent, executed (placed), lost and executed twice from what Redis and the bridges hold now. */
+  /**
+   * Counts sent, executed (placed), lost and executed twice from what Redis and the bridges hold.
+   * Orders still being placed are placed whatever happens next, so it first waits for them (up to
+   * {@link PLACING_WAIT_MS}): a second placement due after the signals settled is still a double.
+   */
   async tally(): Promise<FaultTally> {
+    await pollFor(PLACING_WAIT_MS, () => Object.values(this.bridges).every((bridge) => bridge.inProgress().length === 0));
     return pollUntil('Redis to answer for the tally', 10_000, async () => {
       const [outcomes, queued] = await Promise.all([this.outcomes(), queuedSignalIds(this.redis, this.options.kind)]);
       return tallyFaultRun({ sent: this.sent, placements: this.placements(), posts: this.posts(), outcomes, queued });
