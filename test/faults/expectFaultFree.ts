@@ -8,20 +8,21 @@ export const FAULT_TEST_TIMEOUT_MS = 60_000;
 
 /**
  * Runs the scenario `id` and asserts that it ran to the end, lost nothing, executed nothing twice,
- * recorded exactly one outcome per signal, left nothing unsettled, and that every check held.
+ * recorded exactly one outcome per signal, left nothing unsettled or orphaned at an engine, and that every check held.
  */
 export async function expectFaultFree(id: string): Promise<void> {
   const result = await runFaultScenario(faultScenario(id));
   const explanation = explainFaultResult(result);
   expect(result.error, explanation).toBeNull();
   expect(result.tally, explanation).not.toBeNull();
-  const { lost, executedTwice, extraOutcomes, unsettled, misattributed, badIdempotencyKeys } = result.tally ?? {};
-  expect({ lost, executedTwice, extraOutcomes, unsettled, misattributed, badIdempotencyKeys }, explanation).toEqual({
+  const { lost, executedTwice, extraOutcomes, unsettled, misattributed, orphans, badIdempotencyKeys } = result.tally ?? {};
+  expect({ lost, executedTwice, extraOutcomes, unsettled, misattributed, orphans, badIdempotencyKeys }, explanation).toEqual({
     lost: 0,
     executedTwice: 0,
     extraOutcomes: 0,
     unsettled: 0,
     misattributed: 0,
+    orphans: 0,
     badIdempotencyKeys: 0,
   });
   expect(result.checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`), explanation).toEqual([]);

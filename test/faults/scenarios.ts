@@ -80,11 +80,11 @@ function crashMidFlight(kind: QueueKind): FaultScenario {
       await first.kill9();
       // The dead process changes nothing any more: these are exactly what it left behind.
       const inFlight = await inFlightCount(lab.redis, kind);
-      const open = await lab.executedWithoutOutcome();
+      const open = await lab.openWithoutOutcome();
       checks.add(
         'signals were in flight when the service was killed',
         inFlight > 0 && open.length > 0,
-        `${inFlight} taken and unacknowledged, ${open.length} executed by the engine without an outcome`,
+        `${inFlight} taken and unacknowledged, ${open.length} at the engine (being placed or placed) without an outcome`,
       );
       await lab.startInstance('a');
     },
@@ -107,9 +107,9 @@ const crashAfterExecute: FaultScenario = {
     await lab.produceNew(12);
     const primary = lab.bridges.lean_self_hosted;
     // EXECUTION_CONCURRENCY (8) orders executed and unanswered: all open at the engine.
-    await pollUntil('8 orders open at the engine', 10_000, () => primary.posts().length >= 8);
+    await pollUntil('8 orders open at the engine', 10_000, () => primary.placements().length >= 8);
     await first.kill9();
-    const open = await lab.executedWithoutOutcome();
+    const open = await lab.openWithoutOutcome();
     checks.add('the engine held executed orders without an outcome at the kill', open.length > 0, `${open.length} open: ${listed(open)}`);
     // The engine answers again: a service that re-sent the orders would now have them executed twice.
     await primary.setMode('ok');
@@ -142,8 +142,8 @@ const redisRestart: FaultScenario = {
     const service = await lab.startInstance('a');
     await lab.produceNew(16);
     await lab.waitMidFlight(2, 1);
-    // Executed by the engine, not yet recorded: their answers come back while Redis is down.
-    const openAtStop = await lab.executedWithoutOutcome();
+    // At the engine (being placed or placed), not yet recorded: their answers come back while Redis is down.
+    const openAtStop = await lab.openWithoutOutcome();
     await lab.stopRedis();
     const downAt = Date.now();
     let readyWhileDown: number | null = null;

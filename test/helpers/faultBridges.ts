@@ -1,24 +1,18 @@
 /**
- * Fake engine bridges that count executions for the fault suite.
+ * Fake engine bridges for the fault suite, seen two ways:
  *
- * The fake bridge answers a repeated `Idempotency-Key` with its first report and records the order
- * once, so a signal the service sent twice would look executed once. The fault suite must see such
- * a double: this wrapper counts every order POST that arrived while the bridge was in a mode that
- * executes orders, repeats included. It also tells the sending instance apart by the user name of
- * the Basic credentials each instance puts in its engine URLs (see {@link engineUrlFor}).
+ * - {@link CountingBridge.placements}: the orders the bridge actually placed, as its own records
+ *   say. This is what the tally counts: a bridge places an order some time after it arrives (or
+ *   never), and a naive bridge places a concurrent repeat twice, so guessing from the POSTs would
+ *   count wrong either way.
+ * - {@link CountingBridge.posts}: every order POST received, for checks about dispatching (who
+ *   sent what, and when), whether or not anything was placed.
+ *
+ * Both name the sending instance by the user name of the Basic credentials each instance puts in
+ * its engine URLs (see {@link engineUrlFor}).
  */
 import { ENGINE_IDS, type EngineId } from '../../machines/engines.js';
 import { startFakeBridge, type FakeBridge, type FakeBridgeMode, type FakeBridgeOptions } from './fakeBridge.js';
-
-/** The modes in which the fake bridge executes an order POST (records it on arrival). */
-export const EXECUTING_MODES: ReadonlySet<FakeBridgeMode> = new Set<FakeBridgeMode>([
-  'ok',
-  'slow',
-  'hang-after-execute',
-  'drop-after-execute',
-  // A request whose body was still arriving when the bridge went down is executed by the `ok` branch.
-  'down',
-]);
 
 /** One order POST as the fault suite sees it. */
 export interface OrderPost {
@@ -29,33 +23,55 @@ export interface OrderPost {
   readonly idempotencyKey: string | undefined;
   /** The instance that sent it (user name of its Basic credentials), or null when it sent none. */
   readonly sender: string | null;
+  /** Its `X-Leader-Epoch`, or null. */
+  readonly epoch: number | null;
   /** The bridge's mode when the POST arrived. */
   readonly mode: FakeBridgeMode;
-  /** Whether the bridge executed it (repeats of an Idempotency-Key included). */
-  readonly executed: boolean;
   /** Position among all requests this bridge received: later POSTs have larger positions. */
   readonly position: number;
+  /** `Date.now()` when it arrived. */
+  readonly receivedAt: number;
 }
 
-/** A fake bridge whose order POSTs are counted. */
+/** One order a bridge placed, as the fault suite sees it. */
+export interface PlacedOrder {
+  /** The engine whose bridge placed it. */
+  readonly engine: EngineId;
+  /** `signal_id` of the body of the request that placed it, or its Idempotency-Key. */
+  readonly signalId: string;
+  /** The bridge's own order id. */
+  readonly orderId: string;
+  /** The instance whose request placed it, or null when it sent no credentials. */
+  readonly sender: string | null;
+  /** The `X-Leader-Epoch` of that request, or null. */
+  readonly epoch: number | null;
+  /** Position of that request among all requests this bridge received. */
+  readonly position: number;
+  /** `Date.now()` when it was placed. */
+  readonly placedAt: number;
+}
+
+/** Bridge options a fault lab may set (the path prefix is fixed). */
+export type CountingBridgeOptions = Omit<FakeBridgeOptions, 'basePath'>;
+
+/** A fake bridge whose order POSTs and placements are read for the fault suite. */
 export interface CountingBridge {
   readonly engine: EngineId;
   readonly bridge: FakeBridge;
-  /** How many requests (of any kind) the bridge has received so far; a mark for {@link posts}. */
+  /** How many requests (of any kind) the bridge has received so far; a mark for {@link posts} and {@link placements}. */
   requestCount(): number;
   /** Every order POST received so far, oldest first; `fromPosition` skips the earlier ones. */
   posts(fromPosition?: number): OrderPost[];
-  /** Switches the bridge's behaviour, remembering from which request on the new mode applies. */
-  setMode(mode: FakeBridgeMode, options?: Omit<FakeBridgeOptions, 'mode' | 'basePath'>): Promise<void>;
+  /** Every order placed so far, in placing order; `fromPosition` skips those placed by earlier requests. */
+  placements(fromPosition?: number): PlacedOrder[];
+  /** Signal ids with an order still being placed, once per order. */
+  inProgress(): string[];
+  /** Switches the bridge's behaviour; requests arriving from then on meet the new mode. */
+  setMode(mode: FakeBridgeMode, options?: Omit<CountingBridgeOptions, 'mode'>): Promise<void>;
 }
 
 /** The three engines' bridges. */
 export type EngineBridges = Readonly<Record<EngineId, CountingBridge>>;
-
-interface ModeSegment {
-  readonly fromPosition: number;
-  readonly mode: FakeBridgeMode;
-}
 
 function decodeSender(authorization: string | undefined): string | null {
   if (authorization === undefined || !authorization.startsWith('Basic ')) return null;
@@ -70,14 +86,8 @@ function signalIdOf(body: unknown, key: string | undefined): string {
 }
 
 /** Starts a counting fake bridge for `engine`. */
-export async function startCountingBridge(engine: EngineId, options: Omit<FakeBridgeOptions, 'basePath'> = {}): Promise<CountingBridge> {
+export async function startCountingBridge(engine: EngineId, options: CountingBridgeOptions = {}): Promise<CountingBridge> {
   const bridge = await startFakeBridge(options);
-  const segments: ModeSegment[] = [{ fromPosition: 0, mode: options.mode ?? 'ok' }];
-  const modeAt = (position: number): FakeBridgeMode => {
-    let mode = segments[0]?.mode ?? 'ok';
-    for (const segment of segments) if (segment.fromPosition <= position) mode = segment.mode;
-    return mode;
-  };
   return {
     engine,
     bridge,
@@ -86,33 +96,44 @@ export async function startCountingBridge(engine: EngineId, options: Omit<FakeBr
       const posts: OrderPost[] = [];
       bridge.requests.forEach((request, position) => {
         if (position < fromPosition || request.method !== 'POST' || request.path !== '/orders') return;
-        const mode = modeAt(position);
         posts.push({
           engine,
           signalId: signalIdOf(request.body, request.idempotencyKey),
           idempotencyKey: request.idempotencyKey,
           sender: decodeSender(request.authorization),
-          mode,
-          executed: EXECUTING_MODES.has(mode),
+          epoch: request.epoch,
+          mode: request.mode,
           position,
+          receivedAt: request.receivedAt,
         });
       });
       return posts;
     },
-    setMode(mode, settings) {
-      // The fake bridge reads its mode in the same turn as it records a request, and `setMode`
-      // changes the mode before its first await: requests from this position on see the new mode.
-      segments.push({ fromPosition: bridge.requests.length, mode });
-      return bridge.setMode(mode, settings);
+    placements(fromPosition = 0) {
+      return bridge.placements
+        .filter((placement) => placement.requestIndex >= fromPosition)
+        .map((placement) => {
+          const request = bridge.requests[placement.requestIndex];
+          return {
+            engine,
+            // The traded signal, as the POSTs name it, even when its key was wrong.
+            signalId: signalIdOf(request?.body, placement.signalId),
+            orderId: placement.orderId,
+            sender: decodeSender(placement.authorization),
+            epoch: placement.epoch,
+            position: placement.requestIndex,
+            placedAt: placement.placedAt,
+          };
+        });
     },
+    inProgress: () => bridge.inProgress(),
+    setMode: (mode, settings) => bridge.setMode(mode, settings),
   };
 }
 
-/** Starts one counting bridge per engine; `modes` sets each one's starting behaviour (default `ok`). */
-export async function startEngineBridges(
-  modes: Partial<Record<EngineId, Omit<FakeBridgeOptions, 'basePath'>>> = {},
-): Promise<EngineBridges> {
-  const start = (engine: EngineId): Promise<CountingBridge> => startCountingBridge(engine, modes[engine] ?? {});
+/** Starts one counting bridge per engine; `options` sets each one's starting behaviour (default `ok`). */
+export async function startEngineBridges(options: Partial<Record<EngineId, CountingBridgeOptions>> = {}): Promise<EngineBridges> {
+  const start = (engine: EngineId): Promise<CountingBridge> => startCountingBridge(engine, options[engine] ?? {});
   const [lean, quanttrader, nautilus] = await Promise.all([start('lean_self_hosted'), start('quanttrader_pybroker'), start('nautilus_trader')]);
   return { lean_self_hosted: lean, quanttrader_pybroker: quanttrader, nautilus_trader: nautilus };
 }
@@ -131,6 +152,11 @@ export function engineUrlFor(bridge: CountingBridge, sender: string): string {
 /** Every order POST any of the bridges received, by engine in priority order. */
 export function allPosts(bridges: EngineBridges): OrderPost[] {
   return ENGINE_IDS.flatMap((engine) => bridges[engine].posts());
+}
+
+/** Every order any of the bridges placed, by engine in priority order. */
+export function allPlacements(bridges: EngineBridges): PlacedOrder[] {
+  return ENGINE_IDS.flatMap((engine) => bridges[engine].placements());
 }
 
 /** Closes every bridge. */

@@ -13,18 +13,20 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { EngineId } from '../../machines/engines.js';
 import {
+  allPlacements,
   allPosts,
   closeBridges,
   engineUrlFor,
   startEngineBridges,
+  type CountingBridgeOptions,
   type EngineBridges,
   type OrderPost,
+  type PlacedOrder,
 } from './faultBridges.js';
 import { pollFor, pollUntil } from './faultPolling.js';
 import { killAllServiceProcessesNow, startServiceProcess, type ServiceProcess } from './faultProcess.js';
 import { produceSignal, queuedSignalIds, readOutcomes, type OutcomeEntry, type QueueKind } from './faultRedis.js';
 import { tallyFaultRun, type FaultTally } from './faultTally.js';
-import type { FakeBridgeOptions } from './fakeBridge.js';
 import { freePort, startPrivateRedis, type PrivateRedis } from './redisServer.js';
 import { startWebhookServer, type WebhookServer } from './webhookServer.js';
 
@@ -42,6 +44,9 @@ export const FAULT_TIMINGS: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'debug',
 };
 
+/** How long the tally waits for orders the bridges are still placing. */
+const PLACING_WAIT_MS = 15_000;
+
 /** Symbols signals are spread over, one lane each, so that EXECUTION_CONCURRENCY is used in full. */
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOG', 'META', 'TSLA', 'AMD'] as const;
 
@@ -51,7 +56,7 @@ export interface FaultLabOptions {
   readonly name: string;
   readonly kind: QueueKind;
   /** Each bridge's starting behaviour; default `ok`. */
-  readonly bridges?: Partial<Record<EngineId, Omit<FakeBridgeOptions, 'basePath'>>>;
+  readonly bridges?: Partial<Record<EngineId, CountingBridgeOptions>>;
   /** Variables for every instance, over {@link FAULT_TIMINGS}. */
   readonly env?: Readonly<Record<string, string>>;
   /** Where instance logs go; default `$FAULT_LOG_DIR` or a folder under the system's temp dir. */
@@ -187,25 +192,38 @@ export class FaultLab {
     return readOutcomes(this.redis);
   }
 
-  /** Every order POST the bridges received so far. */
+  /** Every order POST the bridges received so far (dispatching: who sent what, when). */
   posts(): OrderPost[] {
     return allPosts(this.bridges);
   }
 
-  /** Signal ids some bridge executed that have no outcome entry yet: orders open at the engine. */
-  async executedWithoutOutcome(): Promise<string[]> {
-    const recorded = new Set((await this.outcomes()).map((entry) => entry.signalId));
-    return [...new Set(this.posts().filter((post) => post.executed).map((post) => post.signalId))].filter((id) => !recorded.has(id));
+  /** Every order the bridges placed so far (what was executed). */
+  placements(): PlacedOrder[] {
+    return allPlacements(this.bridges);
   }
 
   /**
-   * Waits until at least `minOutcomes` outcomes are recorded while at least `minOpen` executed
-   * orders have none yet: the moment to strike with signals in flight.
+   * Signal ids open at an engine: being placed or placed by some bridge, with no outcome entry
+   * yet. Both kinds are in flight: an order still being placed will be placed whatever the service
+   * does next.
+   */
+  async openWithoutOutcome(): Promise<string[]> {
+    const recorded = new Set((await this.outcomes()).map((entry) => entry.signalId));
+    const open = [
+      ...Object.values(this.bridges).flatMap((bridge) => bridge.inProgress()),
+      ...this.placements().map((placement) => placement.signalId),
+    ];
+    return [...new Set(open)].filter((id) => !recorded.has(id));
+  }
+
+  /**
+   * Waits until at least `minOutcomes` outcomes are recorded while at least `minOpen` orders are
+   * open at an engine without one: the moment to strike with signals in flight.
    */
   async waitMidFlight(minOutcomes: number, minOpen: number, timeoutMs = 10_000): Promise<void> {
-    await pollUntil(`${minOutcomes} outcomes recorded and ${minOpen} executed orders without one`, timeoutMs, async () => {
+    await pollUntil(`${minOutcomes} outcomes recorded and ${minOpen} orders open at an engine without one`, timeoutMs, async () => {
       const outcomes = await this.outcomes();
-      return outcomes.length >= minOutcomes && (await this.executedWithoutOutcome()).length >= minOpen;
+      return outcomes.length >= minOutcomes && (await this.openWithoutOutcome()).length >= minOpen;
     });
   }
 
@@ -235,11 +253,16 @@ export class FaultLab {
     await Promise.all(this.instances.filter((instance) => !instance.exited()).map((instance) => instance.stop()));
   }
 
-  /** Counts sent, executed, lost and executed twice from what Redis and the bridges hold now. */
+  /**
+   * Counts sent, executed (placed), lost and executed twice from what Redis and the bridges hold.
+   * Orders still being placed are placed whatever happens next, so it first waits for them (up to
+   * {@link PLACING_WAIT_MS}): a second placement due after the signals settled is still a double.
+   */
   async tally(): Promise<FaultTally> {
+    await pollFor(PLACING_WAIT_MS, () => Object.values(this.bridges).every((bridge) => bridge.inProgress().length === 0));
     return pollUntil('Redis to answer for the tally', 10_000, async () => {
       const [outcomes, queued] = await Promise.all([this.outcomes(), queuedSignalIds(this.redis, this.options.kind)]);
-      return tallyFaultRun({ sent: this.sent, posts: this.posts(), outcomes, queued });
+      return tallyFaultRun({ sent: this.sent, placements: this.placements(), posts: this.posts(), outcomes, queued });
     });
   }
 
