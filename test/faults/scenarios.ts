@@ -326,7 +326,16 @@ const leaderFailover: FaultScenario = {
 const leaderFrozen: FaultScenario = {
   id: 'leader-frozen',
   title: 'leader frozen past its lease, then thawed',
-  lab: { kind: 'stream', bridges: { lean_self_hosted: { mode: 'slow', delayMs: SLOW_MS } } },
+  // Fencing bridges: what the frozen process had already handed to its socket goes out on the thaw,
+  // and only the bridge's fence can refuse it (contract section 7).
+  lab: {
+    kind: 'stream',
+    bridges: {
+      lean_self_hosted: { mode: 'slow', delayMs: SLOW_MS, fencing: true },
+      quanttrader_pybroker: { fencing: true },
+      nautilus_trader: { fencing: true },
+    },
+  },
   settleTimeoutMs: 15_000,
   async run(lab, checks) {
     const leader = await lab.startInstance('a');
@@ -365,12 +374,12 @@ const leaderFrozen: FaultScenario = {
       steppedDown === null ? `its status said ${JSON.stringify((await leader.status())?.role ?? null)}` : `after ${steppedDown} ms`,
     );
     return async () => {
-      const after = Object.values(lab.bridges).flatMap((bridge) => bridge.posts(marks.get(bridge.engine) ?? 0));
-      const fromOld = after.filter((post) => post.sender === 'a');
+      const sentAfter = Object.values(lab.bridges).flatMap((bridge) => bridge.posts(marks.get(bridge.engine) ?? 0)).filter((post) => post.sender === 'a');
+      const placedAfter = Object.values(lab.bridges).flatMap((bridge) => bridge.placements(marks.get(bridge.engine) ?? 0)).filter((placement) => placement.sender === 'a');
       checks.add(
-        'the thawed old leader dispatched nothing',
-        fromOld.length === 0,
-        `${fromOld.length} orders from it after the thaw: ${listed(fromOld.map((post) => post.signalId))}`,
+        'nothing the thawed old leader sent was placed: the fence refused it',
+        placedAfter.length === 0,
+        `${sentAfter.length} orders arrived from it after the thaw, ${placedAfter.length} placed: ${listed(placedAfter.map((placement) => placement.signalId))}`,
       );
       // The thawed leader's orders time out on its clock and it may count failures before it notices
       // the lost lease; a standby answers from the persisted state, so a stale write would show here.

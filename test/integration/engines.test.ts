@@ -262,6 +262,9 @@ describe('HTTP bridge: execute', () => {
     const engine = client(fake.url);
     const order = signal();
     expect(await engine.execute(order, CALL)).toMatchObject({ kind: 'failed', unknownOutcome: true });
+    // Still being placed when the client gave up; placed all the same.
+    expect(fake.executed.has(order.signal_id)).toBe(false);
+    await fake.whenPlaced(order.signal_id);
     expect(fake.executed.has(order.signal_id)).toBe(true);
   });
 

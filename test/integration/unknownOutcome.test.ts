@@ -53,7 +53,8 @@ describe('a signal whose outcome is unknown', () => {
     const stuck = await eventually('the in-doubt outcome', () => outcomeOf('stuck'), 8000);
     expect(stuck).toMatchObject({ outcome: 'in_doubt', engine: 'lean_self_hosted', attempts: '1' });
     expect(stuck.reason).toMatch(/reconcile/);
-    expect(service.logs.some((line) => String(line.msg).startsWith('ALERT in_doubt'))).toBe(true);
+    // The alert follows the outcome it reports.
+    await eventually('the in_doubt alert', () => service.logs.some((line) => String(line.msg).startsWith('ALERT in_doubt')), 3000);
     expect(fixture.bridges.quanttrader_pybroker.executed.has('stuck')).toBe(false);
   });
 });
