@@ -48,6 +48,8 @@ export interface ExecutionContext {
   readonly slots: Slots;
   /** Aborted by `close()`: no new sends; sleeps end early. */
   readonly stop: AbortSignal;
+  /** When recording outcomes is given up: `drainMs` after `close()`; Infinity before it. */
+  drainDeadline(): number;
   /** False once this instance may no longer dispatch (lease not certainly ours, or fenced). */
   mayDispatch(): boolean;
   /** An engine answered `stale_epoch`: a newer leader exists. Ends the term; idempotent. */

@@ -84,6 +84,7 @@ export class ExecutionManager {
   #inDoubt = 0;
   #settled = 0;
   #fenced = false;
+  #closedAt: number | null = null;
   #loop: Promise<void> | null = null;
   #closing: Promise<void> | null = null;
   #unsubscribe: (() => void) | null = null;
@@ -104,6 +105,7 @@ export class ExecutionManager {
       lanes: new KeyedLanes(),
       slots: new Slots(options.concurrency),
       stop: this.#stop.signal,
+      drainDeadline: () => (this.#closedAt === null ? Infinity : this.#closedAt + this.#context.limits.drainMs),
       mayDispatch: () => !this.#fenced && (options.mayDispatch?.() ?? true),
       fenced: (seenEpoch) => {
         if (this.#fenced) return;
@@ -144,6 +146,7 @@ export class ExecutionManager {
   /** Stops taking signals, finishes those being executed, leaves the rest pending. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#closedAt = this.#context.clock.now();
       this.#stop.abort();
       if (this.#reclaimTimer !== null) this.#context.clock.clearTimeout(this.#reclaimTimer);
       this.#wakeEngineWaiters();

@@ -11,6 +11,14 @@ import type { EngineId } from '../../machines/engines.js';
 import { retryDelayMs } from './backoff.js';
 import type { ExecutionContext } from './context.js';
 
+/** The settle's answer, or 'gave_up' once the drain deadline passes first (Redis unreachable at shutdown). */
+async function beforeDeadline(settling: Promise<SettleResult>, deadline: number, context: ExecutionContext): Promise<SettleResult | 'gave_up'> {
+  if (deadline === Infinity) return settling;
+  // A settle still pending at the deadline may land later; it is checked against the lease like any.
+  settling.catch(() => {});
+  return Promise.race([settling, sleep(context.clock, Math.max(0, deadline - context.clock.now())).then(() => 'gave_up' as const)]);
+}
+
 /** An outcome entry for `entry`, stamped now. */
 export function outcomeOf(
   context: ExecutionContext,
@@ -31,22 +39,24 @@ export async function settleEntry(
   options: { readonly clearsAttempt: boolean },
 ): Promise<boolean> {
   const { queue, log, metrics, clock } = context;
-  let closingSince: number | null = null;
-  let result: SettleResult;
+  let result: SettleResult | 'gave_up';
   for (let attempt = 1; ; attempt++) {
     try {
-      result = await queue.settle(entry, outcome, options);
+      result = await beforeDeadline(queue.settle(entry, outcome, options), context.drainDeadline(), context);
       break;
     } catch (error) {
-      if (context.stop.aborted) closingSince ??= clock.now();
-      if (closingSince !== null && clock.now() - closingSince >= context.limits.drainMs) {
-        log.error({ err: error, signal_id: outcome.signalId, outcome: outcome.outcome }, 'shutting down without recording this outcome; the signal stays pending and the next run settles it with its engine');
-        return false;
-      }
       log.error({ err: error, signal_id: outcome.signalId, outcome: outcome.outcome, attempt }, 'could not record an outcome; retrying');
       // Not cut short by close(): the outcome is worth the drain time.
-      await sleep(clock, retryDelayMs(attempt, 100, 2000));
+      await sleep(clock, Math.min(retryDelayMs(attempt, 100, 2000), Math.max(0, context.drainDeadline() - clock.now())));
+      if (clock.now() >= context.drainDeadline()) {
+        result = 'gave_up';
+        break;
+      }
     }
+  }
+  if (result === 'gave_up') {
+    log.error({ signal_id: outcome.signalId, outcome: outcome.outcome }, 'shutting down without recording this outcome; the signal stays pending and the next run settles it with its engine');
+    return false;
   }
   if (result === 'already_executed') {
     // Another copy of this signal was recorded executed first: this copy is its duplicate.

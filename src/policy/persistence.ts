@@ -127,6 +127,11 @@ export interface PolicyStateWriter {
   changed(): void;
   /** Resolves when everything changed so far is written (or failed). */
   flush(): Promise<void>;
+  /**
+   * The term is over: one last try for what is unwritten, and no retry after it, so that a
+   * shutdown during a Redis outage ends (the next term starts from what was saved before).
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -144,6 +149,8 @@ export function createPolicyStateWriter(options: {
 }): PolicyStateWriter {
   let lastWritten = '';
   let dirty = false;
+  let closed = false;
+  let retry: NodeJS.Timeout | null = null;
   let inFlight: Promise<void> | null = null;
 
   const writeLoop = async (): Promise<void> => {
@@ -158,7 +165,12 @@ export function createPolicyStateWriter(options: {
       } catch (error) {
         options.onError(new Error(`Could not save the policy state to ${options.key}`, { cause: error }));
         // Redis may be away for a while: try again later rather than lose the change.
-        setTimeout(() => writer.changed(), options.retryMs ?? 1000).unref();
+        if (closed) return;
+        retry = setTimeout(() => {
+          retry = null;
+          writer.changed();
+        }, options.retryMs ?? 1000);
+        retry.unref();
         return;
       }
     }
@@ -166,6 +178,7 @@ export function createPolicyStateWriter(options: {
 
   const writer: PolicyStateWriter = {
     changed() {
+      if (closed) return;
       dirty = true;
       inFlight ??= writeLoop().finally(() => {
         inFlight = null;
@@ -176,6 +189,16 @@ export function createPolicyStateWriter(options: {
     },
     async flush() {
       while (inFlight !== null) await inFlight;
+    },
+    async close() {
+      if (closed) return writer.flush();
+      // A write that failed and waits for its retry gets its last try now.
+      const retrying = retry !== null;
+      if (retry !== null) clearTimeout(retry);
+      retry = null;
+      if (retrying) writer.changed();
+      closed = true;
+      await writer.flush();
     },
   };
   return writer;

@@ -158,7 +158,7 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
       await managerClosed;
       await prober.stop();
       runtime.stop();
-      await writer?.flush();
+      await writer?.close();
     })());
 
   prober.start();

@@ -71,6 +71,8 @@ export interface LeaderLeaseOptions {
 // Redis starts the TTL when it runs the command, which is after we sent it.
 const RENEWALS_PER_LEASE = 3;
 const SAFETY_FRACTION = 0.2;
+/** How long a shutdown waits for Redis to take the lease back. */
+const RELEASE_WAIT_MS = 1000;
 
 function wonTerm(answer: unknown): LeaseTerm | string | null {
   if (!Array.isArray(answer)) return null;
@@ -202,11 +204,16 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
       const ending = current;
       setTerm(null);
       if (ending !== null) {
-        try {
-          await redis.efReleaseLease(key, ending.token);
-        } catch (error) {
-          log.warn({ err: error, key }, 'could not release the leader lease; it expires by itself');
-        }
+        const releasing = redis.efReleaseLease(key, ending.token).then(
+          () => true,
+          (error: unknown) => {
+            log.warn({ err: error, key }, 'could not release the leader lease; it expires by itself');
+            return true;
+          },
+        );
+        // A shutdown during a Redis outage does not wait for it: the key expires by itself.
+        const waited = new Promise<false>((resolve) => setTimeout(() => resolve(false), RELEASE_WAIT_MS).unref());
+        if (!(await Promise.race([releasing, waited]))) log.warn({ key }, 'Redis did not answer the lease release in time; it expires by itself');
       }
     },
   };

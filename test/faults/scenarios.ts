@@ -12,6 +12,8 @@ import { pollUntil } from '../helpers/faultPolling.js';
 import type { ServiceProcess } from '../helpers/faultProcess.js';
 import { inFlightCount, pendingByConsumer, type OutcomeEntry, type QueueKind } from '../helpers/faultRedis.js';
 import type { FaultChecks, FaultScenario } from '../helpers/faultScenario.js';
+import { sigtermDuringRedisOutage } from './outageScenarios.js';
+import { crashWhilePlacing, leaderFrozenList, takeoverWhilePlacing } from './placingScenarios.js';
 
 /** The slow bridge's delay: below ENGINE_TIMEOUT_MS (300), so orders are answered, but open for a while. */
 const SLOW_MS = 150;
@@ -466,6 +468,11 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
   leaderFrozen,
   engineDown,
   engineRejecting,
+  crashWhilePlacing('stream', 'naive'),
+  crashWhilePlacing('list', 'ietf'),
+  takeoverWhilePlacing,
+  leaderFrozenList,
+  sigtermDuringRedisOutage,
 ];
 
 /** The scenario with this id. */

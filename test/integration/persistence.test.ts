@@ -412,4 +412,18 @@ describe('createPolicyStateWriter', () => {
       expect(stored.state.context.pausedReason).toBe(`late by ${depth}`);
     },
   );
+
+  it('once closed, tries what is unwritten once more and then stops retrying', async () => {
+    const { runtime } = start();
+    const errors: unknown[] = [];
+    const { store, written } = recordingStore({ before: () => Promise.reject(new Error('connection lost')) });
+    const writer = writerFor(runtime, store, { onError: (error) => errors.push(error), retryMs: 5 });
+    runtime.send({ type: 'PAUSE', reason: 'during an outage' });
+    await vi.waitFor(() => expect(errors.length).toBeGreaterThanOrEqual(2), { timeout: 2000, interval: 5 });
+    await writer.close();
+    const attempts = written.length;
+    // Ten retry intervals on: nothing more was tried.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(written.length).toBe(attempts);
+  });
 });

@@ -57,4 +57,49 @@ describe('a signal whose outcome is unknown', () => {
     await eventually('the in_doubt alert', () => service.logs.some((line) => String(line.msg).startsWith('ALERT in_doubt')), 3000);
     expect(fixture.bridges.quanttrader_pybroker.executed.has('stuck')).toBe(false);
   });
+
+  it('answered 409 (a request with its key still in progress) is settled by lookup, never rejected, and counts no failure', async () => {
+    const primary = fixture.bridges.lean_self_hosted;
+    // An IETF Idempotency-Key bridge still placing an earlier request with this key.
+    await primary.setMode('status', { status: 409, statusBody: { error: 'in_progress' } });
+    const service = await start({ EXECUTION_FAILOVER_THRESHOLD: '1', ENGINE_TIMEOUT_MS: '1000' });
+    await send(signalJson('placing'));
+    await eventually('the 409', () => posts(primary) === 1);
+    // The earlier request's order is placed; the bridge knows it from now on.
+    await primary.setMode('ok');
+    const placed = await fetch(`${primary.url}/orders`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'placing' },
+      body: signalJson('placing'),
+    });
+    expect(placed.status).toBe(200);
+    const outcome = await eventually('the outcome', () => outcomeOf('placing'), 8000);
+    expect(outcome).toMatchObject({ outcome: 'executed', engine: 'lean_self_hosted' });
+    expect(posts(primary)).toBe(2);
+    expect(primary.placements).toHaveLength(1);
+    const status = await service.status();
+    expect(status.state).toBe('primaryActive');
+    expect(status.failure_counts.lean_self_hosted).toBe(0);
+    expect((await fixture.records()).filter((record) => record.outcome === 'rejected')).toEqual([]);
+  });
+
+  it('answered 409 stale_epoch is fenced: nothing recorded, nothing sent elsewhere, and the term ends', async () => {
+    const primary = fixture.bridges.lean_self_hosted;
+    await primary.setMode('status', { status: 409, statusBody: { error: 'stale_epoch', epoch: 40 } });
+    const service = await start({ EXECUTION_FAILOVER_THRESHOLD: '1' });
+    const firstEpoch = (await service.status()).leader_epoch;
+    await send(signalJson('fenced'));
+    await eventually('the fenced POST', () => posts(primary) >= 1);
+    // The next term begins above the epoch the bridge has seen, and the signal is executed then.
+    await primary.setMode('ok');
+    const outcome = await eventually('the outcome in the next term', () => outcomeOf('fenced'), 8000);
+    expect(outcome).toMatchObject({ outcome: 'executed', engine: 'lean_self_hosted' });
+    const status = await service.status();
+    expect(firstEpoch).toBeLessThan(40);
+    expect(status.leader_epoch).toBeGreaterThan(40);
+    expect(status.failure_counts.lean_self_hosted).toBe(0);
+    expect(posts(fixture.bridges.quanttrader_pybroker) + posts(fixture.bridges.nautilus_trader)).toBe(0);
+    expect((await fixture.records()).filter((record) => record.signal_id === 'fenced')).toHaveLength(1);
+    expect(primary.requests.filter((request) => request.method === 'POST').map((request) => request.epoch)).toEqual([firstEpoch, status.leader_epoch]);
+  });
 });

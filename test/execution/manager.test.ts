@@ -1,0 +1,110 @@
+/**
+ * The consumer loop over the in-process queue and real HTTP bridges: what it does when the policy
+ * actor fails, and with copies of one signal. (The Redis side is in test/signals/, the whole service
+ * in test/integration/.)
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineId } from '../../machines/engines.js';
+import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
+import { createEngine } from '../../src/engines/createEngine.js';
+import type { ExecutionEngine } from '../../src/engines/types.js';
+import { ExecutionManager } from '../../src/execution/manager.js';
+import { createLogger } from '../../src/log.js';
+import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
+import { createMemoryQueue, type MemoryQueue } from '../../src/signals/memoryQueue.js';
+import { startFakeBridge, type FakeBridge } from '../helpers/fakeBridge.js';
+import { eventually, signalJson } from '../helpers/service.js';
+
+const log = createLogger('silent');
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Harness {
+  readonly queue: MemoryQueue;
+  readonly policy: PolicyRuntime;
+  readonly bridges: Record<EngineId, FakeBridge>;
+  readonly manager: ExecutionManager;
+  readonly errors: unknown[];
+}
+
+async function harness(options: { failingAlerts?: boolean; threshold?: number } = {}): Promise<Harness> {
+  const bridges = {
+    lean_self_hosted: await startFakeBridge(),
+    quanttrader_pybroker: await startFakeBridge(),
+    nautilus_trader: await startFakeBridge(),
+  };
+  cleanups.push(() => Promise.all(Object.values(bridges).map((bridge) => bridge.close())).then(() => undefined));
+  const engines: Record<EngineId, ExecutionEngine> = {
+    lean_self_hosted: createEngine('lean_self_hosted', bridges.lean_self_hosted.url, { timeoutMs: 500 }),
+    quanttrader_pybroker: createEngine('quanttrader_pybroker', bridges.quanttrader_pybroker.url, { timeoutMs: 500 }),
+    nautilus_trader: createEngine('nautilus_trader', bridges.nautilus_trader.url, { timeoutMs: 500 }),
+  };
+  const errors: unknown[] = [];
+  const policy = startPolicyRuntime({
+    settings: { ...DEFAULT_POLICY_SETTINGS, failureThreshold: options.threshold ?? 2 },
+    effects: {
+      alert: () => {
+        if (options.failingAlerts === true) throw new Error('the alert effect broke');
+      },
+      requestHealthCheck: () => {},
+    },
+    onError: (error) => errors.push(error),
+  });
+  cleanups.push(() => policy.stop());
+  const queue = createMemoryQueue();
+  const manager = new ExecutionManager({
+    queue,
+    policy,
+    engines,
+    log,
+    alert: () => {},
+    concurrency: 4,
+    epoch: 3,
+    limits: { maxAttempts: 5, inDoubtTimeoutMs: 2000, inDoubtPollMs: 100, engineTimeoutMs: 500, retryBaseMs: 10 },
+    takeBlockMs: 50,
+  });
+  cleanups.push(() => manager.close());
+  await manager.start();
+  return { queue, policy, bridges, manager, errors };
+}
+
+const orderPosts = (bridge: FakeBridge): number => bridge.requests.filter((request) => request.method === 'POST').length;
+
+describe('the execution manager', () => {
+  it('dispatches nothing more once the policy actor has failed', async () => {
+    const { queue, policy, bridges, errors, manager } = await harness({ failingAlerts: true });
+    await bridges.lean_self_hosted.setMode('fail');
+    // Two failures trip the primary; the failover's alert throws inside the actor, which fails.
+    queue.push(signalJson('a', { symbol: 'AAPL' }));
+    await eventually('the actor to fail', () => errors.length > 0);
+    expect(policy.isRunning()).toBe(false);
+    expect(policy.activeEngine()).toBeNull();
+    const sentSoFar = Object.values(bridges).map(orderPosts);
+    queue.push(signalJson('b', { symbol: 'MSFT' }));
+    // Taken by the read already waiting, it waits for an engine that no failed actor will name.
+    await eventually('the new signal to wait for an engine', () => manager.stats().executing === 2);
+    expect(Object.values(bridges).map(orderPosts)).toEqual(sentSoFar);
+    expect(queue.events()).toEqual([]);
+    expect(bridges.quanttrader_pybroker.placements).toEqual([]);
+  });
+
+  it('executes one of two copies of a signal and records the other as its duplicate', async () => {
+    const { queue, bridges, manager } = await harness();
+    queue.push(signalJson('twin'));
+    queue.push(signalJson('twin'));
+    await eventually('both copies settled', () => queue.events().length === 2);
+    expect(queue.events().map((fields) => fields.outcome).sort()).toEqual(['duplicate', 'executed']);
+    expect(bridges.lean_self_hosted.placements).toHaveLength(1);
+    expect(manager.stats()).toMatchObject({ executing: 0, inDoubt: 0, settled: 2 });
+  });
+
+  it('sends the term\'s epoch as X-Leader-Epoch with every order', async () => {
+    const { queue, bridges } = await harness();
+    queue.push(signalJson('with-epoch'));
+    await eventually('the outcome', () => queue.events().length === 1);
+    expect(bridges.lean_self_hosted.requests.filter((request) => request.method === 'POST').map((request) => request.epoch)).toEqual([3]);
+  });
+});
