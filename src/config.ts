@@ -1,11 +1,14 @@
 /**
- * Configuration from the environment (contract sections 3 to 6), validated once at start-up.
+ * Configuration from the environment (contract sections 3 to 6 and 10), validated once at start-up.
  * A bad value stops the start with a message naming the variable and what it accepts.
  */
 import os from 'node:os';
 import { z } from 'zod';
 import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../machines/policy.js';
+import { sentinelList, type SentinelAddress } from './sentinelList.js';
+
+export type { SentinelAddress };
 
 /** The Redis key that holds the persisted policy state. */
 export const POLICY_STATE_KEY = 'execution.failover.state';
@@ -26,7 +29,14 @@ export const ENGINE_URL_VARIABLES: Record<EngineId, string> = {
 
 /** Everything the service is configured with. Frozen. */
 export interface Config {
+  /** With Sentinels, only its credentials and database number are used (contract section 10). */
   readonly redisUrl: string;
+  /** Empty: one Redis at `redisUrl`; else the primary is found (and followed) through these. */
+  readonly redisSentinels: readonly SentinelAddress[];
+  readonly redisSentinelMaster: string;
+  /** Replicas that must confirm an attempt record (WAIT) before its order is sent; 0: none. */
+  readonly redisMinReplicas: number;
+  readonly redisWaitTimeoutMs: number;
   readonly policy: PolicySettings;
   readonly signalQueue: string;
   readonly signalQueueKind: 'stream' | 'list';
@@ -95,6 +105,14 @@ const positiveInteger = (what: string, max: number = Number.MAX_SAFE_INTEGER) =>
     .refine((value) => value >= 1, `${what}: a whole number of at least 1`)
     .refine((value) => value <= max, `${what}: a whole number of at most ${max}`);
 
+const wholeNumber = (what: string, max: number = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `${what}: a whole number from 0`)
+    .transform(Number)
+    .refine((value) => value <= max, `${what}: a whole number of at most ${max}`);
+
 const booleanFlag = z
   .string()
   .trim()
@@ -116,9 +134,21 @@ const url = (schemes: readonly string[]) =>
       }
     }, `a URL starting with ${schemes.map((scheme) => `${scheme}//`).join(' or ')}`);
 
+// The database number is the path (`/2`); with Sentinels it is the only use of the URL besides the
+// credentials, so a path that is no number must fail here rather than as a SELECT error later.
+const redisUrl = url(['redis:', 'rediss:']).refine((value) => {
+  // Zod runs every refinement: one that does not parse is already refused above.
+  if (!URL.canParse(value)) return true;
+  return /^\/?\d{0,9}$/.test(new URL(value).pathname);
+}, 'a database number as the path, such as redis://host:6379/0');
+
 /** Each variable with its parser and default; a missing or empty variable takes the default. */
 const VARIABLES = {
-  REDIS_URL: { schema: url(['redis:', 'rediss:']), fallback: 'redis://127.0.0.1:6379' },
+  REDIS_URL: { schema: redisUrl, fallback: 'redis://127.0.0.1:6379' },
+  REDIS_SENTINELS: { schema: sentinelList, fallback: '' },
+  REDIS_SENTINEL_MASTER: { schema: nonEmpty, fallback: 'mymaster' },
+  REDIS_MIN_REPLICAS: { schema: wholeNumber('replicas'), fallback: '0' },
+  REDIS_WAIT_TIMEOUT_MS: { schema: positiveInteger('milliseconds', MAX_TIMER_MS), fallback: '500' },
   EXECUTION_FAILOVER_THRESHOLD: { schema: positiveInteger('failures'), fallback: String(DEFAULT_POLICY_SETTINGS.failureThreshold) },
   EXECUTION_FAILOVER_TIMEOUT: { schema: seconds('recovery timeout'), fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutSeconds) },
   EXECUTION_FAILOVER_TIMEOUT_MAX: { schema: seconds('maximum recovery timeout'), fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutMaxSeconds) },
@@ -156,6 +186,24 @@ const VARIABLES = {
   LEADER_LEASE_SECONDS: { schema: seconds('lease'), fallback: '10' },
 } as const;
 
+/**
+ * The value as an error message may show it: a `user:password@` part masked, so that even a URL too
+ * malformed to parse never puts a password into a log. Masks up to the last `@`, since a password
+ * may itself hold `@`, `/` or `#`.
+ */
+function shown(raw: string | undefined): string {
+  if (raw === undefined) return 'undefined';
+  const at = raw.lastIndexOf('@');
+  if (at === -1) return JSON.stringify(raw);
+  const scheme = /^\s*[a-z][a-z0-9+.-]*:\/\//i.exec(raw)?.[0] ?? '';
+  return JSON.stringify(`${scheme}***${raw.slice(at)}`);
+}
+
+function invalid(name: string, raw: string | undefined, error: z.ZodError): ConfigError {
+  const accepted = error.issues.map((issue) => issue.message).join('; ');
+  return new ConfigError(name, `${name}=${shown(raw)} is not valid: expected ${accepted}`, { cause: error });
+}
+
 type VariableName = keyof typeof VARIABLES;
 type Parsed<N extends VariableName> = z.output<(typeof VARIABLES)[N]['schema']>;
 
@@ -163,10 +211,7 @@ function read<N extends VariableName>(env: NodeJS.ProcessEnv, name: N): Parsed<N
   const raw = env[name];
   const value = raw === undefined || raw.trim() === '' ? VARIABLES[name].fallback : raw;
   const result = VARIABLES[name].schema.safeParse(value);
-  if (!result.success) {
-    const accepted = result.error.issues.map((issue) => issue.message).join('; ');
-    throw new ConfigError(name, `${name}=${JSON.stringify(raw)} is not valid: expected ${accepted}`, { cause: result.error });
-  }
+  if (!result.success) throw invalid(name, raw, result.error);
   return result.data as Parsed<N>;
 }
 
@@ -174,10 +219,7 @@ function readOptional(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<st
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
   const result = schema.safeParse(raw);
-  if (!result.success) {
-    const accepted = result.error.issues.map((issue) => issue.message).join('; ');
-    throw new ConfigError(name, `${name}=${JSON.stringify(raw)} is not valid: expected ${accepted}`, { cause: result.error });
-  }
+  if (!result.success) throw invalid(name, raw, result.error);
   return result.data;
 }
 
@@ -236,6 +278,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireEngines: bo
   }
   const config: Config = {
     redisUrl: read(env, 'REDIS_URL'),
+    redisSentinels: read(env, 'REDIS_SENTINELS'),
+    redisSentinelMaster: read(env, 'REDIS_SENTINEL_MASTER'),
+    redisMinReplicas: read(env, 'REDIS_MIN_REPLICAS'),
+    redisWaitTimeoutMs: read(env, 'REDIS_WAIT_TIMEOUT_MS'),
     policy: loadPolicySettings(env),
     signalQueue: read(env, 'SIGNAL_QUEUE'),
     signalQueueKind: read(env, 'SIGNAL_QUEUE_KIND'),

@@ -26,11 +26,15 @@ const POLICY_VARIABLES = [
 
 const ENGINE_VARIABLES = ['ENGINE_LEAN_SELF_HOSTED_URL', 'ENGINE_QUANTTRADER_PYBROKER_URL', 'ENGINE_NAUTILUS_TRADER_URL'] as const;
 
-/** Every variable of sections 3 to 6 and 9. */
+/** Every variable of sections 3 to 6, 9 and 10. */
 const ALL_VARIABLES = [
   ...POLICY_VARIABLES,
   ...ENGINE_VARIABLES,
   'REDIS_URL',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_MASTER',
+  'REDIS_MIN_REPLICAS',
+  'REDIS_WAIT_TIMEOUT_MS',
   'SIGNAL_QUEUE',
   'SIGNAL_QUEUE_KIND',
   'SIGNAL_GROUP',
@@ -63,7 +67,8 @@ const PLAUSIBLE = [
   'true', 'FALSE', ' yes ', '0', 'no', 'stream', 'LIST', 'info', 'Silent', 'debug',
   'redis://127.0.0.1:6379', 'rediss://user:pw@redis.example:6380/2', 'http://127.0.0.1:9101', 'https://engines.example/api',
   'sim://?latency_ms=5&fail_rate=0.1', 'ws://127.0.0.1:8080', 'wss://relay.example', '127.0.0.1', 'localhost', '[::1]', '::1',
-  'execution.signals', 'nae.signals', 's3cret-token',
+  'execution.signals', 'nae.signals', 's3cret-token', 'mymaster',
+  '127.0.0.1:26379', '127.0.0.1:26379,[::1]:26380', ' sentinel-a:26379 , sentinel-b:26379 ', 'redis://127.0.0.1:6379/3',
 ];
 
 /** Values that trip parsers: number look-alikes, overflow, unicode digits, blanks, odd URLs. */
@@ -72,7 +77,7 @@ const TRICKY = [
   '5.', '.5', '+5', '00', '007', '\t10\n', '1 000', '1,5', '2147483648', '2147484', '9007199254740992', '9007199254740.992',
   `${'9'.repeat(400)}`, `0.${'0'.repeat(400)}1`, `1${'0'.repeat(309)}`, '', '   ', '\u00a0', '\u2028', '\ufeff5',
   'on', 'off', 'TRUE ', 'ye s', 'queue', 'verbose', 'javascript:alert(1)', 'http://[::1', 'http://', 'redis://', 'file:///etc/passwd',
-  'HTTP://X', 'sim:', 'ws:relay', '0.0.0.0', '::', '[::ffff:127.0.0.1]', '127.0.0.1.evil.example', '__proto__', 'constructor',
+  'HTTP://X', 'sim:', 'ws:relay', '127.0.0.1:0', '127.0.0.1:65536', 'a:1,,b:2', 'a:1,', '::1:26379', '[::1]', '[x]:1', 'redis://h/x', '0.0.0.0', '::', '[::ffff:127.0.0.1]', '127.0.0.1.evil.example', '__proto__', 'constructor',
 ];
 
 const junkValue = fc.oneof(
@@ -166,6 +171,16 @@ function expectUsableConfig(config: Config, requireEngines: boolean): void {
   expect(Object.isFrozen(config)).toBe(true);
   expectUsablePolicy(config.policy);
   expect(['redis:', 'rediss:']).toContain(protocolOf(config.redisUrl));
+  expect(new URL(config.redisUrl).pathname).toMatch(/^\/?\d*$/);
+  expect(Object.isFrozen(config.redisSentinels)).toBe(true);
+  for (const sentinel of config.redisSentinels) {
+    expect(sentinel.host !== '' && !sentinel.host.startsWith('['), `sentinel host ${sentinel.host}`).toBe(true);
+    expect(Number.isInteger(sentinel.port) && sentinel.port >= 1 && sentinel.port <= 65535, `sentinel port ${sentinel.port}`).toBe(true);
+  }
+  expectTrimmedText(config.redisSentinelMaster, 'redisSentinelMaster');
+  expect(Number.isSafeInteger(config.redisMinReplicas) && config.redisMinReplicas >= 0, `redisMinReplicas = ${config.redisMinReplicas}`).toBe(true);
+  expectCount(config.redisWaitTimeoutMs, 'redisWaitTimeoutMs');
+  expect(config.redisWaitTimeoutMs).toBeLessThanOrEqual(MAX_TIMER_MS);
   for (const [name, value] of Object.entries({
     signalQueue: config.signalQueue,
     signalGroup: config.signalGroup,
@@ -208,6 +223,8 @@ const NUMERIC_DEFAULTS: Partial<Record<Variable, number>> = {
   EXECUTION_CONCURRENCY: 8,
   ENGINE_TIMEOUT_MS: 5000,
   PORT: 8001,
+  REDIS_MIN_REPLICAS: 0,
+  REDIS_WAIT_TIMEOUT_MS: 500,
 };
 
 function numericFields(config: Config): Partial<Record<Variable, number>> {
@@ -222,6 +239,8 @@ function numericFields(config: Config): Partial<Record<Variable, number>> {
     EXECUTION_CONCURRENCY: config.executionConcurrency,
     ENGINE_TIMEOUT_MS: config.engineTimeoutMs,
     PORT: config.port,
+    REDIS_MIN_REPLICAS: config.redisMinReplicas,
+    REDIS_WAIT_TIMEOUT_MS: config.redisWaitTimeoutMs,
   };
 }
 
@@ -279,6 +298,26 @@ describe('loadConfig on random environments', () => {
         expect(withBlank.ok).toBe(withoutIt.ok);
         if (withBlank.ok && withoutIt.ok) expect(withBlank.value).toEqual(withoutIt.value);
         if (!withBlank.ok && !withoutIt.ok) expect(withBlank.error.variable).toBe(withoutIt.error.variable);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('passwords in URLs', () => {
+  // Long enough and made of letters that no other part of a message would contain it by chance.
+  const password = fc.stringMatching(/^[A-Za-z0-9/#?@:%]{6,16}$/).filter((text) => /[A-Za-z]{3}/.test(text));
+  const scheme = fc.constantFrom('redis://', 'rediss://', 'http://', '', ' redis://', 'REDIS://');
+  const rest = fc.constantFrom('redis.example:6379', 'redis.example:99999', '[::1', '', 'h:6379/x', 'h:6379/0', 'h/1/2');
+
+  it('never shows up in a ConfigError, whatever else is wrong with the URL', () => {
+    fc.assert(
+      fc.property(scheme, fc.constantFrom('user:', ':', ''), password, rest, (prefix, user, secret, host) => {
+        const outcome = outcomeOf(() => loadConfig({ REDIS_URL: `${prefix}${user}${secret}@${host}` }, { requireEngines: false }));
+        if (outcome.ok) return;
+        expect(outcome.error.variable).toBe('REDIS_URL');
+        expect(outcome.error.message).not.toContain(secret);
+        expect(JSON.stringify(outcome.error.cause)).not.toContain(secret);
       }),
       { numRuns: RUNS },
     );

@@ -33,6 +33,10 @@ describe('loadConfig: defaults', () => {
     const config = load({});
     expect(config).toMatchObject({
       redisUrl: 'redis://127.0.0.1:6379',
+      redisSentinels: [],
+      redisSentinelMaster: 'mymaster',
+      redisMinReplicas: 0,
+      redisWaitTimeoutMs: 500,
       signalQueue: 'execution.signals',
       signalQueueKind: 'stream',
       signalGroup: 'execution-manager',
@@ -225,6 +229,115 @@ describe('loadConfig: bad values name the variable and what it accepts', () => {
   it('refuses a blank engine URL when engines are required', () => {
     const error = configErrorOf(() => load({ ENGINE_QUANTTRADER_PYBROKER_URL: '  ' }));
     expect(error.variable).toBe('ENGINE_QUANTTRADER_PYBROKER_URL');
+  });
+});
+
+describe('loadConfig: Redis high availability (section 10)', () => {
+  it('reads the Sentinels as host and port, IPv6 without its brackets, in the order given', () => {
+    const config = load({ REDIS_SENTINELS: ' 10.0.0.5:26379, sentinel-b.internal:26380 ,[::1]:26381,[2001:db8::7]:1' });
+    expect(config.redisSentinels).toEqual([
+      { host: '10.0.0.5', port: 26379 },
+      { host: 'sentinel-b.internal', port: 26380 },
+      { host: '::1', port: 26381 },
+      { host: '2001:db8::7', port: 1 },
+    ]);
+    expect(Object.isFrozen(config.redisSentinels)).toBe(true);
+    expect(Object.isFrozen(config.redisSentinels[0])).toBe(true);
+  });
+
+  it('reads the master name, the replica count and the WAIT timeout', () => {
+    const config = load({
+      REDIS_SENTINELS: '127.0.0.1:26379',
+      REDIS_SENTINEL_MASTER: ' orders ',
+      REDIS_MIN_REPLICAS: '2',
+      REDIS_WAIT_TIMEOUT_MS: '1500',
+    });
+    expect(config).toMatchObject({ redisSentinelMaster: 'orders', redisMinReplicas: 2, redisWaitTimeoutMs: 1500 });
+  });
+
+  it('treats blank Sentinel variables as unset', () => {
+    const config = load({ REDIS_SENTINELS: '  ', REDIS_SENTINEL_MASTER: '', REDIS_MIN_REPLICAS: ' ', REDIS_WAIT_TIMEOUT_MS: '' });
+    expect(config).toMatchObject({ redisSentinels: [], redisSentinelMaster: 'mymaster', redisMinReplicas: 0, redisWaitTimeoutMs: 500 });
+  });
+
+  it('accepts 0 replicas said outright, and replicas without Sentinels (WAIT works on any primary)', () => {
+    expect(load({ REDIS_MIN_REPLICAS: '0' }).redisMinReplicas).toBe(0);
+    expect(load({ REDIS_MIN_REPLICAS: '1' })).toMatchObject({ redisMinReplicas: 1, redisSentinels: [] });
+  });
+
+  it.each(['redis://127.0.0.1:6379/', 'redis://127.0.0.1:6379/15', 'rediss://user:pw@redis.example:6380'])('accepts REDIS_URL %s', (redisUrl) => {
+    expect(load({ REDIS_URL: redisUrl }).redisUrl).toBe(redisUrl);
+  });
+
+  it.each([
+    ['REDIS_SENTINELS', '127.0.0.1:26379,,127.0.0.1:26380', /entry 2 is empty/],
+    ['REDIS_SENTINELS', '127.0.0.1:26379,', /entry 2 is empty/],
+    ['REDIS_SENTINELS', ',', /entry 1 is empty/],
+    ['REDIS_SENTINELS', '127.0.0.1', /"127.0.0.1" is no host:port/],
+    ['REDIS_SENTINELS', '127.0.0.1:0', /port 0, not from 1 to 65535/],
+    ['REDIS_SENTINELS', '127.0.0.1:65536', /port 65536, not from 1 to 65535/],
+    ['REDIS_SENTINELS', `127.0.0.1:${'9'.repeat(40)}`, /not from 1 to 65535/],
+    ['REDIS_SENTINELS', '127.0.0.1:-1', /no host:port/],
+    ['REDIS_SENTINELS', '127.0.0.1:26379x', /no host:port/],
+    ['REDIS_SENTINELS', ':26379', /no host:port/],
+    ['REDIS_SENTINELS', '::1:26379', /IPv6 address goes in brackets/],
+    ['REDIS_SENTINELS', '[not-ipv6]:26379', /no IPv6 address in its brackets/],
+    ['REDIS_SENTINELS', '[::1]', /no host:port/],
+    ['REDIS_SENTINELS', 'redis://127.0.0.1:26379', /a URL, not host:port/],
+    ['REDIS_SENTINELS', 'my host:26379', /no host:port/],
+    ['REDIS_SENTINEL_MASTER', '   ', null],
+    ['REDIS_MIN_REPLICAS', '-1', /whole number from 0/],
+    ['REDIS_MIN_REPLICAS', '1.5', /whole number from 0/],
+    ['REDIS_MIN_REPLICAS', 'one', /whole number from 0/],
+    ['REDIS_MIN_REPLICAS', '9007199254740992', /at most 9007199254740991/],
+    ['REDIS_WAIT_TIMEOUT_MS', '0', /at least 1/],
+    ['REDIS_WAIT_TIMEOUT_MS', '0.5', /whole number/],
+    ['REDIS_WAIT_TIMEOUT_MS', '2147483648', /at most 2147483647/],
+    ['REDIS_URL', 'redis://127.0.0.1:6379/zero', /database number/],
+    ['REDIS_URL', 'redis://127.0.0.1:6379/1/2', /database number/],
+  ])('%s=%j', (variable, raw, accepts) => {
+    if (accepts === null) {
+      // Blank is unset: the default, not an error.
+      expect(load({ [variable]: raw }).redisSentinelMaster).toBe('mymaster');
+      return;
+    }
+    const error = configErrorOf(() => load({ [variable]: raw }));
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+    expect(error.message).toContain(JSON.stringify(raw));
+    expect(error.message).toMatch(accepts);
+  });
+
+  it('says what REDIS_SENTINELS accepts', () => {
+    const error = configErrorOf(() => load({ REDIS_SENTINELS: 'sentinel' }));
+    expect(error.message).toMatch(/comma-separated list of host:port/);
+    expect(error.message).toMatch(/\[::1\]:26379/);
+    expect(error.message).toMatch(/1 to 65535/);
+  });
+});
+
+describe('loadConfig: no password in an error message', () => {
+  it.each([
+    ['REDIS_URL', 'http://user:hunter2@redis.example:6379'],
+    ['REDIS_URL', 'redis://user:hunter2@[::1'],
+    ['REDIS_URL', 'redis://:hunter2@redis.example:99999'],
+    ['REDIS_URL', 'redis://:hunter2@redis.example:6379/not-a-db'],
+    // A password holding the characters that end a URL's user part.
+    ['REDIS_URL', 'redis://user:hun/ter2@redis.example:6379'],
+    ['REDIS_URL', 'http://user:hun@ter#2@redis.example:6379'],
+    ['REDIS_URL', '  redis://user:hunter2@'],
+    ['REDIS_URL', 'user:hunter2@redis.example:6379'],
+    ['ALERT_WEBHOOK_URL', 'ftp://user:hunter2@hooks.example'],
+    ['ENGINE_LEAN_SELF_HOSTED_URL', 'ftp://user:hunter2@engine.example'],
+  ])('%s=%s', (variable, raw) => {
+    const error = configErrorOf(() => load({ [variable]: raw }));
+    expect(error.variable).toBe(variable);
+    for (const text of [error.message, String(error), JSON.stringify(error.cause), String(error.cause)]) {
+      expect(text).not.toContain('hunter2');
+      expect(text).not.toContain('ter2');
+    }
+    // The part after the credentials still says where it pointed.
+    expect(error.message).toContain('***@');
   });
 });
 
