@@ -7,7 +7,7 @@ import { ENGINE_URL_VARIABLES } from './config.js';
 import { startGenerator } from './demo/generator.js';
 import { createLogger } from './log.js';
 import { startServiceWithInspector } from './inspector/index.js';
-import { connectRedis } from './service.js';
+import { connectRedis, redisConnectionOptions } from './service/redisConnection.js';
 import { exitOnSignals } from './shutdown.js';
 import { loadConfigOrExit } from './startup.js';
 import { createMemoryQueue } from './signals/memoryQueue.js';
@@ -32,7 +32,16 @@ const config = loadConfigOrExit(env);
 const log = createLogger(config.logLevel);
 const signalsPerSecond = Number(process.env.DEMO_SIGNALS_PER_SECOND ?? '2');
 
-const redis = connectRedis(config.redisUrl, log);
+/** `host:port` of a Redis URL, never its credentials. */
+function redisHostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(unreadable REDIS_URL)';
+  }
+}
+
+const redis = connectRedis(redisConnectionOptions(config), log);
 const reachable = await redis.ping().then(
   (answer) => answer === 'PONG',
   () => false,
@@ -41,7 +50,7 @@ const reachable = await redis.ping().then(
 let push: (raw: string) => Promise<unknown> | void;
 let started;
 if (reachable) {
-  log.info({ redis: config.redisUrl, queue: config.signalQueue, kind: config.signalQueueKind }, 'demo: using Redis');
+  log.info({ queue: config.signalQueue, kind: config.signalQueueKind }, 'demo: using Redis');
   started = await startServiceWithInspector({ config, log, redis });
   const queueName = config.signalQueue;
   push =
@@ -51,7 +60,8 @@ if (reachable) {
 } else {
   redis.disconnect();
   log.warn(
-    { redis: config.redisUrl },
+    // The URL's host only: it may carry a password.
+    { redis: redisHostOf(config.redisUrl) },
     'DEMO WITHOUT REDIS: no Redis answered, so signals go through an IN-PROCESS QUEUE that keeps NOTHING across restarts',
   );
   const queue = createMemoryQueue();

@@ -19,6 +19,7 @@ import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { standbyControl, type PolicyControl } from './policy/control.js';
 import { createLeaderLease } from './service/lease.js';
+import { connectRedis, redisConnectionOptions, replicasConfirming, waitForReplicas } from './service/redisConnection.js';
 import { isOwnDeadHolder, leaseHolder } from './service/leaseHolder.js';
 import { loadPolicyState } from './policy/persistence.js';
 import type { PolicyRuntime } from './policy/runtime.js';
@@ -72,33 +73,18 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** A Redis connection that fails commands fast during an outage and reconnects by itself. */
-export function connectRedis(url: string, log: Logger): Redis {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(times * 100, 2000),
-    enableAutoPipelining: true,
-  });
-  let down = false;
-  redis.on('error', (error: Error) => {
-    if (!down) log.error({ err: error }, 'Redis connection error; reconnecting');
-    down = true;
-  });
-  redis.on('ready', () => {
-    if (down) log.info('Redis connection restored');
-    down = false;
-  });
-  return redis;
-}
-
-async function pingRedis(redis: Redis | null): Promise<boolean> {
+/** `/ready`'s view of Redis: it answers, and with `REDIS_MIN_REPLICAS` enough replicas confirm writes. */
+async function redisReady(redis: Redis | null, minReplicas: number): Promise<boolean> {
   if (redis === null) return true;
   if (redis.status !== 'ready') return false;
-  const timeout = new Promise<string>((resolve) => {
+  const timeout = new Promise<'timeout'>((resolve) => {
     setTimeout(() => resolve('timeout'), 1000).unref();
   });
   try {
-    return (await Promise.race([redis.ping(), timeout])) === 'PONG';
+    if ((await Promise.race([redis.ping(), timeout])) !== 'PONG') return false;
+    if (minReplicas === 0) return true;
+    const confirming = await Promise.race([replicasConfirming(redis), timeout]);
+    return confirming !== 'timeout' && confirming >= minReplicas;
   } catch {
     return false;
   }
@@ -125,6 +111,7 @@ function buildQueue(config: Config, redis: Redis, fence: TermFence): SignalQueue
     deadLetterStream: config.deadLetterQueue,
     dedupTtlSeconds: config.dedupTtlSeconds,
     fence,
+    ...(config.redisMinReplicas > 0 ? { replicas: { minReplicas: config.redisMinReplicas, timeoutMs: config.redisWaitTimeoutMs } } : {}),
   };
   return config.signalQueueKind === 'stream'
     ? createStreamQueue({ redis, stream: config.signalQueue, group: config.signalGroup, consumer: config.consumerName, ...destinations })
@@ -146,7 +133,7 @@ async function standbyStatus(redis: Redis, keys: { state: string; epoch: string 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, log } = options;
   const stateKey = options.stateKey ?? POLICY_STATE_KEY;
-  const redis = options.redis === undefined ? connectRedis(config.redisUrl, log) : options.redis;
+  const redis = options.redis === undefined ? connectRedis(redisConnectionOptions(config), log) : options.redis;
   const engines = options.engines ?? buildEngines(config);
   if (options.queue === undefined && redis === null) throw new Error('startService needs a queue when it has no Redis');
   const alerter = createAlerter({ log, webhookUrl: config.alertWebhookUrl });
@@ -167,6 +154,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           epochKey,
           holderId: leaseHolder(config.consumerName),
           takeOverIf: (holder) => isOwnDeadHolder(holder, config.consumerName),
+          // A term whose epoch a promoted replica could forget must not begin.
+          ...(config.redisMinReplicas > 0
+            ? { confirmTerm: async () => (await waitForReplicas(redis, config.redisMinReplicas, config.redisWaitTimeoutMs)) >= config.redisMinReplicas }
+            : {}),
           leaseMs,
           log,
         });
@@ -281,7 +272,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   // Built once `service` exists, so that `extendApp` may use it.
   const app = createApp({
     control,
-    redisReady: () => pingRedis(redis),
+    redisReady: () => redisReady(redis, config.redisMinReplicas),
     metrics: metrics.registry,
     adminToken: config.adminToken,
     log,

@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import { isEngineId } from '../../machines/engines.js';
 import { withScripts } from '../redis/commands.js';
+import { connectionSession, waitForReplicas } from '../service/redisConnection.js';
 import { attemptKey, dedupKey } from './keys.js';
 import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
 import type { OutcomeDestinations } from './outcomeRecord.js';
@@ -65,14 +66,16 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
   const redis = withScripts(options.redis);
   const minReplicas = options.replicas?.minReplicas ?? 0;
 
-  async function confirmed(): Promise<number> {
-    // WAIT covers every write this connection made before it, the attempt record included.
-    return redis.wait(minReplicas, options.replicas?.timeoutMs ?? 0);
+  /** WAIT covers every write this connection made before it, the attempt record included. */
+  async function confirmed(sinceSession: number): Promise<number> {
+    return waitForReplicas(redis, minReplicas, options.replicas?.timeoutMs ?? 0, { sinceSession });
   }
 
   return {
     async beginAttempt(entry: QueuedSignal, attempt: AttemptRequest): Promise<AttemptStart> {
       let start: AttemptStart;
+      // A reconnect between the record and its WAIT may land on another server: then unconfirmed.
+      const session = connectionSession(redis);
       try {
         start = attemptStartOf(
           await redis.efBeginAttempt(
@@ -92,7 +95,7 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
           ),
         );
         if (start.kind === 'go' && minReplicas > 0) {
-          const replicas = await confirmed();
+          const replicas = await confirmed(session);
           if (replicas < minReplicas) return { kind: 'unreplicated', confirmed: replicas };
         }
       } catch (error) {
