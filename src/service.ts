@@ -156,7 +156,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           takeOverIf: (holder) => isOwnDeadHolder(holder, config.consumerName),
           // A term whose epoch a promoted replica could forget must not begin.
           ...(config.redisMinReplicas > 0
-            ? { confirmTerm: async () => (await waitForReplicas(redis, config.redisMinReplicas, config.redisWaitTimeoutMs)) >= config.redisMinReplicas }
+            ? {
+                readyToLead: async () => (await replicasConfirming(redis)) >= config.redisMinReplicas,
+                confirmTerm: async () => (await waitForReplicas(redis, config.redisMinReplicas, config.redisWaitTimeoutMs)) >= config.redisMinReplicas,
+              }
             : {}),
           leaseMs,
           log,

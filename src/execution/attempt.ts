@@ -6,7 +6,7 @@
  * The policy decides, this acts: it never chooses an engine itself.
  */
 import type { EngineId } from '../../machines/engines.js';
-import { sleep } from '../clock.js';
+import { sleep, unlessAborted } from '../clock.js';
 import type { ExecutionResult } from '../engines/types.js';
 import type { AttemptStart, QueuedSignal } from '../signals/queue.js';
 import { isExpired, type Signal } from '../signals/signal.js';
@@ -32,7 +32,9 @@ export interface SignalJob {
 async function beginAttempt(context: ExecutionContext, job: SignalJob, engine: EngineId): Promise<AttemptStart | null> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await context.queue.beginAttempt(job.entry, { signalId: job.signal.signal_id, engine, first: job.first });
+      // A record written after all (Redis came back) is settled by the next run like any other.
+      const begun = await unlessAborted(context.queue.beginAttempt(job.entry, { signalId: job.signal.signal_id, engine, first: job.first }), context.stop);
+      return begun === 'aborted' ? null : begun;
     } catch (error) {
       if (context.stop.aborted) return null;
       context.log.error({ err: error, signal_id: job.signal.signal_id, attempt }, 'could not record the attempt; retrying');

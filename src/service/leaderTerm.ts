@@ -156,9 +156,11 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
       // still settle.
       await queue.close();
       await managerClosed;
+      log.debug({ epoch }, 'term ending: the signals in flight are settled or left pending');
       await prober.stop();
       runtime.stop();
       await writer?.close();
+      log.debug({ epoch }, 'term ended: the policy state is saved');
     })());
 
   prober.start();

@@ -60,6 +60,11 @@ export interface LeaderLeaseOptions {
    * `REDIS_MIN_REPLICAS`, the new epoch must reach the replicas first).
    */
   readonly confirmTerm?: () => Promise<boolean>;
+  /**
+   * Asked before each try to take the lease: false skips the try (with `REDIS_MIN_REPLICAS`, too
+   * few replicas confirm writes now, so a new term could not be confirmed either).
+   */
+  readonly readyToLead?: () => Promise<boolean>;
   /** `LEADER_LEASE_SECONDS` in ms. */
   readonly leaseMs: number;
   readonly log: Logger;
@@ -116,7 +121,14 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
   const tryAcquire = async (deadHolder: string): Promise<LeaseTerm | string | null> =>
     wonTerm(await redis.efAcquireLease(key, epochKey, holderId, leaseMs, deadHolder));
 
+  let waitingToLead = false;
   const acquire = async (): Promise<LeaseTerm | null> => {
+    if (options.readyToLead !== undefined) {
+      const ready = await options.readyToLead();
+      if (!ready && !waitingToLead) log.warn({ key }, 'not trying to lead: too few Redis replicas confirm writes');
+      waitingToLead = !ready;
+      if (!ready) return null;
+    }
     // Our own last term's key, still standing after we counted ourselves out, is ours to replace.
     let answer = await tryAcquire(lastToken);
     if (typeof answer === 'string' && options.takeOverIf?.(answer)) {

@@ -210,6 +210,7 @@ export function createListQueue(options: ListQueueOptions): SignalQueue {
 
     async close() {
       blocking.close();
+      records.close();
     },
   };
 }

@@ -60,25 +60,30 @@ export function attemptStartOf(answer: unknown): AttemptStart {
   throw new Error(`Unexpected answer from the attempt-record script: ${JSON.stringify(answer)}`);
 }
 
-/** `beginAttempt` and `settle` for one queue and term. */
-export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQueue, 'beginAttempt' | 'settle'> {
+/** `beginAttempt` and `settle` for one queue and term; `close` ends the connection it owns. */
+export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQueue, 'beginAttempt' | 'settle'> & { close(): void } {
   const { kind, queueKey, group, consumer, destinations, fence, entryRef } = options;
   const redis = withScripts(options.redis);
   const minReplicas = options.replicas?.minReplicas ?? 0;
+  // WAIT must follow the write on its connection, and holds that connection until the replicas
+  // answer: on the shared one it would hold up lease renewals and settles behind every attempt.
+  const attempts = minReplicas > 0 ? withScripts(options.redis.duplicate()) : redis;
+  // Its outages show in the commands that fail; the shared connection logs them once.
+  if (attempts !== redis) attempts.on('error', () => {});
 
   /** WAIT covers every write this connection made before it, the attempt record included. */
   async function confirmed(sinceSession: number): Promise<number> {
-    return waitForReplicas(redis, minReplicas, options.replicas?.timeoutMs ?? 0, { sinceSession });
+    return waitForReplicas(attempts, minReplicas, options.replicas?.timeoutMs ?? 0, { sinceSession });
   }
 
   return {
     async beginAttempt(entry: QueuedSignal, attempt: AttemptRequest): Promise<AttemptStart> {
       let start: AttemptStart;
       // A reconnect between the record and its WAIT may land on another server: then unconfirmed.
-      const session = connectionSession(redis);
+      const session = connectionSession(attempts);
       try {
         start = attemptStartOf(
-          await redis.efBeginAttempt(
+          await attempts.efBeginAttempt(
             fence.leaseKey,
             queueKey,
             dedupKey(destinations.queueName, attempt.signalId),
@@ -128,6 +133,10 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
       }
       if (isSettleResult(answer)) return answer;
       throw new Error(`Unexpected answer from the settle script: ${JSON.stringify(answer)}`);
+    },
+
+    close() {
+      if (attempts !== redis) attempts.disconnect();
     },
   };
 }

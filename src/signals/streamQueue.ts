@@ -108,6 +108,18 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
     return reply === undefined ? undefined : entriesOf(reply, stream);
   }
 
+  const records = createSignalRecords({
+    redis,
+    kind: 'stream',
+    queueKey: stream,
+    group,
+    consumer,
+    entryRef: (entry) => entry.id,
+    destinations,
+    fence: options.fence,
+    ...(options.replicas === undefined ? {} : { replicas: options.replicas }),
+  });
+
   return {
     kind: 'stream',
 
@@ -154,17 +166,8 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
       }
     },
 
-    ...createSignalRecords({
-      redis,
-      kind: 'stream',
-      queueKey: stream,
-      group,
-      consumer,
-      entryRef: (entry) => entry.id,
-      destinations,
-      fence: options.fence,
-      ...(options.replicas === undefined ? {} : { replicas: options.replicas }),
-    }),
+    beginAttempt: records.beginAttempt,
+    settle: records.settle,
 
     async reclaim(minIdleMs) {
       const idle = Math.max(0, Math.floor(minIdleMs));
@@ -210,6 +213,7 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
 
     async close() {
       blocking.close();
+      records.close();
     },
   };
 }

@@ -12,7 +12,7 @@ import { pollUntil } from '../helpers/faultPolling.js';
 import type { ServiceProcess } from '../helpers/faultProcess.js';
 import { inFlightCount, pendingByConsumer, type OutcomeEntry, type QueueKind } from '../helpers/faultRedis.js';
 import type { FaultChecks, FaultScenario } from '../helpers/faultScenario.js';
-import { sigtermDuringRedisOutage } from './outageScenarios.js';
+import { sentinelFailoverLagging, sigtermDuringRedisOutage } from './outageScenarios.js';
 import { crashWhilePlacing, leaderFrozenList, takeoverWhilePlacing } from './placingScenarios.js';
 
 /** The slow bridge's delay: below ENGINE_TIMEOUT_MS (300), so orders are answered, but open for a while. */
@@ -473,6 +473,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
   takeoverWhilePlacing,
   leaderFrozenList,
   sigtermDuringRedisOutage,
+  sentinelFailoverLagging,
 ];
 
 /** The scenario with this id. */

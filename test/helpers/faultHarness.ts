@@ -28,6 +28,7 @@ import { killAllServiceProcessesNow, startServiceProcess, type ServiceProcess } 
 import { produceSignal, queuedSignalIds, readOutcomes, type OutcomeEntry, type QueueKind } from './faultRedis.js';
 import { tallyFaultRun, type FaultTally } from './faultTally.js';
 import { freePort, startPrivateRedis, type PrivateRedis } from './redisServer.js';
+import { startSentinelTopology, type SentinelTopology } from './sentinelTopology.js';
 import { startWebhookServer, type WebhookServer } from './webhookServer.js';
 
 /**
@@ -55,6 +56,11 @@ export interface FaultLabOptions {
   /** Names the lab's log folder and prefixes its signal ids. */
   readonly name: string;
   readonly kind: QueueKind;
+  /**
+   * Redis behind Sentinel (a primary, a replica, three Sentinels) instead of one redis-server;
+   * the instances find the primary through REDIS_SENTINELS. `stopRedis` is then not available.
+   */
+  readonly sentinel?: boolean;
   /** Each bridge's starting behaviour; default `ok`. */
   readonly bridges?: Partial<Record<EngineId, CountingBridgeOptions>>;
   /** Variables for every instance, over {@link FAULT_TIMINGS}. */
@@ -98,6 +104,7 @@ export class FaultLab {
   readonly instances: ServiceProcess[] = [];
   readonly #ports = new Map<string, number>();
   #redisServer: PrivateRedis | null;
+  readonly #sentinel: SentinelTopology | null;
   readonly #redisPort: number;
   readonly #redisDir: string;
   #produced = 0;
@@ -108,21 +115,23 @@ export class FaultLab {
     options: FaultLabOptions;
     bridges: EngineBridges;
     webhook: WebhookServer;
-    redisServer: PrivateRedis;
+    redis: { server: PrivateRedis; sentinel?: undefined } | { server?: undefined; sentinel: SentinelTopology };
     logDir: string;
   }) {
     this.options = parts.options;
     this.bridges = parts.bridges;
     this.webhook = parts.webhook;
     this.logDir = parts.logDir;
-    this.#redisServer = parts.redisServer;
-    this.#redisPort = parts.redisServer.port;
-    this.#redisDir = parts.redisServer.dir;
-    this.redis = new Redis(parts.redisServer.url, {
-      maxRetriesPerRequest: 1,
-      // Keeps reconnecting through a deliberate Redis restart; the lab never gives up on its Redis.
-      retryStrategy: () => 100,
-    });
+    this.#redisServer = parts.redis.server ?? null;
+    this.#sentinel = parts.redis.sentinel ?? null;
+    this.#redisPort = parts.redis.server?.port ?? 0;
+    this.#redisDir = parts.redis.server?.dir ?? parts.redis.sentinel?.dir ?? '';
+    // Keeps reconnecting through a deliberate Redis restart or failover; the lab never gives up on its Redis.
+    const reconnecting = { maxRetriesPerRequest: 1, retryStrategy: () => 100 };
+    this.redis =
+      this.#sentinel === null
+        ? new Redis(`redis://127.0.0.1:${this.#redisPort}`, reconnecting)
+        : new Redis({ ...reconnecting, sentinels: [...this.#sentinel.sentinels], name: this.#sentinel.masterName, failoverDetector: true });
     this.redis.on('error', () => {
       // Connection errors during a deliberate outage are expected; commands fail and are retried by polls.
     });
@@ -130,7 +139,13 @@ export class FaultLab {
 
   /** The Redis URL every instance uses. */
   get redisUrl(): string {
-    return `redis://127.0.0.1:${this.#redisPort}`;
+    return this.#sentinel?.redisUrl ?? `redis://127.0.0.1:${this.#redisPort}`;
+  }
+
+  /** The Sentinel topology of a lab started with `sentinel: true`. */
+  get sentinel(): SentinelTopology {
+    if (this.#sentinel === null) throw new Error(`the lab "${this.options.name}" runs one redis-server, not Sentinel`);
+    return this.#sentinel;
   }
 
   /**
@@ -154,6 +169,7 @@ export class FaultLab {
         ENGINE_LEAN_SELF_HOSTED_URL: engineUrlFor(this.bridges.lean_self_hosted, name),
         ENGINE_QUANTTRADER_PYBROKER_URL: engineUrlFor(this.bridges.quanttrader_pybroker, name),
         ENGINE_NAUTILUS_TRADER_URL: engineUrlFor(this.bridges.nautilus_trader, name),
+        ...(this.#sentinel === null ? {} : { REDIS_SENTINELS: this.#sentinel.sentinelsVariable, REDIS_SENTINEL_MASTER: this.#sentinel.masterName }),
         ...FAULT_TIMINGS,
         ...this.options.env,
         ...env,
@@ -229,6 +245,7 @@ export class FaultLab {
 
   /** Stops redis-server, keeping its data directory (the AOF) for {@link startRedis}. */
   async stopRedis(): Promise<void> {
+    if (this.#sentinel !== null) throw new Error('a Sentinel lab fails its primary over instead (lab.sentinel.killPrimary)');
     const server = this.#redisServer;
     this.#redisServer = null;
     await server?.stop({ keepDir: true });
@@ -272,9 +289,9 @@ export class FaultLab {
       const stopped = this.instances.filter((instance) => !instance.exited()).map((instance) => instance.kill9());
       await Promise.allSettled(stopped);
       this.redis.disconnect();
-      await Promise.allSettled([closeBridges(this.bridges), this.webhook.close(), this.#redisServer?.stop({ keepDir: true })]);
+      await Promise.allSettled([closeBridges(this.bridges), this.webhook.close(), this.#redisServer?.stop({ keepDir: true }), this.#sentinel?.stop()]);
       this.#redisServer = null;
-      await rm(this.#redisDir, { recursive: true, force: true });
+      if (this.#redisDir !== '') await rm(this.#redisDir, { recursive: true, force: true });
       if (options.keepLogs !== true) {
         await rm(this.logDir, { recursive: true, force: true });
         // The run's log folder goes too once no lab of the run has logs left in it.
@@ -304,12 +321,14 @@ export async function startFaultLab(options: FaultLabOptions): Promise<FaultLab>
   installExitHook();
   const logDir = path.join(options.logRoot ?? defaultLogRoot(), options.name);
   await mkdir(logDir, { recursive: true });
-  const [redisServer, bridges, webhook] = await Promise.all([
-    startPrivateRedis({ appendonly: true }),
+  const [redis, bridges, webhook] = await Promise.all([
+    options.sentinel === true
+      ? startSentinelTopology().then((sentinel) => ({ sentinel }))
+      : startPrivateRedis({ appendonly: true }).then((server) => ({ server })),
     startEngineBridges(options.bridges),
     startWebhookServer(),
   ]);
-  const lab = new FaultLab({ options, bridges, webhook, redisServer, logDir });
+  const lab = new FaultLab({ options, bridges, webhook, redis, logDir });
   openLabs.add(lab);
   return lab;
 }

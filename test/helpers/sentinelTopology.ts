@@ -54,6 +54,11 @@ export interface SentinelTopology {
   /** SIGKILLs the primary and waits until it has exited. */
   killPrimary(): Promise<void>;
   /**
+   * Starts a killed data node again on its port; the Sentinels make it a replica of the current
+   * primary. Resolves once the primary streams writes to it.
+   */
+  restartKilled(): Promise<void>;
+  /**
    * SIGSTOPs the replica: it stays connected but applies and confirms nothing, so it lags. What the
    * primary writes next still lands in the replica's socket buffer and is applied on thaw, even if
    * the primary died meanwhile. `dropLink`: the primary also closes its replication connection
@@ -282,6 +287,17 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
     async killPrimary() {
       primary.child.kill('SIGKILL');
       await primary.exited;
+    },
+    async restartKilled() {
+      nodes.forEach((node, index) => {
+        if (!isRunning(node.child)) nodes[index] = startProcess(dataNodeArgs(node.port, dir, password), node.port);
+      });
+      await pollUntil('the restarted node to replicate the primary', 30_000, () =>
+        ask(primary.port, password, async (redis) => {
+          await redis.publish('sentinel-topology:probe', 'sync');
+          return (await redis.wait(1, 200)) === 1;
+        }).catch(() => false),
+      );
     },
     async freezeReplica({ dropLink = false } = {}) {
       replica().child.kill('SIGSTOP');

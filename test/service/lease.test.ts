@@ -168,4 +168,17 @@ describe('leader lease', () => {
     await eventually('the term once the replicas confirm', () => made.isHeld(), 3000);
     expect(made.term()?.epoch).toBe(2);
   });
+
+  it('does not try to lead while it is not ready to, and leads once it is', async () => {
+    let ready = false;
+    const made = createLeaderLease({ redis, key, epochKey, holderId: holder('a'), leaseMs: 600, log, readyToLead: async () => ready });
+    leases.push(made);
+    await made.start();
+    expect(made.isHeld()).toBe(false);
+    // No term was opened meanwhile: the epoch counter is untouched.
+    expect(await redis.get(epochKey)).toBeNull();
+    ready = true;
+    await eventually('the term once ready', () => made.isHeld(), 3000);
+    expect(made.term()?.epoch).toBe(1);
+  });
 });
