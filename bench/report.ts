@@ -35,6 +35,14 @@ export interface BenchResults {
   /** Every trial's signals/s, per contender. */
   readonly throughput_trials: Readonly<Record<string, readonly number[]>>;
   readonly cost_per_signal: readonly CostRow[];
+  /** (b) with REDIS_MIN_REPLICAS=1 against a local replica, and the same phase without it. */
+  readonly replicated_signals_per_s: number;
+  readonly replication_plain_signals_per_s: number;
+  readonly replicated_ratio: number;
+  /** Milliseconds per signal when signals go one at a time (one symbol, concurrency 1). */
+  readonly serial_ms_per_signal: number;
+  readonly replicated_serial_ms_per_signal: number;
+  readonly replicated_added_ms_per_signal: number;
   readonly actor_events_per_s: number;
   readonly actor_bare_events_per_s: number;
   readonly actor_events: number;
@@ -113,6 +121,18 @@ export function renderMarkdown(results: BenchResults): string {
     ['b / c', `${precise.format(r.ratio_vs_peer)}×`, '≥ 2×', verdict(r.ratio_vs_peer >= 2)],
     [`(b) at EXECUTION_CONCURRENCY=${r.high_concurrency}`, `${count(r.service_high_concurrency_signals_per_s)} signals/s`, '', ''],
     [`(c) at concurrency ${r.high_concurrency}`, `${count(r.peer_high_concurrency_signals_per_s)} signals/s`, '', ''],
+    [
+      `(b) with REDIS_MIN_REPLICAS=1, a local replica confirming each attempt record (without: ${count(r.replication_plain_signals_per_s)} signals/s, same phase)`,
+      `${count(r.replicated_signals_per_s)} signals/s (${decimal.format(r.replicated_ratio * 100)} %)`,
+      '',
+      '',
+    ],
+    [
+      `time per signal one at a time, REDIS_MIN_REPLICAS=1 (without: ${precise.format(r.serial_ms_per_signal)} ms)`,
+      `${precise.format(r.replicated_serial_ms_per_signal)} ms (+${precise.format(r.replicated_added_ms_per_signal)} ms)`,
+      '',
+      '',
+    ],
     ['failover actor alone (startPolicyRuntime)', `${count(r.actor_events_per_s)} events/s`, '≥ 200,000', verdict(r.actor_events_per_s >= 200_000)],
     ['failover actor, bare createActor', `${count(r.actor_bare_events_per_s)} events/s`, '', ''],
     [

@@ -14,6 +14,7 @@ import { createMeter, type Meter, type RunCost } from './meter.js';
 import { sizesFromArgs, type BenchSizes } from './options.js';
 import { runPeer } from './peer.js';
 import { runRecordingBaseline } from './recordingBaseline.js';
+import { runReplication } from './replication.js';
 import { renderMarkdown, writeResults, type BenchResults } from './report.js';
 import { runServicePipeline } from './servicePipeline.js';
 import { runStatus } from './status.js';
@@ -155,6 +156,20 @@ async function main(): Promise<void> {
     const trials = await throughput(sizes, server.url, connection, meter);
     const pick = (contender: Contender) => medianTrial(trials[contender]);
 
+    progress('REDIS_MIN_REPLICAS=1 against a local replica, and without it, in turn');
+    const replication = await runReplication({
+      primaryUrl: server.url,
+      primaryPort: server.port,
+      admin: connection,
+      signals: sizes.signals,
+      serialSignals: sizes.serialSignals,
+      symbols: sizes.symbols,
+      concurrency: sizes.concurrency,
+      trials: sizes.trials,
+      timeoutMs: sizes.phaseTimeoutMs,
+      progress,
+    });
+
     progress('actor alone');
     const actorRuns = [1, 2, 3].map(() => runActor(sizes.actorEvents));
     const actorEventsPerSecond = median(actorRuns.map((run) => run.runtimeEventsPerSecond));
@@ -222,6 +237,12 @@ async function main(): Promise<void> {
         const cost = pick(contender).cost;
         return cost === undefined ? [] : [{ contender: CONTENDER_NAMES[contender], cost }];
       }),
+      replicated_signals_per_s: replication.replicatedSignalsPerSecond,
+      replication_plain_signals_per_s: replication.plainSignalsPerSecond,
+      replicated_ratio: replication.replicatedSignalsPerSecond / replication.plainSignalsPerSecond,
+      serial_ms_per_signal: replication.plainMsPerSignal,
+      replicated_serial_ms_per_signal: replication.replicatedMsPerSignal,
+      replicated_added_ms_per_signal: replication.replicatedMsPerSignal - replication.plainMsPerSignal,
       actor_events_per_s: actorEventsPerSecond,
       actor_bare_events_per_s: actorBareEventsPerSecond,
       actor_events: sizes.actorEvents,

@@ -27,6 +27,8 @@ export interface PipelineOptions {
   readonly whileRunning?: (service: RunningService) => void;
   /** Called once every signal is through, before the service stops: the status client stops here. */
   readonly whenDone?: () => Promise<void>;
+  /** Further variables for the service (REDIS_MIN_REPLICAS). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A pipeline run's measurement. */
@@ -61,6 +63,7 @@ export async function runServicePipeline(options: PipelineOptions): Promise<Pipe
       keys,
       concurrency: options.concurrency,
       ...(options.port === undefined ? {} : { port: options.port }),
+      ...(options.env === undefined ? {} : { env: options.env }),
     });
     const running = service;
     options.whileRunning?.(running);

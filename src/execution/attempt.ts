@@ -43,6 +43,17 @@ async function beginAttempt(context: ExecutionContext, job: SignalJob, engine: E
   }
 }
 
+/** Tells the policy (and the metrics) how an engine call went. */
+function report(context: ExecutionContext, engineId: EngineId, result: ExecutionResult): void {
+  if (result.kind === 'executed') {
+    context.policy.send({ type: 'EXECUTION_SUCCEEDED', engine: engineId });
+    context.metrics?.latency(engineId, result.latencyMs / 1000);
+  } else if (result.kind === 'failed') {
+    context.policy.send({ type: 'EXECUTION_FAILED', engine: engineId });
+    context.metrics?.engineFailure(engineId);
+  }
+}
+
 /** Sends the signal in a slot, unless this instance may no longer or the policy moved meanwhile. */
 async function send(context: ExecutionContext, signal: Signal, engineId: EngineId): Promise<ExecutionResult | 'not_sent'> {
   await context.slots.acquire();
@@ -51,8 +62,13 @@ async function send(context: ExecutionContext, signal: Signal, engineId: EngineI
     // The policy may have moved while the attempt was recorded: never send to a tripped engine.
     if (context.policy.activeEngine() !== engineId) return 'not_sent';
     const engine = context.engines[engineId];
-    if (engine === undefined) return { kind: 'failed', reason: `no adapter is configured for ${engineId}`, unknownOutcome: false };
-    return await engine.execute(signal, { epoch: context.epoch });
+    const result: ExecutionResult =
+      engine === undefined
+        ? { kind: 'failed', reason: `no adapter is configured for ${engineId}`, unknownOutcome: false }
+        : await engine.execute(signal, { epoch: context.epoch });
+    // Before the slot frees: the signal that gets it next must see the trip this answer may cause.
+    report(context, engineId, result);
+    return result;
   } finally {
     context.slots.release();
   }
@@ -60,7 +76,7 @@ async function send(context: ExecutionContext, signal: Signal, engineId: EngineI
 
 /** Attempts until an outcome, a pause at shutdown, the end of the term, or a hand-off to settling. */
 export async function runAttempts(context: ExecutionContext, start: SignalJob): Promise<void> {
-  const { policy, metrics, limits, log, clock } = context;
+  const { policy, limits, log, clock } = context;
   const { entry, signal } = start;
   const signalId = signal.signal_id;
   let { attempts, first } = start;
@@ -121,8 +137,6 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
     attempts++;
     switch (result.kind) {
       case 'executed':
-        policy.send({ type: 'EXECUTION_SUCCEEDED', engine: engineId });
-        metrics?.latency(engineId, result.latencyMs / 1000);
         await settleEntry(
           context,
           entry,
@@ -148,8 +162,6 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
       case 'failed':
         break;
     }
-    policy.send({ type: 'EXECUTION_FAILED', engine: engineId });
-    metrics?.engineFailure(engineId);
     log.warn({ signal_id: signalId, engine: engineId, attempt: attempts, reason: result.reason }, 'attempt failed');
     if (result.unknownOutcome && engine !== undefined) {
       // The order may have been placed: settle it with that engine before it may go anywhere else,

@@ -6,6 +6,7 @@
  * Data path: queue.take → parseSignal → lane → runAttempts (attempt record, engine call, policy
  * event) → settleEntry (outcome, dedup, ack) or settleUnknownOutcome (lookups, then one of those).
  */
+import { setMaxListeners } from 'node:events';
 import type { EngineId } from '../../machines/engines.js';
 import { sleep, systemClock, type Clock } from '../clock.js';
 import type { ExecutionEngine } from '../engines/types.js';
@@ -92,6 +93,8 @@ export class ExecutionManager {
   constructor(options: ExecutionManagerOptions) {
     this.#options = options;
     this.#readAhead = Math.max(options.concurrency * READ_AHEAD_FACTOR, MIN_READ_AHEAD);
+    // Every retry sleep and Redis step at shutdown listens to this one signal; many do at once.
+    setMaxListeners(0, this.#stop.signal);
     this.#context = {
       queue: options.queue,
       policy: options.policy,

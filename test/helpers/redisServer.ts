@@ -46,10 +46,12 @@ export async function freePort(): Promise<number> {
  * Starts `redis-server` on a free port. With `appendonly`, it keeps an AOF in its directory, so a
  * restart on the same `dir` and `port` keeps the data (fault tests).
  */
-export async function startPrivateRedis(options: { appendonly?: boolean; dir?: string; port?: number } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(options: { appendonly?: boolean; dir?: string; port?: number; replicaOf?: number } = {}): Promise<PrivateRedis> {
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'ef-redis-')));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', options.appendonly ? 'yes' : 'no'];
+  // A replica of the redis-server on that port (the benchmark's REDIS_MIN_REPLICAS run).
+  if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf), '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0');
   if (options.appendonly) args.push('--appendfsync', 'always');
   let child: ChildProcess;
   try {
