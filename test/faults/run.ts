@@ -1,11 +1,16 @@
 /**
- * `npm run faults [-- [--verbose] [--keep-logs] <scenario id> …]`: runs the fault scenarios one after another and prints one
+ * `npm run faults [-- [--verbose] [--keep-logs] [--seed <n>] <scenario id> …]`: runs the fault scenarios one after another and prints one
  * row per fault with the counts sent, executed, lost and executed twice. Exits 1 when any row lost
  * or doubled a signal, or failed otherwise (an extra or missing outcome, a failed check, an error).
+ *
+ * The randomised rows (`random-stream`, `random-list`; `random-fixed` when named) play a seeded
+ * schedule over two instances: a fresh seed each run, or `--seed <n>` (or `FAULT_SEED`) to replay.
  */
 import { closeAllFaultLabs, defaultLogRoot } from '../helpers/faultHarness.js';
 import { explainFaultResult, runFaultScenario, type FaultResult } from '../helpers/faultScenario.js';
-import { FAULT_SCENARIOS, faultScenario } from './scenarios.js';
+import type { FaultScenario } from '../helpers/faultScenario.js';
+import { FIXED_SEED, freshSeed, randomisedScenario, seedFromEnvironment } from './randomised.js';
+import { FAULT_SCENARIOS } from './scenarios.js';
 
 const COLUMNS = ['fault', 'sent', 'executed', 'dead-lettered', 'lost', 'executed twice', 'extra outcomes', 'unsettled', 'checks', 'seconds', 'result'] as const;
 
@@ -36,17 +41,44 @@ function table(rows: readonly string[][]): string {
   return [line(all[0] ?? []), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
 
-async function main(args: readonly string[]): Promise<number> {
+/** `--seed <n>` or `--seed=<n>`, else FAULT_SEED, else null; and the arguments without it. */
+function takeSeed(args: readonly string[]): { seed: number | null; rest: string[] } {
+  const rest = [...args];
+  const at = rest.findIndex((arg) => arg === '--seed' || arg.startsWith('--seed='));
+  if (at === -1) return { seed: seedFromEnvironment(), rest };
+  const [flag = ''] = rest.splice(at, 1);
+  const text = flag.includes('=') ? flag.slice('--seed='.length) : (rest.splice(at, 1)[0] ?? '');
+  return { seed: seedFromEnvironment({ FAULT_SEED: text === '' ? 'missing' : text }), rest };
+}
+
+/** Every scenario by id: the fixed faults, then the randomised rows with their seeds. */
+function catalogue(seed: number | null): { all: FaultScenario[]; byDefault: FaultScenario[] } {
+  const randomised = [
+    randomisedScenario({ seed: seed ?? freshSeed(), kind: 'stream' }),
+    randomisedScenario({ seed: seed ?? freshSeed(), kind: 'list' }),
+  ];
+  const fixed = randomisedScenario({ seed: FIXED_SEED, kind: 'stream', id: 'random-fixed' });
+  return { all: [...FAULT_SCENARIOS, ...randomised, fixed], byDefault: [...FAULT_SCENARIOS, ...randomised] };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { seed, rest: args } = takeSeed(argv);
+  const { all, byDefault } = catalogue(seed);
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(
-      `usage: npm run faults [-- [--verbose] [--keep-logs] <scenario id> …]\n  --verbose    print every check with what it saw\n  --keep-logs  keep the instances' logs of passing scenarios too (failing ones are always kept)\nscenarios: ${FAULT_SCENARIOS.map((scenario) => scenario.id).join(', ')}\n`,
+      `usage: npm run faults [-- [--verbose] [--keep-logs] [--seed <n>] <scenario id> …]\n  --verbose    print every check with what it saw\n  --keep-logs  keep the instances' logs of passing scenarios too (failing ones are always kept)\n  --seed <n>   the seed of the randomised rows (default FAULT_SEED, else a fresh one)\nscenarios: ${all.map((scenario) => scenario.id).join(', ')} (random-fixed only when named)\n`,
     );
     return 0;
   }
   const verbose = args.includes('--verbose');
   const keepLogs = args.includes('--keep-logs');
   const ids = args.filter((arg) => !arg.startsWith('--'));
-  const scenarios = ids.length === 0 ? FAULT_SCENARIOS : ids.map(faultScenario);
+  const find = (id: string): FaultScenario => {
+    const scenario = all.find((candidate) => candidate.id === id);
+    if (scenario === undefined) throw new Error(`No fault scenario "${id}": expected one of ${all.map((candidate) => candidate.id).join(', ')}`);
+    return scenario;
+  };
+  const scenarios = ids.length === 0 ? byDefault : ids.map(find);
   const logRoot = defaultLogRoot();
   const results: FaultResult[] = [];
   for (const scenario of scenarios) {
@@ -54,6 +86,8 @@ async function main(args: readonly string[]): Promise<number> {
     const result = await runFaultScenario(scenario, { logRoot, keepLogs });
     results.push(result);
     if (verbose) for (const check of result.checks) process.stdout.write(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}\n`);
+    // A randomised row's seed and schedule as played, which a failure prints anyway.
+    if (verbose && result.passed) for (const line of result.report) process.stdout.write(`  ${line}\n`);
   }
   process.stdout.write(`\n${table(results.map(row))}\n`);
   const failed = results.filter((result) => !result.passed);

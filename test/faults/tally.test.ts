@@ -149,6 +149,16 @@ describe('tallyFaultRun', () => {
     expect(oneCopyLost.lost).toBe(1);
   });
 
+  it('accepts a later copy of a rejected id executing (only executed ids are deduplicated), never the reverse', () => {
+    const retried = tally({ sent: ['s1', 's1'], placements: [placed('s1')], outcomes: [outcome('s1', 'rejected'), outcome('s1', 'executed')] });
+    expect(retried).toMatchObject(CLEAN);
+    const bothRejected = tally({ sent: ['s1', 's1'], outcomes: [outcome('s1', 'rejected'), outcome('s1', 'rejected')] });
+    expect(bothRejected).toMatchObject(CLEAN);
+    const sentAfterExecution = tally({ sent: ['s1', 's1'], placements: [placed('s1')], outcomes: [outcome('s1', 'executed'), outcome('s1', 'rejected')] });
+    expect(sentAfterExecution.extraOutcomes).toBe(1);
+    expect(sentAfterExecution.findings.join('\n')).toContain('s1: 2 outcome entries (executed, rejected) for 2 produced; after executed: rejected');
+  });
+
   it('counts an outcome naming an engine other than the one that placed it', () => {
     const result = tally({ sent: ['s1'], placements: [placed('s1', 'quanttrader_pybroker')], outcomes: [outcome('s1', 'executed', 'lean_self_hosted')] });
     expect(result.misattributed).toBe(1);

@@ -46,6 +46,11 @@ export interface ServiceProcess {
   status(): Promise<StatusSample | null>;
   /** The HTTP status of `GET /ready`, or null when nothing answers. */
   readyStatus(): Promise<number | null>;
+  /**
+   * POSTs `body` as JSON to `path` (an operator command such as `/admin/execution/pause`); answers
+   * the HTTP status and the parsed answer, or null when nothing answers within `timeoutMs`.
+   */
+  post(path: string, body?: unknown, timeoutMs?: number): Promise<AdminAnswer | null>;
   /** SIGKILL to the whole process group, as a crash; resolves once it has exited. */
   kill9(): Promise<void>;
   /** SIGTERM (the service finishes what is in flight), SIGKILL after `graceMs`; resolves once exited. */
@@ -54,6 +59,13 @@ export interface ServiceProcess {
   freeze(): void;
   /** SIGCONT: a frozen process goes on where it stopped. */
   thaw(): void;
+}
+
+/** What the service answered to an operator command. */
+export interface AdminAnswer {
+  readonly status: number;
+  /** Parsed JSON, or null when the body was not JSON. */
+  readonly body: unknown;
 }
 
 /** What a service process is started with. */
@@ -180,6 +192,20 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
     },
     async readyStatus() {
       return (await fetchOrNull(`${baseUrl}/ready`, 2000))?.status ?? null;
+    },
+    async post(path, body = {}, timeoutMs = 2000) {
+      try {
+        const response = await fetch(`${baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        return { status: response.status, body: await response.json().catch(() => null) };
+      } catch {
+        // Refused, reset or timed out (a frozen or dead process): nothing answered.
+        return null;
+      }
     },
     async kill9() {
       signalGroup('SIGKILL');

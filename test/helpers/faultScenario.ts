@@ -44,6 +44,11 @@ export interface FaultScenario {
    * to run once every signal has settled (checks of the end state), before the instances stop.
    */
   run(lab: FaultLab, checks: FaultChecks): Promise<AfterSettled | void>;
+  /**
+   * Lines to print with a failure besides the checks and findings, read once the run is over (a
+   * randomised scenario's seed and its schedule as played).
+   */
+  report?(): readonly string[];
 }
 
 /** A scenario's checks of the end state, run once the signals have settled. */
@@ -61,6 +66,8 @@ export interface FaultResult {
   readonly seconds: number;
   /** Where the instances' logs are; kept when the scenario failed or `keepLogs` was asked for. */
   readonly logDir: string;
+  /** The scenario's own report lines (see {@link FaultScenario.report}); empty for most. */
+  readonly report: readonly string[];
   /** No error, every check held, and the tally found nothing lost, doubled, extra or unsettled. */
   readonly passed: boolean;
 }
@@ -131,6 +138,7 @@ export async function runFaultScenario(scenario: FaultScenario, options: { logRo
     error,
     seconds: (Date.now() - startedAt) / 1000,
     logDir,
+    report: scenario.report?.() ?? [],
     passed,
   };
 }
@@ -146,6 +154,7 @@ export function explainFaultResult(result: FaultResult, maxFindings = 12): strin
   if (result.tally !== null && result.tally.misattributed + result.tally.badIdempotencyKeys > 0) {
     lines.push(`  misattributed outcomes: ${result.tally.misattributed}, bad Idempotency-Keys: ${result.tally.badIdempotencyKeys}`);
   }
+  for (const line of result.report) lines.push(`  ${line}`);
   lines.push(`  logs: ${result.logDir}`);
   return lines.join('\n');
 }

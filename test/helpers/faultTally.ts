@@ -6,7 +6,7 @@
  * `test/faults/README.md`.
  */
 import type { OrderPost, PlacedOrder } from './faultBridges.js';
-import type { OutcomeEntry } from './faultRedis.js';
+import { entryIdAfter, type OutcomeEntry } from './faultRedis.js';
 
 /** Outcomes that mean the signal was executed (the second for a later copy of an executed id). */
 const EXECUTED_OUTCOMES: ReadonlySet<string> = new Set(['executed', 'duplicate']);
@@ -42,7 +42,10 @@ export interface FaultTally {
   readonly lost: number;
   /** Ids placed more than once: by two bridges, or twice by one. */
   readonly executedTwice: number;
-  /** Ids with more outcome entries than copies produced, or with two final outcomes. */
+  /**
+   * Ids with more outcome entries than copies produced, or with an outcome other than `duplicate`
+   * recorded after an `executed` one (a second execution, or a copy of an executed id sent again).
+   */
   readonly extraOutcomes: number;
   /** Ids without an outcome yet that are still queued or pending: not lost, but not settled. */
   readonly unsettled: number;
@@ -128,10 +131,18 @@ export function tallyFaultRun(input: TallyInput): FaultTally {
       findings.push(`${id}: orphan: placed on ${describePlacements(placedBy)}, recorded as ${kinds.length === 0 ? 'nothing' : kinds.join(', ')}`);
     }
 
-    const finals = kinds.filter((kind) => kind !== 'duplicate');
-    if (entries.length > produced || finals.length > 1) {
+    // Once an id is executed, every later copy ends `duplicate`. A copy after one that ended
+    // otherwise (rejected, expired, …) is a fresh attempt and may execute: the contract dedups
+    // executed ids only, and a dead-letter replay of a rejected signal does exactly that.
+    const inOrder = [...entries].sort((x, y) => (entryIdAfter(x.entryId, y.entryId) ? 1 : entryIdAfter(y.entryId, x.entryId) ? -1 : 0));
+    const firstExecuted = inOrder.findIndex((entry) => entry.outcome === 'executed');
+    const afterExecution = firstExecuted === -1 ? [] : inOrder.slice(firstExecuted + 1).filter((entry) => entry.outcome !== 'duplicate');
+    if (entries.length > produced || afterExecution.length > 0) {
       extraOutcomes += 1;
-      findings.push(`${id}: ${entries.length} outcome entries (${kinds.join(', ')}) for ${produced} produced`);
+      const order = inOrder.map((entry) => entry.outcome).join(', ');
+      findings.push(
+        `${id}: ${entries.length} outcome entries (${order}) for ${produced} produced${afterExecution.length > 0 ? `; after executed: ${afterExecution.map((entry) => entry.outcome).join(', ')}` : ''}`,
+      );
     }
 
     const engines = new Set<string>(placedBy.map((placement) => placement.engine));
