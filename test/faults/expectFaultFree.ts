@@ -16,10 +16,11 @@ export async function expectFaultFree(scenario: string | FaultScenario, options:
   const explanation = explainFaultResult(result, options.maxFindings);
   expect(result.error, explanation).toBeNull();
   expect(result.tally, explanation).not.toBeNull();
-  const { lost, executedTwice, extraOutcomes, unsettled, misattributed, orphans, badIdempotencyKeys } = result.tally ?? {};
-  expect({ lost, executedTwice, extraOutcomes, unsettled, misattributed, orphans, badIdempotencyKeys }, explanation).toEqual({
+  const { lost, executedTwice, crossEngine, extraOutcomes, unsettled, misattributed, orphans, badIdempotencyKeys } = result.tally ?? {};
+  expect({ lost, executedTwice, crossEngine, extraOutcomes, unsettled, misattributed, orphans, badIdempotencyKeys }, explanation).toEqual({
     lost: 0,
     executedTwice: 0,
+    crossEngine: 0,
     extraOutcomes: 0,
     unsettled: 0,
     misattributed: 0,

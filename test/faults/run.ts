@@ -12,7 +12,7 @@ import type { FaultScenario } from '../helpers/faultScenario.js';
 import { FIXED_SEED, freshSeed, randomisedScenario, seedFromEnvironment } from './randomised.js';
 import { FAULT_SCENARIOS } from './scenarios.js';
 
-const COLUMNS = ['fault', 'sent', 'executed', 'dead-lettered', 'lost', 'executed twice', 'extra outcomes', 'unsettled', 'checks', 'seconds', 'result'] as const;
+const COLUMNS = ['fault', 'sent', 'executed', 'dead-lettered', 'lost', 'placed twice', 'cross-engine', 'orphans', 'extra outcomes', 'unsettled', 'checks', 'seconds', 'result'] as const;
 
 function row(result: FaultResult): string[] {
   const { tally } = result;
@@ -25,6 +25,8 @@ function row(result: FaultResult): string[] {
     count(tally?.deadLettered),
     count(tally?.lost),
     count(tally?.executedTwice),
+    count(tally?.crossEngine),
+    count(tally?.orphans),
     count(tally?.extraOutcomes),
     count(tally?.unsettled),
     `${result.checks.length - failedChecks}/${result.checks.length}`,

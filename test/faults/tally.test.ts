@@ -31,7 +31,7 @@ function tally(input: Partial<TallyInput>) {
   return tallyFaultRun({ sent: [], placements: [], posts: [], outcomes: [], queued: [], ...input });
 }
 
-const CLEAN = { lost: 0, executedTwice: 0, extraOutcomes: 0, unsettled: 0, misattributed: 0, orphans: 0, badIdempotencyKeys: 0 };
+const CLEAN = { lost: 0, executedTwice: 0, crossEngine: 0, extraOutcomes: 0, unsettled: 0, misattributed: 0, orphans: 0, badIdempotencyKeys: 0 };
 
 describe('tallyFaultRun', () => {
   it('counts a clean run: every signal placed once and recorded once', () => {
@@ -47,6 +47,7 @@ describe('tallyFaultRun', () => {
   it('counts an id placed twice by one bridge (a naive bridge placing a concurrent repeat) as executed twice', () => {
     const result = tally({ sent: ['s1'], placements: [placed('s1'), placed('s1')], outcomes: [outcome('s1', 'executed')] });
     expect(result.executedTwice).toBe(1);
+    expect(result.crossEngine).toBe(0);
     expect(result.executed).toBe(1);
     expect(result.findings.join('\n')).toContain('s1: executed 2 times');
   });
@@ -58,6 +59,7 @@ describe('tallyFaultRun', () => {
       outcomes: [outcome('s1', 'executed')],
     });
     expect(result.executedTwice).toBe(1);
+    expect(result.crossEngine).toBe(1);
     expect(result.findings.join('\n')).toMatch(/lean_self_hosted from a .*quanttrader_pybroker from b/);
   });
 

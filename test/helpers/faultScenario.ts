@@ -91,6 +91,7 @@ export function tallyIsClean(tally: FaultTally): boolean {
     tally.extraOutcomes === 0 &&
     tally.unsettled === 0 &&
     tally.misattributed === 0 &&
+    tally.orphans === 0 &&
     tally.badIdempotencyKeys === 0
   );
 }

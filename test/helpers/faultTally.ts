@@ -42,6 +42,8 @@ export interface FaultTally {
   readonly lost: number;
   /** Ids placed more than once: by two bridges, or twice by one. */
   readonly executedTwice: number;
+  /** Of those, ids placed by two or more engines: a position on two accounts. */
+  readonly crossEngine: number;
   /**
    * Ids with more outcome entries than copies produced, or with an outcome other than `duplicate`
    * recorded after an `executed` one (a second execution, or a copy of an executed id sent again).
@@ -95,6 +97,7 @@ export function tallyFaultRun(input: TallyInput): FaultTally {
   const findings: string[] = [];
   let lost = 0;
   let executedTwice = 0;
+  let crossEngine = 0;
   let extraOutcomes = 0;
   let unsettled = 0;
   let misattributed = 0;
@@ -109,6 +112,7 @@ export function tallyFaultRun(input: TallyInput): FaultTally {
 
     if (placedBy.length > 1) {
       executedTwice += 1;
+      if (new Set(placedBy.map((placement) => placement.engine)).size > 1) crossEngine += 1;
       findings.push(`${id}: executed ${placedBy.length} times: placed on ${describePlacements(placedBy)}`);
     }
 
@@ -176,6 +180,7 @@ export function tallyFaultRun(input: TallyInput): FaultTally {
     deadLettered: [...deadLettered].filter((id) => copies.has(id)).length,
     lost,
     executedTwice,
+    crossEngine,
     extraOutcomes,
     unsettled,
     misattributed,
