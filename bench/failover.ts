@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { ENGINE_IDS, PRIMARY_ENGINE, type EngineId } from '../machines/engines.js';
 import { createEngine, isSimEngine } from '../src/engines/createEngine.js';
 import type { EngineCall, ExecutionEngine, ExecutionResult } from '../src/engines/types.js';
-import type { RunningService } from '../src/service.js';
+import type { RunningService } from '../src/service/service.js';
 import type { Signal } from '../src/signals/signal.js';
 import { benchConfig, benchKeys, startBenchService, type BenchServiceOptions } from './benchService.js';
 import { fillStream } from './signals.js';

@@ -8,7 +8,7 @@
 import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
 import { createEngine } from '../src/engines/createEngine.js';
 import type { ExecutionEngine } from '../src/engines/types.js';
-import type { RunningService } from '../src/service.js';
+import type { RunningService } from '../src/service/service.js';
 import { benchConfig, INSTANT_SIM_URL, startBenchService, type BenchServiceOptions } from './benchService.js';
 import { disconnectFromParent, sendToParent } from './childProcess.js';
 import { isMemoryChildConfig, type MemorySample } from './memoryProtocol.js';

@@ -4,7 +4,7 @@
  * runs from `startService` to the last outcome recorded, so start-up counts against the service.
  */
 import { Redis } from 'ioredis';
-import type { RunningService } from '../src/service.js';
+import type { RunningService } from '../src/service/service.js';
 import { benchKeys, startBenchService, type BenchKeys } from './benchService.js';
 import { fillStream } from './signals.js';
 import type { Meter, RunCost } from './meter.js';

@@ -6,7 +6,8 @@ import { ENGINE_IDS } from '../machines/engines.js';
 import { ENGINE_URL_VARIABLES } from './config.js';
 import { startGenerator } from './demo/generator.js';
 import { createLogger } from './log.js';
-import { startServiceWithInspector } from './inspector/index.js';
+import { createInspector } from './inspector/index.js';
+import { startService, type RunningService } from './service/service.js';
 import { connectRedis, redisConnectionOptions } from './service/redisConnection.js';
 import { exitOnSignals } from './shutdown.js';
 import { loadConfigOrExit } from './startup.js';
@@ -48,10 +49,11 @@ const reachable = await redis.ping().then(
 );
 
 let push: (raw: string) => Promise<unknown> | void;
-let started;
+const inspector = createInspector({ config, log });
+let started: RunningService;
 if (reachable) {
   log.info({ queue: config.signalQueue, kind: config.signalQueueKind }, 'demo: using Redis');
-  started = await startServiceWithInspector({ config, log, redis });
+  started = await startService({ config, log, redis, inspect: inspector.inspect, extendApp: inspector.extendApp });
   const queueName = config.signalQueue;
   push =
     config.signalQueueKind === 'stream'
@@ -65,7 +67,7 @@ if (reachable) {
     'DEMO WITHOUT REDIS: no Redis answered, so signals go through an IN-PROCESS QUEUE that keeps NOTHING across restarts',
   );
   const queue = createMemoryQueue();
-  started = await startServiceWithInspector({ config, log, redis: null, queue });
+  started = await startService({ config, log, redis: null, queue, inspect: inspector.inspect, extendApp: inspector.extendApp });
   push = (raw) => void queue.push(raw);
 }
 const generator = startGenerator({
@@ -73,11 +75,12 @@ const generator = startGenerator({
   push,
   onError: (error) => log.error({ err: error }, 'demo: could not push a signal'),
 });
-const { url } = started.service;
+const { url } = started;
 log.info({ url, inspector: `${url}/inspect`, signalsPerSecond }, 'demo running: open the inspector to watch and inject faults');
 const running = started;
 exitOnSignals(log, async () => {
   generator.stop();
   await running.stop();
+  inspector.stop();
   if (reachable) redis.disconnect();
 });

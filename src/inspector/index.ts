@@ -1,5 +1,6 @@
 /**
- * The inspector, as `main.ts` and `demo.ts` plug it into the service (`startServiceWithInspector`).
+ * The inspector, as `main.ts` and `demo.ts` plug it into the service: `startService` takes its
+ * `inspect` and `extendApp`.
  *
  * - `inspect` receives the failover actor's inspection events: they feed the page's event log and,
  *   with `INSPECT_WS_URL` set, a Stately inspector relay.
@@ -10,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { startService, type RunningService, type ServiceOptions } from '../service.js';
+import type { RunningService } from '../service/service.js';
 import { clientAssets } from './assets.js';
 import type { FeedTimers } from './coalescer.js';
 import { composeInspect, type InspectCallback } from './composeInspect.js';
@@ -33,7 +34,7 @@ export interface InspectorOptions {
   readonly relayFactory?: WebSocketInspectorFactory;
 }
 
-/** The inspector; `startServiceWithInspector` plugs it into the service. */
+/** The inspector; `startService` takes its `inspect` and `extendApp`. */
 export interface Inspector {
   /** `startService`'s `inspect` option. */
   readonly inspect: InspectCallback;
@@ -87,37 +88,6 @@ export function createInspector(options: InspectorOptions): Inspector {
     stop() {
       for (const feed of feeds) feed.close();
       relay?.stop();
-    },
-  };
-}
-
-/** A service started with its inspector. */
-export interface InspectedService {
-  readonly service: RunningService;
-  readonly inspector: Inspector;
-  /** Stops the service, then the inspector. */
-  stop(): Promise<void>;
-}
-
-/** Starts the service with the inspector mounted, as `npm start` and `npm run demo` run it. */
-export async function startServiceWithInspector(
-  options: Omit<ServiceOptions, 'inspect' | 'extendApp'>,
-  inspectorOptions: Omit<InspectorOptions, 'config' | 'log'> = {},
-): Promise<InspectedService> {
-  const inspector = createInspector({ config: options.config, log: options.log, ...inspectorOptions });
-  let service: RunningService;
-  try {
-    service = await startService({ ...options, inspect: inspector.inspect, extendApp: inspector.extendApp });
-  } catch (error) {
-    inspector.stop();
-    throw error;
-  }
-  return {
-    service,
-    inspector,
-    async stop() {
-      await service.stop();
-      inspector.stop();
     },
   };
 }

@@ -5,7 +5,16 @@
 import { Writable } from 'node:stream';
 import type { EngineId } from '../../machines/engines.js';
 import { loadConfig } from '../../src/config.js';
-import { startServiceWithInspector, type InspectedService } from '../../src/inspector/index.js';
+import { createInspector, type Inspector } from '../../src/inspector/index.js';
+import { startService, type RunningService } from '../../src/service/service.js';
+
+/** A service started with its inspector, as `main.ts` plugs it in. */
+export interface InspectedService {
+  readonly service: RunningService;
+  readonly inspector: Inspector;
+  /** Stops the service, then the inspector. */
+  stop(): Promise<void>;
+}
 import { createLogger } from '../../src/log.js';
 import { serviceEnv, type ServiceKeys } from '../helpers/service.js';
 
@@ -51,8 +60,17 @@ export async function startInspectedService(options: InspectedServiceOptions): P
   const config = loadConfig(env, { requireEngines: true });
   const problems: Record<string, unknown>[] = [];
   const log = createLogger(config.logLevel, problemCollector(problems));
-  const started = await startServiceWithInspector({ config, log, stateKey: options.keys.stateKey, leaderKey: options.keys.leaderKey });
-  const { url } = started.service;
+  const inspector = createInspector({ config, log });
+  const service = await startService({ config, log, stateKey: options.keys.stateKey, leaderKey: options.keys.leaderKey, inspect: inspector.inspect, extendApp: inspector.extendApp });
+  const started: InspectedService = {
+    service,
+    inspector,
+    async stop() {
+      await service.stop();
+      inspector.stop();
+    },
+  };
+  const { url } = service;
   if (url === null) throw new Error('the inspected service did not listen');
   return { ...started, url, problems };
 }

@@ -10,7 +10,7 @@ import type { EngineId } from '../../machines/engines.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import type { StatusJson } from '../../src/policy/status.js';
-import { startService, type RunningService } from '../../src/service.js';
+import { startService, type RunningService } from '../../src/service/service.js';
 import { processingKey } from '../../src/signals/keys.js';
 
 /** The queue kinds a Redis-backed service reads. */
