@@ -1,12 +1,14 @@
 /**
  * (a′) The limit of this design: a bare ioredis loop that does, per signal, the Redis work the
- * contract asks of the service (dedup look-up, attempt record, outcome entry, dedup record, attempt
- * removal, acknowledgement, the last four atomically), with no other logic and batched across
- * signals: per batch one round trip before "dispatch" and one after, the next read riding along.
+ * contract asks of the service, with the service's own scripts (`beginAttempt.lua`: lease and
+ * entry checks, dedup look-up, attempt record; `settleSignal.lua`: the checks again, outcome entry,
+ * dedup record, attempt removal, acknowledgement), with no other logic and batched as the service
+ * batches: per read batch one script call before "dispatch" and one after, the next read riding along.
  * The gap between (a′) and (b) is what the service's own structure costs; the gap between (a) and
  * (a′) is what the contract's records cost.
  */
 import { Redis } from 'ioredis';
+import { withScripts } from '../src/redis/commands.js';
 import { attemptKey, dedupKey } from '../src/signals/keys.js';
 import { outcomeFields } from '../src/signals/outcome.js';
 import type { Meter, RunCost } from './meter.js';
@@ -34,14 +36,6 @@ export interface RecordingBaselineResult {
   readonly cost?: RunCost;
 }
 
-/** Records the outcome and acknowledges in one atomic step, as the service's MULTI does. */
-const SETTLE_SCRIPT = `
-redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4))
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
-redis.call('DEL', KEYS[3])
-return redis.call('XACK', KEYS[4], ARGV[1], ARGV[2])
-`;
-
 const ENGINE = 'lean_self_hosted';
 const DEDUP_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -55,35 +49,44 @@ function signalIdOf(raw: string): string {
 
 /** Pre-fills a stream with `signals` entries, then times moving them through with the service's records. */
 export async function runRecordingBaseline(options: RecordingBaselineOptions): Promise<RecordingBaselineResult> {
-  const redis = new Redis(options.redisUrl, { enableAutoPipelining: true });
+  const redis = withScripts(new Redis(options.redisUrl, { enableAutoPipelining: true }));
   const stream = 'bench.recording.signals';
   const events = 'bench.recording.events';
   const group = 'bench.recording.group';
+  const consumer = 'recording';
+  const lease = { key: 'bench.recording.leader', token: 'bench-term', epoch: 1 };
   try {
     await fillStream(redis, stream, 'recording', 0, options.signals, options.symbols);
     await redis.xgroup('CREATE', stream, group, 0);
-    const settleSha = String(await redis.script('LOAD', SETTLE_SCRIPT));
+    await redis.set(lease.key, lease.token);
     await options.meter?.begin();
     const started = nowMs();
     const deadline = started + options.timeoutMs;
     let moved = 0;
-    let reading = redis.xreadgroup('GROUP', group, 'recording', 'COUNT', options.batch, 'STREAMS', stream, '>');
+    let reading = redis.xreadgroup('GROUP', group, consumer, 'COUNT', options.batch, 'STREAMS', stream, '>');
     while (moved < options.signals) {
       if (nowMs() > deadline) throw new Error(`The recording baseline moved only ${moved} of ${options.signals} signals in ${options.timeoutMs} ms`);
       const entries = (await reading)?.[0]?.[1] ?? [];
       if (entries.length === 0) throw new Error(`The recording baseline stream ran dry after ${moved} of ${options.signals} signals`);
       const batch = entries.map(([id, fields]) => ({ id, raw: fields?.[1] ?? '', signalId: signalIdOf(fields?.[1] ?? '') }));
       // Before dispatch: is it a duplicate, was it sent before, and record where it goes now.
-      await Promise.all(
-        batch.flatMap(({ signalId }) => [
-          redis.exists(dedupKey(stream, signalId)),
-          redis.get(attemptKey(stream, signalId)),
-          redis.set(attemptKey(stream, signalId), ENGINE, 'PX', DEDUP_TTL_MS),
-        ]),
+      const attemptKeys = batch.flatMap(({ signalId }) => [dedupKey(stream, signalId), attemptKey(stream, signalId)]);
+      await redis.efBeginAttempt(
+        2 + attemptKeys.length,
+        lease.key,
+        stream,
+        ...attemptKeys,
+        lease.token,
+        'stream',
+        group,
+        consumer,
+        lease.epoch,
+        DEDUP_TTL_MS,
+        ...batch.flatMap(({ id }) => [id, ENGINE, '1']),
       );
       // After the (instant) execution: the records and the ack, and the next read in the same write.
       const at = Date.now();
-      const settled = batch.map(({ id, raw, signalId }) => {
+      const settleArgs = batch.flatMap(({ id, raw, signalId }) => {
         const fields = outcomeFields({
           signalId,
           outcome: 'executed',
@@ -95,11 +98,14 @@ export async function runRecordingBaseline(options: RecordingBaselineOptions): P
           report: { engine: ENGINE, order_id: `bench-${signalId}`, signal_id: signalId, status: 'filled', fill_price: 187.5, filled_at: new Date(at).toISOString() },
           latencyMs: 0,
         });
-        return redis.evalsha(settleSha, 4, events, dedupKey(stream, signalId), attemptKey(stream, signalId), stream, group, id, DEDUP_TTL_MS, ...Object.entries(fields).flat());
+        const values = Object.entries(fields).flat();
+        return [id, DEDUP_TTL_MS, '1', values.length, ...values];
       });
+      const settleKeys = batch.flatMap(({ signalId }) => [events, dedupKey(stream, signalId), attemptKey(stream, signalId)]);
+      const settled = redis.efSettleSignal(2 + settleKeys.length, lease.key, stream, ...settleKeys, lease.token, 'stream', group, consumer, ...settleArgs);
       moved += batch.length;
-      reading = moved < options.signals ? redis.xreadgroup('GROUP', group, 'recording', 'COUNT', options.batch, 'STREAMS', stream, '>') : Promise.resolve(null);
-      await Promise.all(settled);
+      reading = moved < options.signals ? redis.xreadgroup('GROUP', group, consumer, 'COUNT', options.batch, 'STREAMS', stream, '>') : Promise.resolve(null);
+      await settled;
     }
     const ms = nowMs() - started;
     const cost = await options.meter?.end(options.signals);

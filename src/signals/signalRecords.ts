@@ -1,7 +1,8 @@
 /**
  * The Redis side of one signal's life, shared by the stream and the list queue: the attempt record
- * before each send and the settle after it, each one script call checked against the leader term
- * (`src/redis/scripts/beginAttempt.lua`, `settleSignal.lua`).
+ * before each send and the settle after it, each checked against the leader term in the same
+ * script call (`src/redis/scripts/beginAttempt.lua`, `settleSignal.lua`), which takes every signal
+ * that got that far in the same turn of the event loop.
  */
 import type { Redis } from 'ioredis';
 import { isEngineId } from '../../machines/engines.js';
@@ -10,6 +11,7 @@ import { connectionSession, waitForReplicas } from '../service/redisConnection.j
 import { attemptKey, dedupKey } from './keys.js';
 import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
 import type { OutcomeDestinations } from './outcomeRecord.js';
+import { createBatcher, type BatchAnswer } from './batcher.js';
 import type { AttemptRequest, AttemptStart, QueuedSignal, SettleResult, SignalQueue, TermFence } from './queue.js';
 
 /** `REDIS_MIN_REPLICAS` and `REDIS_WAIT_TIMEOUT_MS`. */
@@ -60,7 +62,30 @@ export function attemptStartOf(answer: unknown): AttemptStart {
   throw new Error(`Unexpected answer from the attempt-record script: ${JSON.stringify(answer)}`);
 }
 
-/** `beginAttempt` and `settle` for one queue and term; `close` ends the connection it owns. */
+/** One attempt to record, as the batch sends it. */
+interface AttemptItem {
+  readonly entry: QueuedSignal;
+  readonly attempt: AttemptRequest;
+}
+
+/** One outcome to record, as the batch sends it. */
+interface SettleItem {
+  readonly entry: QueuedSignal;
+  readonly outcome: Outcome;
+  readonly clearsAttempt: boolean;
+}
+
+/** A settle answer, or the error Redis gave for that one outcome. */
+function settleAnswerOf(answer: unknown): BatchAnswer<SettleResult> {
+  if (isSettleResult(answer)) return { ok: true, value: answer };
+  if (Array.isArray(answer) && answer[0] === 'error') return { ok: false, error: new Error(String(answer[1])) };
+  return { ok: false, error: new Error(`Unexpected answer from the settle script: ${JSON.stringify(answer)}`) };
+}
+
+/**
+ * `beginAttempt` and `settle` for one queue and term; `close` ends the connection it owns. Calls
+ * made in the same turn go to Redis as one script call each way (and one WAIT for the attempts).
+ */
 export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQueue, 'beginAttempt' | 'settle'> & { close(): void } {
   const { kind, queueKey, group, consumer, destinations, fence, entryRef } = options;
   const redis = withScripts(options.redis);
@@ -71,68 +96,66 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
   // Its outages show in the commands that fail; the shared connection logs them once.
   if (attempts !== redis) attempts.on('error', () => {});
 
-  /** WAIT covers every write this connection made before it, the attempt record included. */
-  async function confirmed(sinceSession: number): Promise<number> {
-    return waitForReplicas(attempts, minReplicas, options.replicas?.timeoutMs ?? 0, { sinceSession });
-  }
+  const beginBatch = createBatcher<AttemptItem, AttemptStart>(async (items) => {
+    // A reconnect between the records and their WAIT may land on another server: then unconfirmed.
+    const session = connectionSession(attempts);
+    const keys = items.flatMap(({ attempt }) => [dedupKey(destinations.queueName, attempt.signalId), attemptKey(destinations.queueName, attempt.signalId)]);
+    const args = items.flatMap(({ entry, attempt }) => [entryRef(entry), attempt.engine, attempt.first ? '1' : '0']);
+    let answers: unknown;
+    try {
+      answers = await attempts.efBeginAttempt(2 + keys.length, fence.leaseKey, queueKey, ...keys, fence.token, kind, group, consumer, fence.epoch, destinations.dedupTtlMs, ...args);
+    } catch (error) {
+      throw new Error(`Could not record the attempts of ${items.length} signal(s) (${items.map(({ attempt }) => `"${attempt.signalId}" on ${attempt.engine}`).join(', ')})`, { cause: error });
+    }
+    const starts = (Array.isArray(answers) ? answers : []).map(attemptStartOf);
+    if (minReplicas > 0 && starts.some((start) => start.kind === 'go')) {
+      // One WAIT for the batch: it covers every record before it.
+      const replicas = await waitForReplicas(attempts, minReplicas, options.replicas?.timeoutMs ?? 0, { sinceSession: session });
+      if (replicas < minReplicas) return starts.map((start) => ({ ok: true, value: start.kind === 'go' ? { kind: 'unreplicated', confirmed: replicas } : start }));
+    }
+    return starts.map((value) => ({ ok: true, value }));
+  });
+
+  const settleBatch = createBatcher<SettleItem, SettleResult>(async (items) => {
+    const keys = items.flatMap(({ outcome }) => [
+      EVENT_STREAM_OUTCOMES.has(outcome.outcome) ? destinations.eventsStream : destinations.deadLetterStream,
+      dedupKey(destinations.queueName, outcome.signalId),
+      attemptKey(destinations.queueName, outcome.signalId),
+    ]);
+    const args = items.flatMap(({ entry, outcome, clearsAttempt }) => {
+      const fields = Object.entries(outcomeFields(outcome)).flat();
+      return [
+        entryRef(entry),
+        outcome.outcome === 'executed' ? destinations.dedupTtlMs : '',
+        clearsAttempt && outcome.signalId !== '' ? '1' : '0',
+        fields.length,
+        ...fields,
+      ];
+    });
+    let answers: unknown;
+    try {
+      answers = await redis.efSettleSignal(2 + keys.length, fence.leaseKey, queueKey, ...keys, fence.token, kind, group, consumer, ...args);
+    } catch (error) {
+      throw new Error(`Could not record the outcomes of ${items.length} signal(s) (${kind} "${destinations.queueName}")`, { cause: error });
+    }
+    return (Array.isArray(answers) ? answers : []).map(settleAnswerOf);
+  });
 
   return {
     async beginAttempt(entry: QueuedSignal, attempt: AttemptRequest): Promise<AttemptStart> {
-      let start: AttemptStart;
-      // A reconnect between the record and its WAIT may land on another server: then unconfirmed.
-      const session = connectionSession(attempts);
       try {
-        start = attemptStartOf(
-          await attempts.efBeginAttempt(
-            fence.leaseKey,
-            queueKey,
-            dedupKey(destinations.queueName, attempt.signalId),
-            attemptKey(destinations.queueName, attempt.signalId),
-            fence.token,
-            kind,
-            group,
-            consumer,
-            entryRef(entry),
-            attempt.engine,
-            fence.epoch,
-            destinations.dedupTtlMs,
-            attempt.first ? '1' : '0',
-          ),
-        );
-        if (start.kind === 'go' && minReplicas > 0) {
-          const replicas = await confirmed(session);
-          if (replicas < minReplicas) return { kind: 'unreplicated', confirmed: replicas };
-        }
+        return await beginBatch({ entry, attempt });
       } catch (error) {
         throw new Error(`Could not record the attempt of signal "${attempt.signalId}" on ${attempt.engine}`, { cause: error });
       }
-      return start;
     },
 
     async settle(entry: QueuedSignal, outcome: Outcome, settleOptions: { readonly clearsAttempt: boolean }): Promise<SettleResult> {
-      const outcomeStream = EVENT_STREAM_OUTCOMES.has(outcome.outcome) ? destinations.eventsStream : destinations.deadLetterStream;
-      let answer: unknown;
       try {
-        answer = await redis.efSettleSignal(
-          fence.leaseKey,
-          queueKey,
-          outcomeStream,
-          dedupKey(destinations.queueName, outcome.signalId),
-          attemptKey(destinations.queueName, outcome.signalId),
-          fence.token,
-          kind,
-          group,
-          consumer,
-          entryRef(entry),
-          outcome.outcome === 'executed' ? destinations.dedupTtlMs : '',
-          settleOptions.clearsAttempt && outcome.signalId !== '' ? '1' : '0',
-          ...Object.entries(outcomeFields(outcome)).flat(),
-        );
+        return await settleBatch({ entry, outcome, clearsAttempt: settleOptions.clearsAttempt });
       } catch (error) {
         throw new Error(`Could not record the ${outcome.outcome} outcome of signal "${outcome.signalId}" (${kind} "${destinations.queueName}")`, { cause: error });
       }
-      if (isSettleResult(answer)) return answer;
-      throw new Error(`Unexpected answer from the settle script: ${JSON.stringify(answer)}`);
     },
 
     close() {

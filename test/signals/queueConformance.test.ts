@@ -177,4 +177,25 @@ describe.each(KINDS.map((make) => [make().kind, make] as const))('%s queue', (_k
     // Still there for whoever leads now.
     expect((await h.queue().start()).map((pending) => pending.raw)).toEqual([signalJson('sig-1')]);
   });
+
+  it('records the outcomes of signals that finished together, one refused by Redis without holding up the others', async () => {
+    const h = harness();
+    if (h.kind === 'memory' || h.breakDeadLetters === null) return;
+    const queue = await started(h);
+    for (const id of ['a', 'b', 'c']) await h.produce(signalJson(id));
+    const [a, b, c] = await queue.take(3, 0);
+    if (a === undefined || b === undefined || c === undefined) throw new Error('expected three entries');
+    await h.breakDeadLetters();
+    const results = await Promise.allSettled([
+      queue.settle(a, outcomeFor(a, 'executed', 'a'), { clearsAttempt: true }),
+      queue.settle(b, outcomeFor(b, 'rejected', 'b'), { clearsAttempt: true }),
+      queue.settle(c, outcomeFor(c, 'duplicate', 'c'), { clearsAttempt: false }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await h.events()).map((fields) => fields.signal_id)).toEqual(['a', 'c']);
+    // The refused one is still this consumer's: once Redis takes it, its retry records it.
+    await h.repairDeadLetters?.();
+    expect(await queue.settle(b, outcomeFor(b, 'rejected', 'b'), { clearsAttempt: true })).toBe('settled');
+    expect((await h.deadLetters()).map((fields) => fields.signal_id)).toEqual(['b']);
+  });
 });

@@ -27,6 +27,10 @@ export interface QueueHarness {
   deadLetters(): Promise<Record<string, string>[]>;
   /** Resolves once a `take` is waiting (blocked on the server, or for a push). */
   untilWaiting(): Promise<void>;
+  /** Makes the dead-letter key a string, so Redis refuses outcomes there (null for memory). */
+  readonly breakDeadLetters: (() => Promise<void>) | null;
+  /** Undoes `breakDeadLetters`. */
+  readonly repairDeadLetters: (() => Promise<void>) | null;
   /** Gives the lease to another term (null for a kind without one). */
   readonly loseLease: (() => Promise<void>) | null;
   close(): Promise<void>;
@@ -103,6 +107,12 @@ export function redisHarness(kind: 'stream' | 'list'): QueueHarness & { readonly
         const clients = String(await redis.client('LIST')).split('\n');
         return clients.some((line) => line.includes(` name=${connectionName} `) && / flags=b /.test(line));
       }),
+    breakDeadLetters: async () => {
+      await redis.set(deadLetterStream, 'not a stream');
+    },
+    repairDeadLetters: async () => {
+      await redis.del(deadLetterStream);
+    },
     loseLease: async () => {
       leased = redis.set(fence.leaseKey, 'a-newer-term');
       await leased;
@@ -127,6 +137,8 @@ export function memoryHarness(): QueueHarness {
     events: async () => memory.events().map((fields) => ({ ...fields })),
     deadLetters: async () => memory.deadLetters().map((fields) => ({ ...fields })),
     untilWaiting: () => pollFor('a waiting take', async () => memory.waitingTakers() > 0),
+    breakDeadLetters: null,
+    repairDeadLetters: null,
     loseLease: null,
     close: () => memory.close(),
   };

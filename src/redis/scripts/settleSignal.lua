@@ -1,49 +1,71 @@
 --[[
-  Records a signal's one outcome and lets its entry go, in one step, only while this term holds
-  the entry. The outcome entry is written first, so that a command that fails (a key of the wrong
-  type) aborts the script before anything else is written; then the dedup record of an executed
-  signal, the removal of the attempt record, and the acknowledgement: XACK for a stream, LREM of
-  one copy from the processing list for a list.
+  Records signals' outcomes and lets their entries go, several at once (signals that finished
+  together), each only while this term holds its entry. Per item, the outcome entry is written
+  first, so that Redis refusing it (a key of the wrong type) leaves that item wholly unwritten; the
+  item then answers the error and the others go on. Then the dedup record of an executed signal,
+  the removal of the attempt record, and the acknowledgement: XACK for a stream, LREM of one copy
+  from the processing list for a list.
 
-  Input:
-    KEYS[1] the lease (execution.leader)
-    KEYS[2] the queue: the signal stream, or the list's processing list
-    KEYS[3] the outcome stream: EXECUTION_EVENTS or DEAD_LETTER_QUEUE
-    KEYS[4] the dedup record, <queue>:executed:<signal_id>
-    KEYS[5] the attempt record, <queue>:attempt:<signal_id>
-    ARGV[1] this term's lease token
-    ARGV[2] 'stream' or 'list'
-    ARGV[3] the consumer group (stream only)
-    ARGV[4] the consumer (stream only)
-    ARGV[5] the entry id (stream) or the item's text (list)
-    ARGV[6] for an executed outcome, how long the dedup record is kept in milliseconds; else ''
-    ARGV[7] '1' to remove the attempt record (this entry made or took over the attempt)
-    ARGV[8…] the outcome entry: field, value, field, value, …
+  Input (a variable number of keys):
+    KEYS[1]            the lease (execution.leader)
+    KEYS[2]            the queue: the signal stream, or the list's processing list
+    KEYS[3i]           item i's outcome stream: EXECUTION_EVENTS or DEAD_LETTER_QUEUE   (i = 1 … n)
+    KEYS[3i + 1]       item i's dedup record
+    KEYS[3i + 2]       item i's attempt record
+    ARGV[1]            this term's lease token
+    ARGV[2]            'stream' or 'list'
+    ARGV[3]            the consumer group (stream only)
+    ARGV[4]            the consumer (stream only)
+    then, item after item:
+      the entry id (stream) or item text (list);
+      the dedup TTL in milliseconds for an executed outcome, else '';
+      '1' to remove the attempt record;
+      the number of outcome values that follow (field, value, …), then those values
 
-  Output:
+  Output, one per item:
     'settled'
     'already_executed'  an executed outcome for a signal id that has a dedup record already
                         (another copy was recorded first): nothing written; record a duplicate
     'not_leader' or 'not_owner'   nothing written: whoever holds the entry records its outcome
+    {'error', message}  Redis refused the outcome entry; nothing written for it
 ]]
 --- @include holdsEntry
-local refused = holdsEntry(KEYS[1], ARGV[1], ARGV[2], KEYS[2], ARGV[3], ARGV[4], ARGV[5])
-if refused then
-  return refused
+local leased = redis.call('GET', KEYS[1]) == ARGV[1]
+local answers = {}
+local at = 5
+local items = (#KEYS - 2) / 3
+for i = 1, items do
+  local outcomeStream, dedupKey, attemptKey = KEYS[3 * i], KEYS[3 * i + 1], KEYS[3 * i + 2]
+  local entry, dedupTtl, clearsAttempt = ARGV[at], ARGV[at + 1], ARGV[at + 2]
+  local count = tonumber(ARGV[at + 3])
+  local fields = {}
+  for f = 1, count do
+    fields[f] = ARGV[at + 3 + f]
+  end
+  at = at + 4 + count
+  local refused = holdsEntry(leased, ARGV[2], KEYS[2], ARGV[3], ARGV[4], entry)
+  if refused then
+    answers[i] = refused
+  elseif dedupTtl ~= '' and redis.call('EXISTS', dedupKey) == 1 then
+    answers[i] = 'already_executed'
+  else
+    local added = redis.pcall('XADD', outcomeStream, '*', unpack(fields))
+    if type(added) == 'table' and added['err'] then
+      answers[i] = {'error', added['err']}
+    else
+      if dedupTtl ~= '' then
+        redis.call('SET', dedupKey, '1', 'PX', dedupTtl)
+      end
+      if clearsAttempt == '1' then
+        redis.call('DEL', attemptKey)
+      end
+      if ARGV[2] == 'stream' then
+        redis.call('XACK', KEYS[2], ARGV[3], entry)
+      else
+        redis.call('LREM', KEYS[2], 1, entry)
+      end
+      answers[i] = 'settled'
+    end
+  end
 end
-if ARGV[6] ~= '' and redis.call('EXISTS', KEYS[4]) == 1 then
-  return 'already_executed'
-end
-redis.call('XADD', KEYS[3], '*', unpack(ARGV, 8))
-if ARGV[6] ~= '' then
-  redis.call('SET', KEYS[4], '1', 'PX', ARGV[6])
-end
-if ARGV[7] == '1' then
-  redis.call('DEL', KEYS[5])
-end
-if ARGV[2] == 'stream' then
-  redis.call('XACK', KEYS[2], ARGV[3], ARGV[5])
-else
-  redis.call('LREM', KEYS[2], 1, ARGV[5])
-end
-return 'settled'
+return answers

@@ -1,8 +1,8 @@
--- Whether this term may still write for an entry: the lease must be the term's and the entry still
--- this consumer's (in its pending list for a stream, in the processing list for a list). Answers
--- nil when it may, else the reason it may not: 'not_leader' or 'not_owner'.
-local function holdsEntry(leaseKey, token, kind, queueKey, group, consumer, entry)
-  if redis.call('GET', leaseKey) ~= token then
+-- Whether this term may still write for an entry: the lease must be the term's (`leased`, read
+-- once per call) and the entry still this consumer's (in its pending list for a stream, in the
+-- processing list for a list). Answers nil when it may, else why not: 'not_leader' or 'not_owner'.
+local function holdsEntry(leased, kind, queueKey, group, consumer, entry)
+  if not leased then
     return 'not_leader'
   end
   if kind == 'stream' then
