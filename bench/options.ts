@@ -17,6 +17,8 @@ export interface BenchSizes {
   readonly symbols: number;
   /** XREADGROUP COUNT of the baseline loop. */
   readonly baselineBatch: number;
+  /** How long each steady-load latency run offers signals. */
+  readonly latencyDurationMs: number;
   /** Signals of the one-at-a-time runs that measure the added latency of REDIS_MIN_REPLICAS. */
   readonly serialSignals: number;
   /** Events per timed run of the failover actor alone. */
@@ -49,6 +51,7 @@ export interface BenchSizes {
 const FULL: BenchSizes = {
   quick: false,
   signals: 20_000,
+  latencyDurationMs: 10_000,
   serialSignals: 2000,
   trials: 3,
   warmUpSignals: 2000,
@@ -72,6 +75,7 @@ const FULL: BenchSizes = {
 const QUICK: BenchSizes = {
   quick: true,
   signals: 5000,
+  latencyDurationMs: 3000,
   serialSignals: 500,
   trials: 1,
   warmUpSignals: 1000,

@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { startPrivateRedis, type PrivateRedis } from '../test/helpers/redisServer.js';
+import { serviceLatency, type LatencyResult } from './latency.js';
 import { runServicePipeline } from './servicePipeline.js';
 import { median } from './timing.js';
 
@@ -22,6 +23,8 @@ export interface ReplicationOptions {
   readonly concurrency: number;
   readonly trials: number;
   readonly timeoutMs: number;
+  /** How long the 1,000/s latency run with REDIS_MIN_REPLICAS=1 offers signals. */
+  readonly latencyDurationMs: number;
   readonly progress: (text: string) => void;
 }
 
@@ -32,6 +35,8 @@ export interface ReplicationResult {
   /** Milliseconds per signal, one at a time, without and with the replica's confirmation. */
   readonly plainMsPerSignal: number;
   readonly replicatedMsPerSignal: number;
+  /** The service at 1,000 signals/s with REDIS_MIN_REPLICAS=1. */
+  readonly latency1k: LatencyResult;
 }
 
 const REPLICATED = { REDIS_MIN_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '500' };
@@ -80,7 +85,20 @@ export async function runReplication(options: ReplicationOptions): Promise<Repli
         options.progress(`${name === 'plain' ? 'REDIS_MIN_REPLICAS=0' : 'REDIS_MIN_REPLICAS=1'}, trial ${trial}/${options.trials}: ${Math.round(run.signalsPerSecond)}/s; one at a time ${(oneByOne.ms / options.serialSignals).toFixed(3)} ms/signal`);
       }
     }
+    await options.admin.flushall();
+    const latency1k = await serviceLatency({
+      redisUrl: options.primaryUrl,
+      runId: 'latency-replicated-1k',
+      rate: 1000,
+      durationMs: options.latencyDurationMs,
+      symbols: options.symbols,
+      concurrency: options.concurrency,
+      timeoutMs: options.timeoutMs,
+      env: REPLICATED,
+    });
+    options.progress(`REDIS_MIN_REPLICAS=1 at 1,000/s: to the engine p99 ${latency1k.toEngine.p99.toFixed(2)} ms`);
     return {
+      latency1k,
       plainSignalsPerSecond: median(throughput.plain),
       replicatedSignalsPerSecond: median(throughput.replicated),
       plainMsPerSignal: median(serial.plain),

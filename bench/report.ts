@@ -8,6 +8,15 @@ export interface CostRow {
   readonly cost: RunCost;
 }
 
+/** One contender at one offered rate, in results.json. */
+export interface LatencyRow {
+  readonly contender: string;
+  readonly rate: number;
+  readonly to_engine_ms: { readonly p50: number; readonly p99: number; readonly p999: number };
+  readonly to_outcome_ms: { readonly p50: number; readonly p99: number; readonly p999: number };
+  readonly samples: number;
+}
+
 /** Everything `results.json` holds; the snake_case keys are the ones the README and CI read. */
 export interface BenchResults {
   readonly date: string;
@@ -35,6 +44,17 @@ export interface BenchResults {
   /** Every trial's signals/s, per contender. */
   readonly throughput_trials: Readonly<Record<string, readonly number[]>>;
   readonly cost_per_signal: readonly CostRow[];
+  /** Send → engine at a steady offered load, in ms: (b) at 1,000/s and 5,000/s, (c), (a), (b) replicated. */
+  readonly latency_1k_p50_ms: number;
+  readonly latency_1k_p99_ms: number;
+  readonly latency_1k_p999_ms: number;
+  readonly latency_5k_p99_ms: number;
+  readonly peer_latency_1k_p99_ms: number;
+  readonly peer_latency_5k_p99_ms: number;
+  readonly baseline_latency_1k_p99_ms: number;
+  readonly replicated_latency_1k_p99_ms: number;
+  /** Every latency measured, both measures, by contender and rate. */
+  readonly latency_table: readonly LatencyRow[];
   /** (b) with REDIS_MIN_REPLICAS=1 against a local replica, and the same phase without it. */
   readonly replicated_signals_per_s: number;
   readonly replication_plain_signals_per_s: number;
@@ -121,6 +141,11 @@ export function renderMarkdown(results: BenchResults): string {
     ['b / c', `${precise.format(r.ratio_vs_peer)}×`, '≥ 2×', verdict(r.ratio_vs_peer >= 2)],
     [`(b) at EXECUTION_CONCURRENCY=${r.high_concurrency}`, `${count(r.service_high_concurrency_signals_per_s)} signals/s`, '', ''],
     [`(c) at concurrency ${r.high_concurrency}`, `${count(r.peer_high_concurrency_signals_per_s)} signals/s`, '', ''],
+    [`send → engine at 1,000/s, p99 (b) (p50 ${precise.format(r.latency_1k_p50_ms)} ms, p99.9 ${precise.format(r.latency_1k_p999_ms)} ms)`, `${precise.format(r.latency_1k_p99_ms)} ms`, '≤ 2 ms', verdict(r.latency_1k_p99_ms <= 2)],
+    ['send → engine at 1,000/s, p99: (b) against (c)', `${precise.format(r.latency_1k_p99_ms)} / ${precise.format(r.peer_latency_1k_p99_ms)} ms`, 'b ≤ c', verdict(r.latency_1k_p99_ms <= r.peer_latency_1k_p99_ms)],
+    [`send → engine at 5,000/s, p99 (b) (c: ${precise.format(r.peer_latency_5k_p99_ms)} ms)`, `${precise.format(r.latency_5k_p99_ms)} ms`, '≤ 5 ms', verdict(r.latency_5k_p99_ms <= 5)],
+    [`send → engine at 1,000/s, p99 (a) the bare loop`, `${precise.format(r.baseline_latency_1k_p99_ms)} ms`, '', ''],
+    [`send → engine at 1,000/s, p99 (b) with REDIS_MIN_REPLICAS=1`, `${precise.format(r.replicated_latency_1k_p99_ms)} ms`, '', ''],
     [
       `(b) with REDIS_MIN_REPLICAS=1, a local replica confirming each attempt record (without: ${count(r.replication_plain_signals_per_s)} signals/s, same phase)`,
       `${count(r.replicated_signals_per_s)} signals/s (${decimal.format(r.replicated_ratio * 100)} %)`,
@@ -166,6 +191,14 @@ export function renderMarkdown(results: BenchResults): string {
     [`heap used after GC, same checkpoints`, `${decimal.format(r.heap_first_mb)} → ${decimal.format(r.heap_second_mb)} MB (${decimal.format(r.heap_growth_pct)} %)`, '', ''],
   ];
   const table = ['| measurement | result | target | |', '| --- | ---: | ---: | --- |', ...rows.map((row) => `| ${row.join(' | ')} |`)];
+  const latencies = [
+    '| latency at a steady load (ms) | rate | send → engine p50 | p99 | p99.9 | send → outcome p50 | p99 | p99.9 |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.latency_table.map(
+      (row) =>
+        `| ${row.contender} | ${count(row.rate)}/s | ${precise.format(row.to_engine_ms.p50)} | ${precise.format(row.to_engine_ms.p99)} | ${precise.format(row.to_engine_ms.p999)} | ${precise.format(row.to_outcome_ms.p50)} | ${precise.format(row.to_outcome_ms.p99)} | ${precise.format(row.to_outcome_ms.p999)} |`,
+    ),
+  ];
   const costs = [
     '| per signal (median trial) | Node.js CPU | redis-server CPU | Redis commands |',
     '| --- | ---: | ---: | ---: |',
@@ -187,6 +220,9 @@ export function renderMarkdown(results: BenchResults): string {
     `  worst and median over ${Object.entries(r.failover_trials)
       .map(([concurrency, trials]) => `${trials} trials at concurrency ${concurrency}`)
       .join(' and ')}, each on a fresh service: what it looks for (a signal that picks the primary just before the trip and is sent just after) is a race that only some trials hit.`,
+    '- Latency: a producer in the benchmark process sends at a steady rate for the set time, stamping each signal just before',
+    '  its send; "engine" is when the (instant) engine call starts (for (a), when the read returns the entry), "outcome" is when',
+    '  the outcome entry is seen by a blocking reader (for (a), the XACK answered; for (c), the worker\'s `completed` event).',
     '- Status: a client in its own process, one request at a time over keep-alive, while (b) runs; "idle" is the same client',
     '  against a service with nothing to do.',
     '- Memory: (b) in a child process started with `--expose-gc`, sampled after a full GC. Its sim engines remember 1,000 orders',
@@ -198,6 +234,8 @@ export function renderMarkdown(results: BenchResults): string {
       `run took ${count(r.duration_s)} s.${quickNote}`,
     '',
     ...table,
+    '',
+    ...latencies,
     '',
     ...costs,
     '',

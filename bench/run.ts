@@ -3,6 +3,7 @@
  * the same run against one private redis-server, then actor cost, failover reaction, status latency
  * under load and memory. Writes bench/results.json and bench/RESULTS.md and prints the table.
  */
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import { startPrivateRedis, type PrivateRedis } from '../test/helpers/redisServer.js';
@@ -14,6 +15,8 @@ import { createMeter, type Meter, type RunCost } from './meter.js';
 import { sizesFromArgs, type BenchSizes } from './options.js';
 import { runPeer } from './peer.js';
 import { runRecordingBaseline } from './recordingBaseline.js';
+import { baselineLatency, peerLatency, serviceLatency, type LatencyOptions, type LatencyResult } from './latency.js';
+import { latencyPlot } from './latencyPlot.js';
 import { runReplication } from './replication.js';
 import { renderMarkdown, writeResults, type BenchResults } from './report.js';
 import { runServicePipeline } from './servicePipeline.js';
@@ -88,6 +91,43 @@ async function throughput(sizes: BenchSizes, redisUrl: string, admin: Redis, met
   return trials;
 }
 
+/** The contenders of the latency phase, and what they are called in the plot. */
+const LATENCY_CONTENDERS = {
+  baseline: { label: '(a) bare loop', colour: '#888', run: baselineLatency },
+  service: { label: '(b) service', colour: '#1f77b4', run: serviceLatency },
+  peer: { label: '(c) BullMQ + opossum', colour: '#d62728', run: peerLatency },
+} as const;
+
+type LatencyContender = keyof typeof LATENCY_CONTENDERS;
+
+async function latency(sizes: BenchSizes, redisUrl: string, admin: Redis): Promise<Record<1000 | 5000, Record<LatencyContender, LatencyResult>>> {
+  const results: Partial<Record<1000 | 5000, Record<LatencyContender, LatencyResult>>> = {};
+  for (const rate of [1000, 5000] as const) {
+    const byContender: Partial<Record<LatencyContender, LatencyResult>> = {};
+    for (const contender of Object.keys(LATENCY_CONTENDERS) as LatencyContender[]) {
+      await admin.flushall();
+      const options: LatencyOptions = {
+        redisUrl,
+        runId: `latency-${contender}-${rate}`,
+        rate,
+        durationMs: sizes.latencyDurationMs,
+        symbols: sizes.symbols,
+        concurrency: sizes.concurrency,
+        timeoutMs: sizes.phaseTimeoutMs,
+      };
+      const result = await LATENCY_CONTENDERS[contender].run(options);
+      byContender[contender] = result;
+      progress(`${LATENCY_CONTENDERS[contender].label} at ${rate}/s: to the engine p50 ${result.toEngine.p50.toFixed(2)} ms, p99 ${result.toEngine.p99.toFixed(2)} ms; to the outcome p99 ${result.toOutcome.p99.toFixed(2)} ms`);
+    }
+    const { baseline, service, peer } = byContender;
+    if (baseline === undefined || service === undefined || peer === undefined) throw new Error('A latency contender did not run');
+    results[rate] = { baseline, service, peer };
+  }
+  const { 1000: at1k, 5000: at5k } = results;
+  if (at1k === undefined || at5k === undefined) throw new Error('A latency rate did not run');
+  return { 1000: at1k, 5000: at5k };
+}
+
 function medianTrial(trials: readonly Trial[]): Trial {
   const sorted = [...trials].sort((a, b) => a.signalsPerSecond - b.signalsPerSecond);
   const middle = sorted[Math.floor((sorted.length - 1) / 2)];
@@ -119,6 +159,21 @@ async function failover(sizes: BenchSizes, redisUrl: string, admin: Redis): Prom
     );
   }
   return results;
+}
+
+/** The latency rows of results.json: p50, p99 and p99.9 of both measures, per contender and rate. */
+function latencyTable(latencies: Record<1000 | 5000, Record<LatencyContender, LatencyResult>>, replicated1k: LatencyResult) {
+  const row = (contender: string, rate: number, result: LatencyResult) => ({
+    contender,
+    rate,
+    to_engine_ms: { p50: result.toEngine.p50, p99: result.toEngine.p99, p999: result.toEngine.p999 },
+    to_outcome_ms: { p50: result.toOutcome.p50, p99: result.toOutcome.p99, p999: result.toOutcome.p999 },
+    samples: result.toEngine.count,
+  });
+  return [
+    ...([1000, 5000] as const).flatMap((rate) => (Object.keys(LATENCY_CONTENDERS) as LatencyContender[]).map((contender) => row(LATENCY_CONTENDERS[contender].label, rate, latencies[rate][contender]))),
+    row('(b) service, REDIS_MIN_REPLICAS=1', 1000, replicated1k),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -156,6 +211,9 @@ async function main(): Promise<void> {
     const trials = await throughput(sizes, server.url, connection, meter);
     const pick = (contender: Contender) => medianTrial(trials[contender]);
 
+    progress(`latency at a steady 1,000 and 5,000 signals/s, ${sizes.latencyDurationMs / 1000} s each`);
+    const latencies = await latency(sizes, server.url, connection);
+
     progress('REDIS_MIN_REPLICAS=1 against a local replica, and without it, in turn');
     const replication = await runReplication({
       primaryUrl: server.url,
@@ -167,6 +225,7 @@ async function main(): Promise<void> {
       concurrency: sizes.concurrency,
       trials: sizes.trials,
       timeoutMs: sizes.phaseTimeoutMs,
+      latencyDurationMs: sizes.latencyDurationMs,
       progress,
     });
 
@@ -237,6 +296,15 @@ async function main(): Promise<void> {
         const cost = pick(contender).cost;
         return cost === undefined ? [] : [{ contender: CONTENDER_NAMES[contender], cost }];
       }),
+      latency_1k_p50_ms: latencies[1000].service.toEngine.p50,
+      latency_1k_p99_ms: latencies[1000].service.toEngine.p99,
+      latency_1k_p999_ms: latencies[1000].service.toEngine.p999,
+      latency_5k_p99_ms: latencies[5000].service.toEngine.p99,
+      peer_latency_1k_p99_ms: latencies[1000].peer.toEngine.p99,
+      peer_latency_5k_p99_ms: latencies[5000].peer.toEngine.p99,
+      baseline_latency_1k_p99_ms: latencies[1000].baseline.toEngine.p99,
+      replicated_latency_1k_p99_ms: replication.latency1k.toEngine.p99,
+      latency_table: latencyTable(latencies, replication.latency1k),
       replicated_signals_per_s: replication.replicatedSignalsPerSecond,
       replication_plain_signals_per_s: replication.plainSignalsPerSecond,
       replicated_ratio: replication.replicatedSignalsPerSecond / replication.plainSignalsPerSecond,
@@ -277,6 +345,13 @@ async function main(): Promise<void> {
     };
     const markdown = renderMarkdown(results);
     await writeResults(new URL('./', import.meta.url), results, markdown);
+    await writeFile(
+      new URL('./latency.svg', import.meta.url),
+      latencyPlot(
+        `Send → engine at a steady 1,000 signals/s (${sizes.quick ? 'quick run' : 'full run'})`,
+        (Object.keys(LATENCY_CONTENDERS) as LatencyContender[]).map((contender) => ({ ...LATENCY_CONTENDERS[contender], summary: latencies[1000][contender].toEngine })),
+      ),
+    );
     process.stdout.write(`\n${markdown}\nWrote bench/results.json and bench/RESULTS.md.\n`);
   } finally {
     clearTimeout(watchdog);
