@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/profile.ts [signals] [concurrency]`: where the service pipeline (b) spends its
+ * `npx tsx bench/profile.ts [signals] [concurrency] [--top]`: where the service pipeline (b) spends its
  * time. Runs it once against a private redis-server with the V8 CPU profiler and the sampling heap
  * profiler on for the timed window only, and prints CPU time and allocation per signal by what the
  * code is doing (socket writes, GC, Redis client, policy actor, validation, …).
@@ -91,9 +91,26 @@ function allocationByCategory(head: HeapProfileNode): Map<string, number> {
   return totals;
 }
 
+/** The frames of the service's own code that allocate most, by file and function. */
+function topAllocators(head: HeapProfileNode, limit: number): [string, number][] {
+  const totals = new Map<string, number>();
+  const walk = (node: HeapProfileNode): void => {
+    if (node.selfSize > 0 && /\/(src|machines)\//.test(node.callFrame.url)) {
+      const name = `${node.callFrame.url.replace(/^.*\/(src|machines)\//, '$1/')} ${node.callFrame.functionName || '(anonymous)'}`;
+      totals.set(name, (totals.get(name) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children) walk(child);
+  };
+  walk(head);
+  return [...totals].sort((a, b) => b[1] - a[1]).slice(0, limit);
+}
+
 async function main(): Promise<void> {
-  const signals = Number(process.argv[2] ?? 20_000);
-  const concurrency = Number(process.argv[3] ?? 8);
+  const top = process.argv.includes('--top');
+  const [signalsArg, concurrencyArg] = process.argv.slice(2).filter((arg) => arg !== '--top');
+  const signals = Number(signalsArg ?? 20_000);
+  const concurrency = Number(concurrencyArg ?? 8);
+  let heapHead: HeapProfileNode | null = null;
   const redis = await startPrivateRedis();
   const session = new Session();
   session.connect();
@@ -119,6 +136,7 @@ async function main(): Promise<void> {
         const heap = await session.post('HeapProfiler.stopSampling');
         cpu = cpuByCategory(profile);
         allocation = allocationByCategory(heap.profile.head);
+        heapHead = heap.profile.head;
         return { nodeCpuUsPerSignal: Number.NaN, redisCpuUsPerSignal: Number.NaN, redisCommandsPerSignal: Number.NaN };
       },
     };
@@ -127,6 +145,10 @@ async function main(): Promise<void> {
     printTable('Wall time of the main thread', 'µs', cpu, signals);
     const kilobytes = new Map([...allocation].map(([category, bytes]) => [category, bytes / 1024]));
     printTable('Allocated', 'KB', kilobytes, signals);
+    if (top && heapHead !== null) {
+      console.log('\nThe service frames that allocate most (--top):');
+      for (const [name, bytes] of topAllocators(heapHead, 15)) console.log(`${(bytes / 1024 / signals).toFixed(2).padStart(10)} KB  ${name}`);
+    }
   } finally {
     session.disconnect();
     await redis.stop();

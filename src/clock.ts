@@ -44,24 +44,3 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   });
 }
 
-/**
- * `work`'s result, or 'aborted' once `signal` aborts first. The work is abandoned, not cancelled:
- * for Redis steps that stay pending while the connection is away, at shutdown.
- */
-export async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | 'aborted'> {
-  if (signal.aborted) {
-    work.catch(() => {});
-    return 'aborted';
-  }
-  let onAbort: () => void = () => {};
-  const aborted = new Promise<'aborted'>((resolve) => {
-    onAbort = () => resolve('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  work.catch(() => {});
-  try {
-    return await Promise.race([work, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-}

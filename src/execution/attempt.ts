@@ -6,7 +6,7 @@
  * The policy decides, this acts: it never chooses an engine itself.
  */
 import type { EngineId } from '../../machines/engines.js';
-import { sleep, unlessAborted } from '../clock.js';
+import { sleep } from '../clock.js';
 import type { ExecutionResult } from '../engines/types.js';
 import type { AttemptStart, QueuedSignal } from '../signals/queue.js';
 import { isExpired, type Signal } from '../signals/signal.js';
@@ -33,8 +33,8 @@ async function beginAttempt(context: ExecutionContext, job: SignalJob, engine: E
   for (let attempt = 1; ; attempt++) {
     try {
       // A record written after all (Redis came back) is settled by the next run like any other.
-      const begun = await unlessAborted(context.queue.beginAttempt(job.entry, { signalId: job.signal.signal_id, engine, first: job.first }), context.stop);
-      return begun === 'aborted' ? null : begun;
+      const begun = await Promise.race([context.queue.beginAttempt(job.entry, { signalId: job.signal.signal_id, engine, first: job.first }), context.closed]);
+      return begun === 'closed' ? null : begun;
     } catch (error) {
       if (context.stop.aborted) return null;
       context.log.error({ err: error, signal_id: job.signal.signal_id, attempt }, 'could not record the attempt; retrying');
@@ -54,13 +54,35 @@ function report(context: ExecutionContext, engineId: EngineId, result: Execution
   }
 }
 
-/** Sends the signal in a slot, unless this instance may no longer or the policy moved meanwhile. */
-async function send(context: ExecutionContext, signal: Signal, engineId: EngineId): Promise<ExecutionResult | 'not_sent'> {
+/**
+ * How much older than the send an attempt record may be: a lookup's 404 counts from the recorded
+ * send time, so a record made long before the send (the signal waited for a slot) would shorten
+ * the engine's grace. Past this, the record is written again inside the slot.
+ */
+function staleRecordMs(context: ExecutionContext): number {
+  return Math.min(250, context.limits.engineTimeoutMs / 10);
+}
+
+/**
+ * Sends the signal in a slot, unless this instance may no longer or the policy moved meanwhile.
+ * `recordedAt` is when its attempt record was written; `rerecord` writes it again.
+ */
+async function send(
+  context: ExecutionContext,
+  signal: Signal,
+  engineId: EngineId,
+  recordedAt: number,
+  rerecord: () => Promise<AttemptStart | null>,
+): Promise<ExecutionResult | 'not_sent'> {
   await context.slots.acquire();
   try {
     if (!context.mayDispatch()) return 'not_sent';
     // The policy may have moved while the attempt was recorded: never send to a tripped engine.
     if (context.policy.activeEngine() !== engineId) return 'not_sent';
+    if (context.clock.now() - recordedAt > staleRecordMs(context)) {
+      const again = await rerecord();
+      if (again?.kind !== 'go' || !context.mayDispatch() || context.policy.activeEngine() !== engineId) return 'not_sent';
+    }
     const engine = context.engines[engineId];
     const result: ExecutionResult =
       engine === undefined
@@ -128,8 +150,10 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
     }
 
     const engine = context.engines[engineId];
-    const sentAt = clock.now();
-    const result = await send(context, signal, engineId);
+    const recordedAt = clock.now();
+    const result = await send(context, signal, engineId, recordedAt, () => beginAttempt(context, { entry, signal, attempts, first }, engineId));
+    // Later than the send, so the grace a 404 must wait out is not cut short.
+    const answeredAt = clock.now();
     if (result === 'not_sent') {
       if (!context.mayDispatch()) return; // no longer certainly the leader: it stays pending
       continue;
@@ -166,7 +190,7 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
     if (result.unknownOutcome && engine !== undefined) {
       // The order may have been placed: settle it with that engine before it may go anywhere else,
       // without holding up the signals behind it.
-      settleUnknownOutcome(context, { entry, signal, attempts, first: false }, engine, { freeAfter: sentAt + limits.engineTimeoutMs, firstAskMs: limits.inDoubtPollMs }, runAttempts);
+      settleUnknownOutcome(context, { entry, signal, attempts, first: false }, engine, { freeAfter: answeredAt + limits.engineTimeoutMs, firstAskMs: limits.inDoubtPollMs }, runAttempts);
       return;
     }
     if (attempts >= limits.maxAttempts) {

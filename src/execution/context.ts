@@ -48,6 +48,12 @@ export interface ExecutionContext {
   readonly slots: Slots;
   /** Aborted by `close()`: no new sends; sleeps end early. */
   readonly stop: AbortSignal;
+  /**
+   * Resolves 'closed' on `close()`: a Redis step raced against it is abandoned, not awaited, at
+   * shutdown (it may stay pending while Sentinel has not yet named a new primary). One promise for
+   * every race, as there is one per signal.
+   */
+  readonly closed: Promise<'closed'>;
   /** When recording outcomes is given up: `drainMs` after `close()`; Infinity before it. */
   drainDeadline(): number;
   /** False once this instance may no longer dispatch (lease not certainly ours, or fenced). */
