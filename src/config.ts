@@ -3,6 +3,7 @@
  * A bad value stops the start with a message naming the variable and what it accepts.
  */
 import os from 'node:os';
+import { isLoopbackHost } from './loopback.js';
 import { z } from 'zod';
 import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../machines/policy.js';
@@ -12,6 +13,9 @@ export type { SentinelAddress };
 
 /** The Redis key that holds the persisted policy state. */
 export const POLICY_STATE_KEY = 'execution.failover.state';
+/** The shortest ADMIN_TOKEN accepted on a HOST other machines can reach. */
+export const MIN_PUBLIC_TOKEN_LENGTH = 16;
+
 /** The Redis key of the leader lease. */
 export const LEADER_KEY = 'execution.leader';
 
@@ -58,6 +62,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly leaderLeaseSeconds: number;
   readonly inspectWsUrl: string | undefined;
+  /** `AUDIT_STREAM`: every admin write is appended here. */
+  readonly auditStream: string;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -184,6 +190,7 @@ const VARIABLES = {
     fallback: 'info',
   },
   LEADER_LEASE_SECONDS: { schema: seconds('lease'), fallback: '10' },
+  AUDIT_STREAM: { schema: nonEmpty, fallback: 'execution.audit' },
 } as const;
 
 /**
@@ -250,10 +257,6 @@ function isSet(env: NodeJS.ProcessEnv, name: string): boolean {
   return (env[name] ?? '').trim() !== '';
 }
 
-function isLoopback(host: string): boolean {
-  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  return name === 'localhost' || name === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(name);
-}
 
 /**
  * Reads and validates the whole configuration.
@@ -273,8 +276,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireEngines: bo
   }
   const host = read(env, 'HOST');
   const adminToken = readOptional(env, 'ADMIN_TOKEN', nonEmpty);
-  if (!isLoopback(host) && adminToken === undefined) {
+  if (!isLoopbackHost(host) && adminToken === undefined) {
     throw new ConfigError('ADMIN_TOKEN', `ADMIN_TOKEN is not set: it is required when HOST (${host}) is not a loopback address`);
+  }
+  // Reachable from other machines, the token is all that stands between them and a pause.
+  if (!isLoopbackHost(host) && adminToken !== undefined && adminToken.length < MIN_PUBLIC_TOKEN_LENGTH) {
+    throw new ConfigError('ADMIN_TOKEN', `ADMIN_TOKEN is too short: at least ${MIN_PUBLIC_TOKEN_LENGTH} characters when HOST (${host}) is not a loopback address`);
   }
   const config: Config = {
     redisUrl: read(env, 'REDIS_URL'),
@@ -302,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireEngines: bo
     logLevel: read(env, 'LOG_LEVEL'),
     leaderLeaseSeconds: read(env, 'LEADER_LEASE_SECONDS'),
     inspectWsUrl: readOptional(env, 'INSPECT_WS_URL', url(['ws:', 'wss:'])),
+    auditStream: read(env, 'AUDIT_STREAM'),
   };
   return Object.freeze(config);
 }

@@ -1,5 +1,5 @@
 /** Prometheus metrics (contract section 5), in a registry of their own so tests can make many. */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
 import type { OutcomeKind } from './signals/outcome.js';
 
@@ -16,6 +16,8 @@ export interface Metrics {
 /** Creates the metrics; `queueDepth` is read when Prometheus scrapes. */
 export function createMetrics(options: { queueDepth: () => Promise<number> }): Metrics {
   const registry = new Registry();
+  // Node's own process metrics (CPU, memory, event loop lag, handles) beside the service's.
+  collectDefaultMetrics({ register: registry });
   const executions = new Counter({
     name: 'execution_signals_total',
     help: 'Signals that reached an outcome, by engine and outcome.',

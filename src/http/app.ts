@@ -8,7 +8,12 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { CommandResult, PolicyControl } from '../policy/control.js';
+import type { DeadLetters } from '../signals/deadLetters.js';
+import { auditWrites, noteAudit, type AuditEntry } from './audit.js';
 import { refuseCrossSiteWrites, requireBearerToken } from './auth.js';
+import { BODY_TOO_LARGE, MAX_ADMIN_BODY_BYTES, readJson } from './body.js';
+import { mountDeadLetterRoutes } from './deadLetterRoutes.js';
+import { requireLoopbackHost } from './hostGuard.js';
 
 /** What the app needs. */
 export interface AppDeps {
@@ -20,52 +25,14 @@ export interface AppDeps {
   readonly log: Logger;
   /** Mounts extra routes (the inspector) on the app before the fallbacks. */
   readonly extend?: (app: Hono) => void;
+  /** The dead-letter stream; null without Redis. */
+  readonly deadLetters?: DeadLetters | null;
+  /** Appends an admin write to `AUDIT_STREAM`; default: the log only. */
+  readonly audit?: (entry: AuditEntry) => Promise<unknown>;
 }
-
-/** Largest admin request body accepted. */
-export const MAX_ADMIN_BODY_BYTES = 16 * 1024;
 
 const pauseBody = z.object({ reason: z.string().max(500, 'reason: at most 500 characters').optional().nullable() }).strict();
 const switchBody = z.object({ engine: z.string({ error: 'engine: a string such as "quanttrader_pybroker"' }) }).strict();
-
-const BODY_TOO_LARGE = `the body is larger than ${MAX_ADMIN_BODY_BYTES} bytes`;
-
-/**
- * The body as text, or null when it is over the limit. The bytes are counted as they arrive:
- * hono's bodyLimit believes a Content-Length header when there is one, and only Node's HTTP parser
- * makes that header honest, which a caller of `app.fetch` or `app.request` does not go through.
- */
-async function readBodyText(request: Request): Promise<string | null> {
-  if (request.body === null) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    size += chunk.value.byteLength;
-    if (size > MAX_ADMIN_BODY_BYTES) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(chunk.value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-type JsonBody = { ok: true; value: unknown } | { ok: false; status: 400 | 413; error: string };
-
-/** Reads a JSON body (optional when `optional`); an absent body is `{}`. */
-async function readJson(c: Context, optional: boolean): Promise<JsonBody> {
-  const text = await readBodyText(c.req.raw);
-  if (text === null) return { ok: false, status: 413, error: BODY_TOO_LARGE };
-  if (text.trim() === '') {
-    return optional ? { ok: true, value: {} } : { ok: false, status: 400, error: 'a JSON body is required' };
-  }
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false, status: 400, error: 'the body is not valid JSON' };
-  }
-}
 
 function answer(c: Context, result: CommandResult): Response {
   return result.ok ? c.json(result.status) : c.json({ error: result.error }, result.httpStatus);
@@ -76,6 +43,7 @@ export function createApp(deps: AppDeps): Hono {
   const { control, log } = deps;
   const app = new Hono();
 
+  app.use('*', requireLoopbackHost({ enabled: deps.adminToken === undefined }));
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.get('/ready', async (c) => {
     const redis = await deps.redisReady().catch(() => false);
@@ -88,6 +56,8 @@ export function createApp(deps: AppDeps): Hono {
     return c.body(await deps.metrics.metrics());
   });
 
+  // Outermost of the admin guards, so that refused writes are recorded too.
+  app.use('/admin/*', auditWrites({ record: deps.audit ?? (async (entry) => log.info({ audit: entry }, 'audit')), log }));
   app.use('/admin/*', refuseCrossSiteWrites());
   app.use('/admin/*', requireBearerToken({ token: deps.adminToken }));
   app.use(
@@ -110,6 +80,7 @@ export function createApp(deps: AppDeps): Hono {
     const body = await readJson(c, true);
     if (!body.ok) return c.json({ error: body.error }, body.status);
     const parsed = pauseBody.safeParse(body.value);
+    noteAudit(c, 'pause', body.value);
     if (!parsed.success) return c.json({ error: `bad pause request: ${z.prettifyError(parsed.error)}` }, 400);
     log.info({ reason: parsed.data.reason }, 'operator: pause');
     return answer(c, control.pause(parsed.data.reason ?? ''));
@@ -117,6 +88,7 @@ export function createApp(deps: AppDeps): Hono {
   app.post('/admin/execution/resume', async (c) => {
     const body = await readJson(c, true);
     if (!body.ok) return c.json({ error: body.error }, body.status);
+    noteAudit(c, 'resume', body.value);
     log.info('operator: resume');
     return answer(c, control.resume());
   });
@@ -124,11 +96,13 @@ export function createApp(deps: AppDeps): Hono {
     const body = await readJson(c, false);
     if (!body.ok) return c.json({ error: body.error }, body.status);
     const parsed = switchBody.safeParse(body.value);
+    noteAudit(c, 'switch', body.value);
     if (!parsed.success) return c.json({ error: `bad switch request: ${z.prettifyError(parsed.error)}` }, 400);
     log.info({ engine: parsed.data.engine }, 'operator: switch');
     return answer(c, control.switchTo(parsed.data.engine));
   });
 
+  mountDeadLetterRoutes(app, { deadLetters: deps.deadLetters ?? null, log });
   deps.extend?.(app);
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));

@@ -14,6 +14,8 @@ import { LEADER_KEY, POLICY_STATE_KEY, leaderEpochKey, type Config } from '../co
 import type { ExecutionEngine } from '../engines/types.js';
 import type { ExecutionManager } from '../execution/manager.js';
 import { createApp } from '../http/app.js';
+import type { AuditEntry } from '../http/audit.js';
+import { createDeadLetters } from '../signals/deadLetters.js';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { standbyControl, type PolicyControl } from '../policy/control.js';
@@ -91,6 +93,14 @@ function leaseFor(config: Config, redis: Redis, log: Logger, keys: { lease: stri
     leaseMs: config.leaderLeaseSeconds * 1000,
     log,
   });
+}
+
+/** The audit stream keeps about this many entries: anyone who can reach /admin can write to it. */
+const AUDIT_STREAM_MAXLEN = 100_000;
+
+/** Appends one admin write to `AUDIT_STREAM`. */
+function recordAudit(redis: Redis, stream: string, entry: AuditEntry): Promise<unknown> {
+  return redis.xadd(stream, 'MAXLEN', '~', AUDIT_STREAM_MAXLEN, '*', 'action', entry.action, 'params', entry.params, 'result', entry.result, 'remote', entry.remote, 'at', entry.at);
 }
 
 /** Listens on HOST and PORT; answers the server and its URL. */
@@ -213,6 +223,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     metrics: metrics.registry,
     adminToken: config.adminToken,
     log,
+    deadLetters: redis === null ? null : createDeadLetters({ redis, stream: config.deadLetterQueue, queue: config.signalQueue, queueKind: config.signalQueueKind }),
+    ...(redis === null ? {} : { audit: (entry: AuditEntry) => recordAudit(redis, config.auditStream, entry) }),
     extend: (built) => options.extendApp?.(built, service),
   });
 

@@ -94,7 +94,7 @@ const BASE: Env = {
   ENGINE_LEAN_SELF_HOSTED_URL: 'http://127.0.0.1:9101',
   ENGINE_QUANTTRADER_PYBROKER_URL: 'https://engines.example:9102/api',
   ENGINE_NAUTILUS_TRADER_URL: 'sim://?latency_ms=5',
-  ADMIN_TOKEN: 'base-token',
+  ADMIN_TOKEN: 'base-token-of-16+',
 };
 
 /** Any subset of the variables set to junk, over the base or over nothing. */

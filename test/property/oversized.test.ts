@@ -13,7 +13,7 @@ import { SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
 import { ExecutionManager } from '../../src/execution/manager.js';
-import { MAX_ADMIN_BODY_BYTES } from '../../src/http/app.js';
+import { MAX_ADMIN_BODY_BYTES } from '../../src/http/body.js';
 import { createLogger } from '../../src/log.js';
 import type { Alert } from '../../src/policy/alerts.js';
 import { startPolicyRuntime } from '../../src/policy/runtime.js';

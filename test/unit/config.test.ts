@@ -53,6 +53,7 @@ describe('loadConfig: defaults', () => {
       alertWebhookUrl: undefined,
       logLevel: 'info',
       leaderLeaseSeconds: 10,
+      auditStream: 'execution.audit',
       inspectWsUrl: undefined,
     });
     expect(config.policy).toEqual({
@@ -363,9 +364,21 @@ describe('loadConfig: HOST and ADMIN_TOKEN', () => {
   });
 
   it('serves a non-loopback HOST with a token', () => {
-    const config = load({ HOST: '0.0.0.0', ADMIN_TOKEN: 's3cret' });
+    const config = load({ HOST: '0.0.0.0', ADMIN_TOKEN: 's3cret-of-sixteen' });
     expect(config.host).toBe('0.0.0.0');
-    expect(config.adminToken).toBe('s3cret');
+    expect(config.adminToken).toBe('s3cret-of-sixteen');
+  });
+
+  it('refuses a token shorter than 16 characters on a non-loopback HOST, naming ADMIN_TOKEN and not printing it', () => {
+    expect(() => load({ HOST: '0.0.0.0', ADMIN_TOKEN: 's3cret' })).toThrow(/ADMIN_TOKEN is too short: at least 16 characters/);
+    try {
+      load({ HOST: '0.0.0.0', ADMIN_TOKEN: 's3cret' });
+    } catch (error) {
+      expect(error).toMatchObject({ variable: 'ADMIN_TOKEN' });
+      expect(String(error)).not.toContain('s3cret');
+    }
+    // On loopback a short token is the operator's business.
+    expect(load({ ADMIN_TOKEN: 's3cret' }).adminToken).toBe('s3cret');
   });
 });
 
