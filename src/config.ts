@@ -64,6 +64,8 @@ export interface Config {
   readonly inspectWsUrl: string | undefined;
   /** `AUDIT_STREAM`: every admin write is appended here. */
   readonly auditStream: string;
+  /** `OUTCOME_STREAM_MAXLEN`: the outcome streams keep about this many entries; unset keeps all. */
+  readonly outcomeStreamMaxLen: number | undefined;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -230,6 +232,12 @@ function readOptional(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<st
   return result.data;
 }
 
+/** An optional whole number of at least 1; unset or empty is undefined. */
+function optionalWhole(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = readOptional(env, name, z.string().trim().regex(/^\d+$/, 'a whole number').refine((value) => Number(value) >= 1 && Number(value) <= Number.MAX_SAFE_INTEGER, 'a whole number of at least 1'));
+  return text === undefined ? undefined : Number(text);
+}
+
 /** The policy variables of section 2, from the environment. */
 export function loadPolicySettings(env: NodeJS.ProcessEnv): PolicySettings {
   const settings: PolicySettings = {
@@ -310,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireEngines: bo
     leaderLeaseSeconds: read(env, 'LEADER_LEASE_SECONDS'),
     inspectWsUrl: readOptional(env, 'INSPECT_WS_URL', url(['ws:', 'wss:'])),
     auditStream: read(env, 'AUDIT_STREAM'),
+    outcomeStreamMaxLen: optionalWhole(env, 'OUTCOME_STREAM_MAXLEN'),
   };
   return Object.freeze(config);
 }

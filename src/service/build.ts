@@ -30,6 +30,7 @@ export function buildQueue(config: Config, redis: Redis, fence: TermFence): Sign
     eventsStream: config.executionEvents,
     deadLetterStream: config.deadLetterQueue,
     dedupTtlSeconds: config.dedupTtlSeconds,
+    ...(config.outcomeStreamMaxLen === undefined ? {} : { outcomeMaxLen: config.outcomeStreamMaxLen }),
     fence,
     ...(config.redisMinReplicas > 0 ? { replicas: { minReplicas: config.redisMinReplicas, timeoutMs: config.redisWaitTimeoutMs } } : {}),
   };

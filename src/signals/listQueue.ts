@@ -29,6 +29,8 @@ export interface ListQueueOptions {
   readonly deadLetterStream: string;
   /** `DEDUP_TTL_SECONDS`. */
   readonly dedupTtlSeconds: number;
+  /** `OUTCOME_STREAM_MAXLEN`; unset keeps every outcome entry. */
+  readonly outcomeMaxLen?: number;
   /** The leader term every write is checked against. */
   readonly fence: TermFence;
   /** `REDIS_MIN_REPLICAS`: attempt records confirmed by replicas before a send. */
@@ -63,6 +65,7 @@ export function createListQueue(options: ListQueueOptions): SignalQueue {
     eventsStream: options.eventsStream,
     deadLetterStream: options.deadLetterStream,
     dedupTtlMs: dedupTtlMilliseconds(options.dedupTtlSeconds),
+    ...(options.outcomeMaxLen === undefined ? {} : { outcomeMaxLen: options.outcomeMaxLen }),
   };
   const blocking = createBlockingConnection(redis, options.blockingRedis);
   let taken = 0;

@@ -10,6 +10,8 @@ export interface OutcomeDestinations {
   readonly deadLetterStream: string;
   /** How long an executed signal id stays known, in milliseconds; attempt records live as long. */
   readonly dedupTtlMs: number;
+  /** `OUTCOME_STREAM_MAXLEN`: each outcome stream keeps about this many entries; unset keeps all. */
+  readonly outcomeMaxLen?: number;
 }
 
 /**

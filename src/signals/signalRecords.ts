@@ -134,7 +134,7 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
     });
     let answers: unknown;
     try {
-      answers = await redis.efSettleSignal(2 + keys.length, fence.leaseKey, queueKey, ...keys, fence.token, kind, group, consumer, ...args);
+      answers = await redis.efSettleSignal(2 + keys.length, fence.leaseKey, queueKey, ...keys, fence.token, kind, group, consumer, destinations.outcomeMaxLen ?? '', ...args);
     } catch (error) {
       throw new Error(`Could not record the outcomes of ${items.length} signal(s) (${kind} "${destinations.queueName}")`, { cause: error });
     }

@@ -32,6 +32,8 @@ export interface StreamQueueOptions {
   readonly deadLetterStream: string;
   /** `DEDUP_TTL_SECONDS`. */
   readonly dedupTtlSeconds: number;
+  /** `OUTCOME_STREAM_MAXLEN`; unset keeps every outcome entry. */
+  readonly outcomeMaxLen?: number;
   /** The leader term every write is checked against. */
   readonly fence: TermFence;
   /** `REDIS_MIN_REPLICAS`: attempt records confirmed by replicas before a send. */
@@ -85,6 +87,7 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
     eventsStream: options.eventsStream,
     deadLetterStream: options.deadLetterStream,
     dedupTtlMs: dedupTtlMilliseconds(options.dedupTtlSeconds),
+    ...(options.outcomeMaxLen === undefined ? {} : { outcomeMaxLen: options.outcomeMaxLen }),
   };
   const blocking = createBlockingConnection(redis, options.blockingRedis);
 

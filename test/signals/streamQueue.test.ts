@@ -420,4 +420,17 @@ describe('stream queue takeover', () => {
     const owners = (await redis.xpending(names.stream, names.group, '-', '+', 10)) as [string, string, number, number][];
     expect(owners.map(([, owner]) => owner)).toEqual(['old-leader']);
   });
+
+  it('keeps about OUTCOME_STREAM_MAXLEN outcome entries when it is set', async () => {
+    const queue = streamQueue({ outcomeMaxLen: 10 });
+    await queue.start();
+    for (let index = 0; index < 300; index++) await addSignal(signalJson(`m${index}`));
+    const taken = await queue.take(300, 100);
+    await Promise.all(taken.map((entry, index) => queue.settle(entry, outcomeOf('duplicate', entry.raw, `m${index}`), { clearsAttempt: false })));
+    // Redis trims whole nodes (~): far fewer than 300 are left, and never fewer than the cap.
+    const length = await redis.xlen(names.eventsStream);
+    expect(length).toBeGreaterThanOrEqual(10);
+    expect(length).toBeLessThan(300);
+    expect(await pendingCount()).toBe(0);
+  });
 });

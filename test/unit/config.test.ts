@@ -369,6 +369,12 @@ describe('loadConfig: HOST and ADMIN_TOKEN', () => {
     expect(config.adminToken).toBe('s3cret-of-sixteen');
   });
 
+  it('reads OUTCOME_STREAM_MAXLEN as a whole number, unset by default, and refuses anything else naming it', () => {
+    expect(load({}).outcomeStreamMaxLen).toBeUndefined();
+    expect(load({ OUTCOME_STREAM_MAXLEN: '1000000' }).outcomeStreamMaxLen).toBe(1_000_000);
+    for (const bad of ['0', '-5', '1.5', 'lots']) expect(() => load({ OUTCOME_STREAM_MAXLEN: bad })).toThrow(/OUTCOME_STREAM_MAXLEN/);
+  });
+
   it('refuses a token shorter than 16 characters on a non-loopback HOST, naming ADMIN_TOKEN and not printing it', () => {
     expect(() => load({ HOST: '0.0.0.0', ADMIN_TOKEN: 's3cret' })).toThrow(/ADMIN_TOKEN is too short: at least 16 characters/);
     try {

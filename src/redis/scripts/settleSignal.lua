@@ -16,6 +16,7 @@
     ARGV[2]            'stream' or 'list'
     ARGV[3]            the consumer group (stream only)
     ARGV[4]            the consumer (stream only)
+    ARGV[5]            OUTCOME_STREAM_MAXLEN: the outcome streams keep about this many entries; '' for all
     then, item after item:
       the entry id (stream) or item text (list);
       the dedup TTL in milliseconds for an executed outcome, else '';
@@ -32,7 +33,7 @@
 --- @include holdsEntry
 local leased = redis.call('GET', KEYS[1]) == ARGV[1]
 local answers = {}
-local at = 5
+local at = 6
 local items = (#KEYS - 2) / 3
 for i = 1, items do
   local outcomeStream, dedupKey, attemptKey = KEYS[3 * i], KEYS[3 * i + 1], KEYS[3 * i + 2]
@@ -49,7 +50,12 @@ for i = 1, items do
   elseif dedupTtl ~= '' and redis.call('EXISTS', dedupKey) == 1 then
     answers[i] = 'already_executed'
   else
-    local added = redis.pcall('XADD', outcomeStream, '*', unpack(fields))
+    local added
+    if ARGV[5] == '' then
+      added = redis.pcall('XADD', outcomeStream, '*', unpack(fields))
+    else
+      added = redis.pcall('XADD', outcomeStream, 'MAXLEN', '~', ARGV[5], '*', unpack(fields))
+    end
     if type(added) == 'table' and added['err'] then
       answers[i] = {'error', added['err']}
     else
