@@ -1,21 +1,27 @@
 /**
- * The page's script and style sheet. The script is bundled from `client/` with esbuild on first
- * use and kept in memory: the browser gets one file with the simulator and xstate in it, and
- * nothing is fetched from anywhere but this service.
+ * The page's script and style sheet. The browser gets one script with the simulator and xstate in
+ * it, and nothing is fetched from anywhere but this service. A built tree (`npm run build`) has
+ * the bundle made ahead of time beside this module; running from the sources, it is bundled from
+ * `client/` with esbuild (a development dependency) on first use and kept in memory.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 /** The entry point of the page's script. */
 export const CLIENT_ENTRY = fileURLToPath(new URL('./client/main.ts', import.meta.url));
 /** The page's style sheet. */
 export const CLIENT_STYLE = fileURLToPath(new URL('./client/inspector.css', import.meta.url));
+/** The bundle's file name, beside this module in a built tree. */
+export const CLIENT_BUNDLE_NAME = 'client.bundle.js';
+const PREBUILT_BUNDLE = fileURLToPath(new URL(`./${CLIENT_BUNDLE_NAME}`, import.meta.url));
 
 /** The script bundle, built from `entry`. @throws Error with esbuild's messages when it does not build. */
 export async function bundleClient(entry: string = CLIENT_ENTRY): Promise<string> {
   let result;
   try {
+    // Loaded only here: a production install has no esbuild, and needs none with its bundle built.
+    const { build } = await import('esbuild');
     result = await build({
       entryPoints: [entry],
       bundle: true,
@@ -58,7 +64,7 @@ export interface ClientAssets {
 /** Assets from `client/`: the bundle built on first request, the style sheet read once. */
 export function clientAssets(): ClientAssets {
   return {
-    script: cachedOnce(() => bundleClient()),
+    script: cachedOnce(() => (existsSync(PREBUILT_BUNDLE) ? readFile(PREBUILT_BUNDLE, 'utf8') : bundleClient())),
     style: cachedOnce(() => readFile(CLIENT_STYLE, 'utf8')),
   };
 }
