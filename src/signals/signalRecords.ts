@@ -27,12 +27,22 @@ export interface SignalRecordsOptions {
   /** The consumer group and consumer (stream only; empty for a list). */
   readonly group: string;
   readonly consumer: string;
-  /** How the scripts name an entry: its stream id, or the list item's text. */
-  readonly entryRef: (entry: QueuedSignal) => string;
+  /** How the scripts name an entry (see {@link EntryRef}). */
+  readonly entryRef: (entry: QueuedSignal) => EntryRef;
   readonly destinations: OutcomeDestinations;
   readonly fence: TermFence;
   /** Unset or 0 replicas: no `WAIT`. */
   readonly replicas?: ReplicaConfirmation;
+}
+
+/**
+ * How the scripts name an entry (`src/redis/scripts/includes/holdsEntry.lua`): a stream entry by
+ * its id; a list item by its bytes, or (`list-digest`) one too large to keep by its length and
+ * SHA-1, `<length>:<hex>`.
+ */
+export interface EntryRef {
+  readonly kind: 'stream' | 'list' | 'list-digest';
+  readonly ref: string | Buffer;
 }
 
 const SETTLE_RESULTS: readonly SettleResult[] = ['settled', 'already_executed', 'not_leader', 'not_owner'];
@@ -81,6 +91,7 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
       let start: AttemptStart;
       // A reconnect between the record and its WAIT may land on another server: then unconfirmed.
       const session = connectionSession(attempts);
+      const named = entryRef(entry);
       try {
         start = attemptStartOf(
           await attempts.efBeginAttempt(
@@ -89,10 +100,10 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
             dedupKey(destinations.queueName, attempt.signalId),
             attemptKey(destinations.queueName, attempt.signalId),
             fence.token,
-            kind,
+            named.kind,
             group,
             consumer,
-            entryRef(entry),
+            named.ref,
             attempt.engine,
             fence.epoch,
             destinations.dedupTtlMs,
@@ -111,6 +122,7 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
 
     async settle(entry: QueuedSignal, outcome: Outcome, settleOptions: { readonly clearsAttempt: boolean }): Promise<SettleResult> {
       const outcomeStream = EVENT_STREAM_OUTCOMES.has(outcome.outcome) ? destinations.eventsStream : destinations.deadLetterStream;
+      const named = entryRef(entry);
       let answer: unknown;
       try {
         answer = await redis.efSettleSignal(
@@ -120,10 +132,10 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
           dedupKey(destinations.queueName, outcome.signalId),
           attemptKey(destinations.queueName, outcome.signalId),
           fence.token,
-          kind,
+          named.kind,
           group,
           consumer,
-          entryRef(entry),
+          named.ref,
           outcome.outcome === 'executed' ? destinations.dedupTtlMs : '',
           settleOptions.clearsAttempt && outcome.signalId !== '' ? '1' : '0',
           ...Object.entries(outcomeFields(outcome)).flat(),

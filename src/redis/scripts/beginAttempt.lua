@@ -11,10 +11,11 @@
     KEYS[3] the dedup record, <queue>:executed:<signal_id>
     KEYS[4] the attempt record, <queue>:attempt:<signal_id>
     ARGV[1] this term's lease token
-    ARGV[2] 'stream' or 'list'
+    ARGV[2] 'stream', 'list', or 'list-digest' for a list item named by its length and digest
     ARGV[3] the consumer group (stream only)
     ARGV[4] the consumer (stream only)
-    ARGV[5] the entry id (stream) or the item's text (list)
+    ARGV[5] the entry id (stream), the item's text (list), or '<length>:<SHA-1 hex>' of the item
+            (list-digest: an item larger than the service keeps, see includes/holdsEntry.lua)
     ARGV[6] the engine the signal goes to
     ARGV[7] this term's epoch
     ARGV[8] how long the attempt record is kept, in milliseconds

@@ -12,10 +12,11 @@
     KEYS[4] the dedup record, <queue>:executed:<signal_id>
     KEYS[5] the attempt record, <queue>:attempt:<signal_id>
     ARGV[1] this term's lease token
-    ARGV[2] 'stream' or 'list'
+    ARGV[2] 'stream', 'list', or 'list-digest' for a list item named by its length and digest
     ARGV[3] the consumer group (stream only)
     ARGV[4] the consumer (stream only)
-    ARGV[5] the entry id (stream) or the item's text (list)
+    ARGV[5] the entry id (stream), the item's text (list), or '<length>:<SHA-1 hex>' of the item
+            (list-digest: an item larger than the service keeps, see includes/holdsEntry.lua)
     ARGV[6] for an executed outcome, how long the dedup record is kept in milliseconds; else ''
     ARGV[7] '1' to remove the attempt record (this entry made or took over the attempt)
     ARGV[8…] the outcome entry: field, value, field, value, …
@@ -27,7 +28,7 @@
     'not_leader' or 'not_owner'   nothing written: whoever holds the entry records its outcome
 ]]
 --- @include holdsEntry
-local refused = holdsEntry(KEYS[1], ARGV[1], ARGV[2], KEYS[2], ARGV[3], ARGV[4], ARGV[5])
+local refused, held = holdsEntry(KEYS[1], ARGV[1], ARGV[2], KEYS[2], ARGV[3], ARGV[4], ARGV[5])
 if refused then
   return refused
 end
@@ -44,6 +45,6 @@ end
 if ARGV[2] == 'stream' then
   redis.call('XACK', KEYS[2], ARGV[3], ARGV[5])
 else
-  redis.call('LREM', KEYS[2], 1, ARGV[5])
+  redis.call('LREM', KEYS[2], 1, held)
 end
 return 'settled'
