@@ -58,6 +58,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly leaderLeaseSeconds: number;
   readonly inspectWsUrl: string | undefined;
+  /** Inspector live streams (SSE) open at once; one more is answered 503. */
+  readonly inspectMaxClients: number;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -184,6 +186,8 @@ const VARIABLES = {
     fallback: 'info',
   },
   LEADER_LEASE_SECONDS: { schema: seconds('lease'), fallback: '10' },
+  // Each open page holds a connection and a queue of messages: a bound, so pages cannot exhaust them.
+  INSPECT_MAX_CLIENTS: { schema: positiveInteger('open inspector streams', 100_000), fallback: '50' },
 } as const;
 
 /**
@@ -302,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireEngines: bo
     logLevel: read(env, 'LOG_LEVEL'),
     leaderLeaseSeconds: read(env, 'LEADER_LEASE_SECONDS'),
     inspectWsUrl: readOptional(env, 'INSPECT_WS_URL', url(['ws:', 'wss:'])),
+    inspectMaxClients: read(env, 'INSPECT_MAX_CLIENTS'),
   };
   return Object.freeze(config);
 }

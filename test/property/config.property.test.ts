@@ -53,6 +53,7 @@ const ALL_VARIABLES = [
   'LOG_LEVEL',
   'LEADER_LEASE_SECONDS',
   'INSPECT_WS_URL',
+  'INSPECT_MAX_CLIENTS',
 ] as const;
 
 type Variable = (typeof ALL_VARIABLES)[number];

@@ -54,6 +54,7 @@ describe('loadConfig: defaults', () => {
       logLevel: 'info',
       leaderLeaseSeconds: 10,
       inspectWsUrl: undefined,
+      inspectMaxClients: 50,
     });
     expect(config.policy).toEqual({
       failureThreshold: 5,
@@ -202,6 +203,9 @@ describe('loadConfig: bad values name the variable and what it accepts', () => {
     ['REDIS_URL', 'localhost:6379', /redis:\/\//],
     ['ALERT_WEBHOOK_URL', 'hooks.example/alerts', /http:\/\/ or https:\/\//],
     ['INSPECT_WS_URL', 'http://relay', /ws:\/\/ or wss:\/\//],
+    ['INSPECT_MAX_CLIENTS', '0', /at least 1/],
+    ['INSPECT_MAX_CLIENTS', 'lots', /open inspector streams: a whole number/],
+    ['INSPECT_MAX_CLIENTS', '100001', /at most 100000/],
     ['ENGINE_LEAN_SELF_HOSTED_URL', 'ftp://engine', /http:\/\/ or https:\/\/ or sim:\/\//],
     ['ENGINE_NAUTILUS_TRADER_URL', 'not a url', /http:\/\//],
   ])('%s=%j', (variable, raw, accepts) => {
@@ -229,6 +233,13 @@ describe('loadConfig: bad values name the variable and what it accepts', () => {
   it('refuses a blank engine URL when engines are required', () => {
     const error = configErrorOf(() => load({ ENGINE_QUANTTRADER_PYBROKER_URL: '  ' }));
     expect(error.variable).toBe('ENGINE_QUANTTRADER_PYBROKER_URL');
+  });
+});
+
+describe('loadConfig: bounds on what others can make the service hold', () => {
+  it('reads INSPECT_MAX_CLIENTS, the inspector streams open at once', () => {
+    expect(load({ INSPECT_MAX_CLIENTS: ' 3 ' }).inspectMaxClients).toBe(3);
+    expect(load({ INSPECT_MAX_CLIENTS: '' }).inspectMaxClients).toBe(50);
   });
 });
 
