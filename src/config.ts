@@ -60,6 +60,8 @@ export interface Config {
   readonly inspectWsUrl: string | undefined;
   /** Inspector live streams (SSE) open at once; one more is answered 503. */
   readonly inspectMaxClients: number;
+  /** Consumers of the group idle this long with nothing pending are removed (stream queue). */
+  readonly consumerIdleRemoveSeconds: number;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -188,6 +190,8 @@ const VARIABLES = {
   LEADER_LEASE_SECONDS: { schema: seconds('lease'), fallback: '10' },
   // Each open page holds a connection and a queue of messages: a bound, so pages cannot exhaust them.
   INSPECT_MAX_CLIENTS: { schema: positiveInteger('open inspector streams', 100_000), fallback: '50' },
+  // Compared with Redis's idle milliseconds, never a timer: it may be longer than a timer can wait.
+  CONSUMER_IDLE_REMOVE_SECONDS: { schema: seconds('idle time', MAX_TTL_SECONDS), fallback: String(24 * 3600) },
 } as const;
 
 /**
@@ -307,6 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireEngines: bo
     leaderLeaseSeconds: read(env, 'LEADER_LEASE_SECONDS'),
     inspectWsUrl: readOptional(env, 'INSPECT_WS_URL', url(['ws:', 'wss:'])),
     inspectMaxClients: read(env, 'INSPECT_MAX_CLIENTS'),
+    consumerIdleRemoveSeconds: read(env, 'CONSUMER_IDLE_REMOVE_SECONDS'),
   };
   return Object.freeze(config);
 }

@@ -105,7 +105,7 @@ function buildEngines(config: Config): Partial<Record<EngineId, ExecutionEngine>
   return engines;
 }
 
-function buildQueue(config: Config, redis: Redis, fence: TermFence): SignalQueue {
+function buildQueue(config: Config, redis: Redis, fence: TermFence, log: Logger): SignalQueue {
   const destinations = {
     eventsStream: config.executionEvents,
     deadLetterStream: config.deadLetterQueue,
@@ -114,7 +114,8 @@ function buildQueue(config: Config, redis: Redis, fence: TermFence): SignalQueue
     ...(config.redisMinReplicas > 0 ? { replicas: { minReplicas: config.redisMinReplicas, timeoutMs: config.redisWaitTimeoutMs } } : {}),
   };
   return config.signalQueueKind === 'stream'
-    ? createStreamQueue({ redis, stream: config.signalQueue, group: config.signalGroup, consumer: config.consumerName, ...destinations })
+    ? createStreamQueue({ redis, stream: config.signalQueue, group: config.signalGroup, consumer: config.consumerName, ...destinations,
+        consumerIdleRemoveMs: config.consumerIdleRemoveSeconds * 1000, log })
     : createListQueue({ redis, list: config.signalQueue, ...destinations });
 }
 
@@ -172,7 +173,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     // The term may have ended while this step waited its turn.
     if (lease !== null && leaseTerm === null) return;
     const fence: TermFence | null = leaseTerm === null ? null : { leaseKey: leaderKey, token: leaseTerm.token, epoch: leaseTerm.epoch };
-    queue = options.queue ?? (redis === null || fence === null ? null : buildQueue(config, redis, fence));
+    queue = options.queue ?? (redis === null || fence === null ? null : buildQueue(config, redis, fence, log));
     if (queue === null) throw new Error('startService needs a queue when it has no Redis');
     term = await startLeaderTerm({
       config,

@@ -27,6 +27,7 @@ declare module 'ioredis' {
     efReadEntriesBuffer(...keysThenArgs: Arg[]): Result<unknown, Context>;
     efTakeListItemsBuffer(...keysThenArgs: Arg[]): Result<unknown, Context>;
     efReadListItemsBuffer(...keysThenArgs: Arg[]): Result<unknown, Context>;
+    efRemoveIdleConsumers(leaseKey: string, stream: string, token: string, group: string, consumer: string, minIdleMs: Arg): Result<unknown, Context>;
     efSetIfLeader(leaseKey: string, key: string, token: string, value: string): Result<unknown, Context>;
   }
 }
@@ -43,6 +44,7 @@ const SCRIPTS = {
   efReadEntries: 'readEntries',
   efTakeListItems: 'takeListItems',
   efReadListItems: 'readListItems',
+  efRemoveIdleConsumers: 'removeIdleConsumers',
   efSetIfLeader: 'setIfLeader',
 } as const;
 

@@ -4,11 +4,13 @@
  * loses nothing: the next `start()` with the same consumer name takes the pending entries up again.
  */
 import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
 import { withScripts } from '../redis/commands.js';
 import { createBlockingConnection } from './blockingConnection.js';
 import { checkKeyTypes } from './keyTypes.js';
 import { dedupTtlMilliseconds, type OutcomeDestinations } from './outcomeRecord.js';
 import type { QueuedSignal, SignalQueue, TermFence } from './queue.js';
+import { idleConsumerSweep } from './idleConsumers.js';
 import { createSignalRecords, type ReplicaConfirmation } from './signalRecords.js';
 import { boundEntry, boundedEntriesOf, ENTRY_BOUND_ARGS, queuedSignalOf } from './streamEntry.js';
 
@@ -37,6 +39,13 @@ export interface StreamQueueOptions {
   readonly fence: TermFence;
   /** `REDIS_MIN_REPLICAS`: attempt records confirmed by replicas before a send. */
   readonly replicas?: ReplicaConfirmation;
+  /**
+   * `CONSUMER_IDLE_REMOVE_SECONDS` in milliseconds: reclaims also remove the group's consumers
+   * idle this long with nothing pending (see `idleConsumers.ts`). Unset: none are removed.
+   */
+  readonly consumerIdleRemoveMs?: number;
+  /** Where removed consumers are reported, and a removal that failed (the reclaim goes on). */
+  readonly log?: Logger;
 }
 
 export { SIGNAL_FIELD } from './streamEntry.js';
@@ -131,6 +140,22 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
     return [first, ...more];
   }
 
+  const sweep =
+    options.consumerIdleRemoveMs === undefined
+      ? null
+      : idleConsumerSweep({ redis, stream, group, consumer, fence: options.fence, idleMs: options.consumerIdleRemoveMs });
+
+  /** Housekeeping after a reclaim: its failure must not cost the reclaim its entries. */
+  async function removeIdleConsumers(): Promise<void> {
+    if (sweep === null) return;
+    try {
+      const removed = await sweep();
+      if (removed.length > 0) options.log?.info({ group, removed }, 'removed consumers of the group that were idle with nothing pending');
+    } catch (error) {
+      options.log?.warn({ err: error }, 'could not remove idle consumers of the group; trying again later');
+    }
+  }
+
   const records = createSignalRecords({
     redis,
     kind: 'stream',
@@ -209,7 +234,10 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
       } catch (error) {
         throw new Error(`Could not claim abandoned entries of stream "${stream}"`, { cause: error });
       }
-      return boundedEntriesOf(claimed).map(queuedSignalOf);
+      const entries = boundedEntriesOf(claimed).map(queuedSignalOf);
+      // After the claim: a dead leader's consumer has nothing pending once its entries are ours.
+      await removeIdleConsumers();
+      return entries;
     },
 
     /**

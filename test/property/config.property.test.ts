@@ -54,6 +54,7 @@ const ALL_VARIABLES = [
   'LEADER_LEASE_SECONDS',
   'INSPECT_WS_URL',
   'INSPECT_MAX_CLIENTS',
+  'CONSUMER_IDLE_REMOVE_SECONDS',
 ] as const;
 
 type Variable = (typeof ALL_VARIABLES)[number];

@@ -55,6 +55,7 @@ describe('loadConfig: defaults', () => {
       leaderLeaseSeconds: 10,
       inspectWsUrl: undefined,
       inspectMaxClients: 50,
+      consumerIdleRemoveSeconds: 86400,
     });
     expect(config.policy).toEqual({
       failureThreshold: 5,
@@ -206,6 +207,8 @@ describe('loadConfig: bad values name the variable and what it accepts', () => {
     ['INSPECT_MAX_CLIENTS', '0', /at least 1/],
     ['INSPECT_MAX_CLIENTS', 'lots', /open inspector streams: a whole number/],
     ['INSPECT_MAX_CLIENTS', '100001', /at most 100000/],
+    ['CONSUMER_IDLE_REMOVE_SECONDS', '0', /idle time: a number of seconds greater than 0/],
+    ['CONSUMER_IDLE_REMOVE_SECONDS', '1d', /idle time: a number of seconds/],
     ['ENGINE_LEAN_SELF_HOSTED_URL', 'ftp://engine', /http:\/\/ or https:\/\/ or sim:\/\//],
     ['ENGINE_NAUTILUS_TRADER_URL', 'not a url', /http:\/\//],
   ])('%s=%j', (variable, raw, accepts) => {
@@ -240,6 +243,11 @@ describe('loadConfig: bounds on what others can make the service hold', () => {
   it('reads INSPECT_MAX_CLIENTS, the inspector streams open at once', () => {
     expect(load({ INSPECT_MAX_CLIENTS: ' 3 ' }).inspectMaxClients).toBe(3);
     expect(load({ INSPECT_MAX_CLIENTS: '' }).inspectMaxClients).toBe(50);
+  });
+
+  it('reads CONSUMER_IDLE_REMOVE_SECONDS, decimals and times longer than a timer can wait included', () => {
+    expect(load({ CONSUMER_IDLE_REMOVE_SECONDS: '0.5' }).consumerIdleRemoveSeconds).toBe(0.5);
+    expect(load({ CONSUMER_IDLE_REMOVE_SECONDS: String(90 * 24 * 3600) }).consumerIdleRemoveSeconds).toBe(90 * 24 * 3600);
   });
 });
 
