@@ -66,6 +66,10 @@ export interface Config {
   readonly auditStream: string;
   /** `OUTCOME_STREAM_MAXLEN`: the outcome streams keep about this many entries; unset keeps all. */
   readonly outcomeStreamMaxLen: number | undefined;
+  /** Inspector live streams (SSE) open at once; one more is answered 503. */
+  readonly inspectMaxClients: number;
+  /** Consumers of the group idle this long with nothing pending are removed (stream queue). */
+  readonly consumerIdleRemoveSeconds: number;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -193,6 +197,10 @@ const VARIABLES = {
   },
   LEADER_LEASE_SECONDS: { schema: seconds('lease'), fallback: '10' },
   AUDIT_STREAM: { schema: nonEmpty, fallback: 'execution.audit' },
+  // Each open page holds a connection and a queue of messages: a bound, so pages cannot exhaust them.
+  INSPECT_MAX_CLIENTS: { schema: positiveInteger('open inspector streams', 100_000), fallback: '50' },
+  // Compared with Redis's idle milliseconds, never a timer: it may be longer than a timer can wait.
+  CONSUMER_IDLE_REMOVE_SECONDS: { schema: seconds('idle time', MAX_TTL_SECONDS), fallback: String(24 * 3600) },
 } as const;
 
 /**
@@ -319,6 +327,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireEngines: bo
     inspectWsUrl: readOptional(env, 'INSPECT_WS_URL', url(['ws:', 'wss:'])),
     auditStream: read(env, 'AUDIT_STREAM'),
     outcomeStreamMaxLen: optionalWhole(env, 'OUTCOME_STREAM_MAXLEN'),
+    inspectMaxClients: read(env, 'INSPECT_MAX_CLIENTS'),
+    consumerIdleRemoveSeconds: read(env, 'CONSUMER_IDLE_REMOVE_SECONDS'),
   };
   return Object.freeze(config);
 }

@@ -3,8 +3,9 @@
  * hands each to its symbol's lane (`attempt.ts`), takes over what a dead or former leader left, and
  * on `close()` stops taking and finishes what it holds.
  *
- * Data path: queue.take → parseSignal → lane → runAttempts (attempt record, engine call, policy
- * event) → settleEntry (outcome, dedup, ack) or settleUnknownOutcome (lookups, then one of those).
+ * Data path: queue.take (bytes, bounded and strictly decoded there) → parseSignal → lane →
+ * runAttempts (attempt record, engine call, policy event) → settleEntry (outcome, dedup, ack) or
+ * settleUnknownOutcome (lookups, then one of those).
  */
 import { setMaxListeners } from 'node:events';
 import type { EngineId } from '../../machines/engines.js';
@@ -211,7 +212,9 @@ export class ExecutionManager {
   }
 
   async #handle(entry: QueuedSignal): Promise<void> {
-    const parsed = parseSignal(entry.raw);
+    // The queue read bytes that are no signal (not UTF-8, too large, no signal field): `raw` is a
+    // rendering for the dead-letter entry, so it must not even be parsed.
+    const parsed = entry.invalid === undefined ? parseSignal(entry.raw) : ({ ok: false, signalId: '', reason: entry.invalid } as const);
     if (!parsed.ok) {
       const outcome = outcomeOf(this.#context, entry, { signalId: parsed.signalId, outcome: 'invalid', engine: null, attempts: 0, reason: parsed.reason });
       await settleEntry(this.#context, entry, outcome, { clearsAttempt: false });

@@ -23,8 +23,8 @@ import { createStatelyRelay, type StatelyRelay, type WebSocketInspectorFactory }
 
 /** How the inspector is built. */
 export interface InspectorOptions {
-  /** The service's configuration: `adminToken` and `inspectWsUrl` are read. */
-  readonly config: Pick<Config, 'adminToken' | 'inspectWsUrl'>;
+  /** The service's configuration: `adminToken`, `inspectWsUrl` and `inspectMaxClients` are read. */
+  readonly config: Pick<Config, 'adminToken' | 'inspectWsUrl'> & Partial<Pick<Config, 'inspectMaxClients'>>;
   readonly log: Logger;
   /** The directory of the scenario files the page offers; default `statecharts/scenarios/`. */
   readonly scenarioDir?: string;
@@ -73,7 +73,10 @@ export function createInspector(options: InspectorOptions): Inspector {
           log: eventLog,
           hello,
         },
-        options.timers === undefined ? {} : { timers: options.timers },
+        {
+          ...(options.timers === undefined ? {} : { timers: options.timers }),
+          ...(config.inspectMaxClients === undefined ? {} : { maxClients: config.inspectMaxClients }),
+        },
       );
       feeds.push(feed);
       mountInspector(app, {

@@ -53,6 +53,11 @@ export interface LiveFeedOptions {
   readonly watchdogMs?: number;
   /** Messages a page may fall behind before it is dropped. Default 256. */
   readonly maxQueuedMessages?: number;
+  /**
+   * Streams open at once (`INSPECT_MAX_CLIENTS`): each holds a connection and up to
+   * `maxQueuedMessages` messages, so without a bound pages could exhaust them. Default 50.
+   */
+  readonly maxClients?: number;
   readonly timers?: FeedTimers;
 }
 
@@ -67,6 +72,9 @@ interface Watch {
 }
 
 const encoder = new TextEncoder();
+
+/** The default of `INSPECT_MAX_CLIENTS`. */
+export const DEFAULT_MAX_CLIENTS = 50;
 
 /** How each engine is bound and, for `sim://` ones, its faults. */
 export function engineViews(
@@ -95,6 +103,8 @@ export class LiveFeed {
   private readonly heartbeatMs: number;
   private readonly watchdogMs: number;
   private readonly maxQueued: number;
+  /** See {@link LiveFeedOptions.maxClients}. */
+  readonly maxClients: number;
   private readonly pendingLog = new Map<number, LogEntry>();
   private stateChanged = false;
   private seq = 0;
@@ -108,6 +118,7 @@ export class LiveFeed {
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
     this.watchdogMs = options.watchdogMs ?? 250;
     this.maxQueued = options.maxQueuedMessages ?? 256;
+    this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
     const perSecond = options.maxMessagesPerSecond ?? 20;
     this.coalescer = new Coalescer(() => this.flush(), 1000 / perSecond, this.timers);
   }
@@ -115,6 +126,14 @@ export class LiveFeed {
   /** How many pages are connected. */
   get clientCount(): number {
     return this.clients.size;
+  }
+
+  /**
+   * True when {@link maxClients} streams are open: the route refuses another (503) rather than
+   * `open()` it. Checked and opened in one turn of the event loop, so no page slips in between.
+   */
+  get full(): boolean {
+    return this.clients.size >= this.maxClients;
   }
 
   /** What the page shows now, as the next `snapshot` event carries it. */

@@ -125,6 +125,13 @@ export function mountInspector(app: Hono, deps: InspectorRouteDeps): void {
   });
 
   app.get(STREAM_PATH, auth, (c) => {
+    if (feed.full) {
+      withHeaders(c, { 'Retry-After': '5' });
+      return c.json(
+        { error: `the inspector's live stream already has ${feed.maxClients} pages open, the most INSPECT_MAX_CLIENTS allows: close one, or raise INSPECT_MAX_CLIENTS` },
+        503,
+      );
+    }
     const { stream, live } = feed.open();
     withHeaders(c, live ? SSE_HEADERS : { ...SSE_HEADERS, Connection: 'close' });
     return c.body(stream);

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
 
-type Arg = string | number;
+type Arg = string | number | Buffer;
 
 declare module 'ioredis' {
   // Declaration merging with ioredis's own interface: the names must match it exactly.
@@ -24,6 +24,13 @@ declare module 'ioredis' {
     /** Variadic keys: the number of keys first. */
     efSettleSignal(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<unknown, Context>;
     efReclaimEntries(...keysThenArgs: Arg[]): Result<unknown, Context>;
+    // The …Buffer variants answer bulk strings as Buffers: signal bytes are read as bytes, never
+    // decoded on the way in (a Buffer-answering variant exists for every defined command).
+    efReclaimEntriesBuffer(...keysThenArgs: Arg[]): Result<unknown, Context>;
+    efReadEntriesBuffer(...keysThenArgs: Arg[]): Result<unknown, Context>;
+    efTakeListItemsBuffer(...keysThenArgs: Arg[]): Result<unknown, Context>;
+    efReadListItemsBuffer(...keysThenArgs: Arg[]): Result<unknown, Context>;
+    efRemoveIdleConsumers(leaseKey: string, stream: string, token: string, group: string, consumer: string, minIdleMs: Arg): Result<unknown, Context>;
     efSetIfLeader(leaseKey: string, key: string, token: string, value: string): Result<unknown, Context>;
   }
 }
@@ -37,6 +44,10 @@ const SCRIPTS = {
   efBeginAttempt: 'beginAttempt',
   efSettleSignal: 'settleSignal',
   efReclaimEntries: 'reclaimEntries',
+  efReadEntries: 'readEntries',
+  efTakeListItems: 'takeListItems',
+  efReadListItems: 'readListItems',
+  efRemoveIdleConsumers: 'removeIdleConsumers',
   efSetIfLeader: 'setIfLeader',
 } as const;
 

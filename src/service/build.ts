@@ -5,6 +5,7 @@ import { ConfigError, ENGINE_URL_VARIABLES, type Config } from '../config.js';
 import { createEngine } from '../engines/createEngine.js';
 import type { ExecutionEngine } from '../engines/types.js';
 import { createListQueue } from '../signals/listQueue.js';
+import type { Logger } from '../log.js';
 import type { SignalQueue, TermFence } from '../signals/queue.js';
 import { createStreamQueue } from '../signals/streamQueue.js';
 
@@ -25,7 +26,7 @@ export function buildEngines(config: Config): Partial<Record<EngineId, Execution
 }
 
 /** The signal queue of one leader term: every write it makes is checked against `fence`. */
-export function buildQueue(config: Config, redis: Redis, fence: TermFence): SignalQueue {
+export function buildQueue(config: Config, redis: Redis, fence: TermFence, log: Logger): SignalQueue {
   const destinations = {
     eventsStream: config.executionEvents,
     deadLetterStream: config.deadLetterQueue,
@@ -35,6 +36,14 @@ export function buildQueue(config: Config, redis: Redis, fence: TermFence): Sign
     ...(config.redisMinReplicas > 0 ? { replicas: { minReplicas: config.redisMinReplicas, timeoutMs: config.redisWaitTimeoutMs } } : {}),
   };
   return config.signalQueueKind === 'stream'
-    ? createStreamQueue({ redis, stream: config.signalQueue, group: config.signalGroup, consumer: config.consumerName, ...destinations })
+    ? createStreamQueue({
+        redis,
+        stream: config.signalQueue,
+        group: config.signalGroup,
+        consumer: config.consumerName,
+        ...destinations,
+        consumerIdleRemoveMs: config.consumerIdleRemoveSeconds * 1000,
+        log,
+      })
     : createListQueue({ redis, list: config.signalQueue, ...destinations });
 }

@@ -134,7 +134,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     // The term this start was for has ended already: the roles start the next one.
     if (lease !== null && leaseTerm?.epoch !== epoch) return;
     const fence: TermFence | null = leaseTerm === null ? null : { leaseKey: leaderKey, token: leaseTerm.token, epoch: leaseTerm.epoch };
-    queue = options.queue ?? (redis === null || fence === null ? null : buildQueue(config, redis, fence));
+    queue = options.queue ?? (redis === null || fence === null ? null : buildQueue(config, redis, fence, log));
     if (queue === null) throw new Error('startService needs a queue when it has no Redis');
     term = await startLeaderTerm({
       config,

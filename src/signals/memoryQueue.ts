@@ -6,6 +6,8 @@
 import type { EngineId } from '../../machines/engines.js';
 import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
 import type { QueuedSignal, SignalQueue } from './queue.js';
+import { MAX_SIGNAL_BYTES } from './signal.js';
+import { decodeSignalBytes } from './signalBytes.js';
 
 /** An attempt record, as the Redis queues keep it. */
 interface MemoryAttempt {
@@ -19,8 +21,11 @@ export type RecordedOutcome = Readonly<Record<string, string>>;
 /** The in-process queue, with the hooks a demo or test needs. */
 export interface MemoryQueue extends SignalQueue {
   readonly kind: 'memory';
-  /** Queues a signal's raw text, as a producer would; returns the id of its entry. */
-  push(raw: string): string;
+  /**
+   * Queues a signal's bytes (text is sent as UTF-8, as a Redis client does), as a producer would;
+   * returns the id of its entry. Like the Redis queues, it keeps no more than 64 KiB of it.
+   */
+  push(raw: string | Uint8Array): string;
   /** The entries recorded on the events stream (`executed`, `duplicate`), oldest first. */
   events(): readonly RecordedOutcome[];
   /** The entries recorded on the dead-letter stream, oldest first. */
@@ -81,7 +86,10 @@ export function createMemoryQueue(options: { readonly now?: () => number } = {})
     kind: 'memory',
 
     push(raw) {
-      const entry: QueuedSignal = { id: `mem-${nextId}`, raw };
+      const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+      // A copy: a view would keep the whole of an oversized producer's buffer alive.
+      const decoded = decodeSignalBytes(Uint8Array.from(bytes.subarray(0, MAX_SIGNAL_BYTES)), bytes.length);
+      const entry: QueuedSignal = { id: `mem-${nextId}`, ...decoded };
       nextId += 1;
       const waiter = waiters.shift();
       if (waiter === undefined) {

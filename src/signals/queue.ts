@@ -13,8 +13,18 @@ export interface QueuedSignal {
    * memory queues give each item they take (two identical list items are two entries).
    */
   readonly id: string;
-  /** The raw text as received (the stream entry's `signal` field, or the list item). */
+  /**
+   * The signal text as received (the stream entry's `signal` field, or the list item), decoded
+   * strictly as UTF-8. For an entry marked {@link invalid}, the safe rendering that its dead-letter
+   * `signal` field holds instead (`src/signals/signalBytes.ts`): never text to execute.
+   */
   readonly raw: string;
+  /**
+   * Set when the queue already knows the entry is no signal, before any parsing: its bytes are not
+   * UTF-8, it is larger than 64 KiB, or a stream entry has no `signal` field. The reason of its
+   * `invalid` outcome; the manager records it so and never sends it to an engine.
+   */
+  readonly invalid?: string;
 }
 
 /**

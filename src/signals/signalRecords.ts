@@ -29,12 +29,22 @@ export interface SignalRecordsOptions {
   /** The consumer group and consumer (stream only; empty for a list). */
   readonly group: string;
   readonly consumer: string;
-  /** How the scripts name an entry: its stream id, or the list item's text. */
-  readonly entryRef: (entry: QueuedSignal) => string;
+  /** How the scripts name an entry (see {@link EntryRef}). */
+  readonly entryRef: (entry: QueuedSignal) => EntryRef;
   readonly destinations: OutcomeDestinations;
   readonly fence: TermFence;
   /** Unset or 0 replicas: no `WAIT`. */
   readonly replicas?: ReplicaConfirmation;
+}
+
+/**
+ * How the scripts name an entry (`src/redis/scripts/includes/holdsEntry.lua`): a stream entry by
+ * its id; a list item by its bytes, or (`list-digest`) one too large to keep by its length and
+ * SHA-1, `<length>:<hex>`.
+ */
+export interface EntryRef {
+  readonly kind: 'stream' | 'list' | 'list-digest';
+  readonly ref: string | Buffer;
 }
 
 const SETTLE_RESULTS: readonly SettleResult[] = ['settled', 'already_executed', 'not_leader', 'not_owner'];
@@ -100,10 +110,13 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
     // A reconnect between the records and their WAIT may land on another server: then unconfirmed.
     const session = connectionSession(attempts);
     const keys = items.flatMap(({ attempt }) => [dedupKey(destinations.queueName, attempt.signalId), attemptKey(destinations.queueName, attempt.signalId)]);
-    const args = items.flatMap(({ entry, attempt }) => [entryRef(entry), attempt.engine, attempt.first ? '1' : '0']);
+    const args = items.flatMap(({ entry, attempt }) => {
+      const named = entryRef(entry);
+      return [named.kind, named.ref, attempt.engine, attempt.first ? '1' : '0'];
+    });
     let answers: unknown;
     try {
-      answers = await attempts.efBeginAttempt(2 + keys.length, fence.leaseKey, queueKey, ...keys, fence.token, kind, group, consumer, fence.epoch, destinations.dedupTtlMs, ...args);
+      answers = await attempts.efBeginAttempt(2 + keys.length, fence.leaseKey, queueKey, ...keys, fence.token, group, consumer, fence.epoch, destinations.dedupTtlMs, ...args);
     } catch (error) {
       throw new Error(`Could not record the attempts of ${items.length} signal(s) (${items.map(({ attempt }) => `"${attempt.signalId}" on ${attempt.engine}`).join(', ')})`, { cause: error });
     }
@@ -124,8 +137,10 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
     ]);
     const args = items.flatMap(({ entry, outcome, clearsAttempt }) => {
       const fields = Object.entries(outcomeFields(outcome)).flat();
+      const named = entryRef(entry);
       return [
-        entryRef(entry),
+        named.kind,
+        named.ref,
         outcome.outcome === 'executed' ? destinations.dedupTtlMs : '',
         clearsAttempt && outcome.signalId !== '' ? '1' : '0',
         fields.length,
@@ -134,7 +149,7 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
     });
     let answers: unknown;
     try {
-      answers = await redis.efSettleSignal(2 + keys.length, fence.leaseKey, queueKey, ...keys, fence.token, kind, group, consumer, destinations.outcomeMaxLen ?? '', ...args);
+      answers = await redis.efSettleSignal(2 + keys.length, fence.leaseKey, queueKey, ...keys, fence.token, group, consumer, destinations.outcomeMaxLen ?? '', ...args);
     } catch (error) {
       throw new Error(`Could not record the outcomes of ${items.length} signal(s) (${kind} "${destinations.queueName}")`, { cause: error });
     }

@@ -4,12 +4,15 @@
  * loses nothing: the next `start()` with the same consumer name takes the pending entries up again.
  */
 import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
 import { withScripts } from '../redis/commands.js';
 import { createBlockingConnection } from './blockingConnection.js';
 import { checkKeyTypes } from './keyTypes.js';
 import { dedupTtlMilliseconds, type OutcomeDestinations } from './outcomeRecord.js';
 import type { QueuedSignal, SignalQueue, TermFence } from './queue.js';
+import { idleConsumerSweep } from './idleConsumers.js';
 import { createSignalRecords, type ReplicaConfirmation } from './signalRecords.js';
+import { boundEntry, boundedEntriesOf, ENTRY_BOUND_ARGS, queuedSignalOf } from './streamEntry.js';
 
 /** How to reach the stream and where outcomes go. */
 export interface StreamQueueOptions {
@@ -38,10 +41,16 @@ export interface StreamQueueOptions {
   readonly fence: TermFence;
   /** `REDIS_MIN_REPLICAS`: attempt records confirmed by replicas before a send. */
   readonly replicas?: ReplicaConfirmation;
+  /**
+   * `CONSUMER_IDLE_REMOVE_SECONDS` in milliseconds: reclaims also remove the group's consumers
+   * idle this long with nothing pending (see `idleConsumers.ts`). Unset: none are removed.
+   */
+  readonly consumerIdleRemoveMs?: number;
+  /** Where removed consumers are reported, and a removal that failed (the reclaim goes on). */
+  readonly log?: Logger;
 }
 
-/** The field of a stream entry that holds the signal JSON. */
-export const SIGNAL_FIELD = 'signal';
+export { SIGNAL_FIELD } from './streamEntry.js';
 
 // How many abandoned entries one reclaim takes over; the next reclaim takes the rest.
 const RECLAIM_BATCH = 1000;
@@ -49,22 +58,19 @@ const RECLAIM_BATCH = 1000;
 // How many pending entries start() reads per round trip.
 const PENDING_PAGE_SIZE = 100;
 
-type StreamEntry = [id: string, fields: string[] | null];
-type StreamReply = [key: string, entries: StreamEntry[]][] | null;
-
-function toQueuedSignal([id, fields]: StreamEntry): QueuedSignal {
-  // Fields are null for a pending entry that was deleted from the stream since it was read.
-  const pairs = fields ?? [];
-  for (let index = 0; index + 1 < pairs.length; index += 2) {
-    if (pairs[index] === SIGNAL_FIELD) return { id, raw: pairs[index + 1] ?? '' };
+/** The one entry of a blocking XREADGROUP COUNT 1 (a `…Buffer` reply), cut; undefined when none came. */
+function blockingEntryOf(reply: unknown, stream: string): QueuedSignal | undefined {
+  if (!Array.isArray(reply)) return undefined;
+  for (const item of reply) {
+    if (!Array.isArray(item) || !Buffer.isBuffer(item[0]) || !item[0].equals(Buffer.from(stream))) continue;
+    const entries: unknown = item[1];
+    const entry: unknown = Array.isArray(entries) ? entries[0] : undefined;
+    if (!Array.isArray(entry) || !Buffer.isBuffer(entry[0])) continue;
+    const fields: unknown = entry[1];
+    const buffers = Array.isArray(fields) ? fields.filter((field): field is Buffer => Buffer.isBuffer(field)) : null;
+    return queuedSignalOf(boundEntry(entry[0].toString('latin1'), buffers));
   }
-  // No signal field: an empty raw text, which validation records as invalid.
-  return { id, raw: '' };
-}
-
-function entriesOf(reply: StreamReply, stream: string): QueuedSignal[] {
-  const entries = reply?.find(([key]) => key === stream)?.[1] ?? [];
-  return entries.map(toQueuedSignal);
+  return undefined;
 }
 
 function hasErrorCode(error: unknown, code: string): boolean {
@@ -101,14 +107,56 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
     }
   }
 
-  async function readNew(count: number, blockMs: number): Promise<QueuedSignal[] | undefined> {
-    // BLOCK 0 would wait forever, so "do not wait" leaves BLOCK out instead.
-    const reply = await blocking.read((connection) =>
-      blockMs > 0
-        ? connection.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'BLOCK', Math.ceil(blockMs), 'STREAMS', stream, '>')
-        : connection.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>'),
+  /**
+   * New entries (`after` '>') or this consumer's pending ones after an id, without waiting, each
+   * cut to bounded size by the script: a reply holds at most `count` times 64 KiB of signals.
+   */
+  async function readBounded(after: string, count: number): Promise<QueuedSignal[]> {
+    const reply: unknown = await redis.efReadEntriesBuffer(stream, group, consumer, after, count, ...ENTRY_BOUND_ARGS);
+    return boundedEntriesOf(reply).map(queuedSignalOf);
+  }
+
+  /**
+   * Waits for one new entry. A blocking read cannot run in a script, so this one entry arrives
+   * whole (however large a producer made it) and is cut here; COUNT 1 keeps it to one.
+   */
+  async function readBlocking(blockMs: number): Promise<QueuedSignal | undefined> {
+    const reply: unknown = await blocking.read((connection) =>
+      connection.xreadgroupBuffer('GROUP', group, consumer, 'COUNT', 1, 'BLOCK', Math.ceil(blockMs), 'STREAMS', stream, '>'),
     );
-    return reply === undefined ? undefined : entriesOf(reply, stream);
+    return blockingEntryOf(reply, stream);
+  }
+
+  /** What is there now, else (with `blockMs`) the first to arrive and what came with it. */
+  async function readNew(count: number, blockMs: number): Promise<QueuedSignal[]> {
+    const ready = await readBounded('>', count);
+    if (ready.length > 0 || blockMs <= 0) return ready;
+    const first = await readBlocking(blockMs);
+    if (first === undefined) return [];
+    let more: QueuedSignal[] = [];
+    try {
+      if (count > 1) more = await readBounded('>', count - 1);
+    } catch {
+      // The first entry is in this consumer's pending list already: hand it over rather than
+      // leave it there until the next start; the failure shows again on the next take.
+    }
+    return [first, ...more];
+  }
+
+  const sweep =
+    options.consumerIdleRemoveMs === undefined
+      ? null
+      : idleConsumerSweep({ redis, stream, group, consumer, fence: options.fence, idleMs: options.consumerIdleRemoveMs });
+
+  /** Housekeeping after a reclaim: its failure must not cost the reclaim its entries. */
+  async function removeIdleConsumers(): Promise<void> {
+    if (sweep === null) return;
+    try {
+      const removed = await sweep();
+      if (removed.length > 0) options.log?.info({ group, removed }, 'removed consumers of the group that were idle with nothing pending');
+    } catch (error) {
+      options.log?.warn({ err: error }, 'could not remove idle consumers of the group; trying again later');
+    }
   }
 
   const records = createSignalRecords({
@@ -117,7 +165,7 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
     queueKey: stream,
     group,
     consumer,
-    entryRef: (entry) => entry.id,
+    entryRef: (entry) => ({ kind: 'stream', ref: entry.id }),
     destinations,
     fence: options.fence,
     ...(options.replicas === undefined ? {} : { replicas: options.replicas }),
@@ -137,16 +185,15 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
       // Reading from an explicit id returns this consumer's own pending entries after that id.
       let after = '0';
       for (;;) {
-        let reply: StreamReply;
+        let page: QueuedSignal[];
         try {
-          reply = await redis.xreadgroup('GROUP', group, consumer, 'COUNT', PENDING_PAGE_SIZE, 'STREAMS', stream, after);
+          page = await readBounded(after, PENDING_PAGE_SIZE);
         } catch (error) {
           throw new Error(`Could not read the pending entries of consumer "${consumer}" on stream "${stream}"`, { cause: error });
         }
-        const page = entriesOf(reply, stream);
         if (page.length === 0) return pending;
         pending.push(...page);
-        after = page[page.length - 1].id;
+        after = page[page.length - 1]?.id ?? after;
       }
     },
 
@@ -154,7 +201,7 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
       const count = Math.floor(max);
       if (blocking.closed || count < 1) return [];
       try {
-        return (await readNew(count, blockMs)) ?? [];
+        return await readNew(count, blockMs);
       } catch (error) {
         // The stream or group vanished (deleted by hand, FLUSHDB): recreate it rather than fail forever.
         if (!hasErrorCode(error, 'NOGROUP')) {
@@ -163,7 +210,7 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
       }
       await ensureGroup();
       try {
-        return (await readNew(count, blockMs)) ?? [];
+        return await readNew(count, blockMs);
       } catch (error) {
         throw new Error(`Could not read new signals from stream "${stream}" after recreating group "${group}"`, { cause: error });
       }
@@ -177,12 +224,23 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
       let claimed: unknown;
       try {
         // Lease-checked: a former leader takes nothing from its successor.
-        claimed = await redis.efReclaimEntries(options.fence.leaseKey, stream, options.fence.token, group, consumer, idle, RECLAIM_BATCH);
+        claimed = await redis.efReclaimEntriesBuffer(
+          options.fence.leaseKey,
+          stream,
+          options.fence.token,
+          group,
+          consumer,
+          idle,
+          RECLAIM_BATCH,
+          ...ENTRY_BOUND_ARGS,
+        );
       } catch (error) {
         throw new Error(`Could not claim abandoned entries of stream "${stream}"`, { cause: error });
       }
-      const entries = Array.isArray(claimed) ? (claimed as StreamEntry[]) : [];
-      return entries.filter(([, fields]) => Array.isArray(fields)).map(toQueuedSignal);
+      const entries = boundedEntriesOf(claimed).map(queuedSignalOf);
+      // After the claim: a dead leader's consumer has nothing pending once its entries are ours.
+      await removeIdleConsumers();
+      return entries;
     },
 
     /**

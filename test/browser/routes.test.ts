@@ -40,7 +40,7 @@ afterEach(() => {
 });
 
 /** `adminToken` null: a service without ADMIN_TOKEN. */
-function fixture(adminToken: string | null = TOKEN): Fixture {
+function fixture(adminToken: string | null = TOKEN, feedOptions: { readonly maxClients?: number } = {}): Fixture {
   const log = new InspectionLog();
   const clock = new SimulatedClock();
   const policy = startPolicyRuntime({
@@ -55,7 +55,7 @@ function fixture(adminToken: string | null = TOKEN): Fixture {
   if (!isSimEngine(lean)) throw new Error('sim:// did not make a sim engine');
   const engines = { lean_self_hosted: lean, quanttrader_pybroker: createEngine('quanttrader_pybroker', 'http://127.0.0.1:9', { timeoutMs: 1000 }) };
   const timers = new ManualTimers();
-  const feed = new LiveFeed({ currentPolicy: () => policy, leaderEpoch: () => 4, engines: () => engines, log, hello: { instance: 'i', startedAt: '2026-11-25T14:30:00.000Z' } }, { timers });
+  const feed = new LiveFeed({ currentPolicy: () => policy, leaderEpoch: () => 4, engines: () => engines, log, hello: { instance: 'i', startedAt: '2026-11-25T14:30:00.000Z' } }, { timers, ...feedOptions });
   const app = new Hono();
   mountInspector(app, { feed, engines: () => engines, adminToken: adminToken ?? undefined, assets, scenarios: scenarioFiles(), log: createLogger('silent') });
   return { app, feed, timers, lean };
@@ -177,6 +177,28 @@ describe('the live stream', () => {
     const response = await fixture(null).app.request('/inspect/api/stream');
     expect(response.status).toBe(200);
     await response.body?.cancel();
+  });
+
+  it('refuses a stream past INSPECT_MAX_CLIENTS with a 503 JSON error, and takes one again once a page leaves', async () => {
+    const { app, feed } = fixture(TOKEN, { maxClients: 2 });
+    const open = await Promise.all([1, 2].map(() => app.request('/inspect/api/stream', { headers: AUTH })));
+    expect(open.map((response) => response.status)).toEqual([200, 200]);
+    expect(feed.clientCount).toBe(2);
+    const refused = await app.request('/inspect/api/stream', { headers: AUTH });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(await errorOf(refused)).toMatch(/2 pages open, the most INSPECT_MAX_CLIENTS allows/);
+    // The token is still checked first: a stranger learns nothing of the streams.
+    expect((await app.request('/inspect/api/stream')).status).toBe(401);
+    await open[0]?.body?.cancel();
+    expect(feed.clientCount).toBe(1);
+    const again = await app.request('/inspect/api/stream', { headers: AUTH });
+    expect(again.status).toBe(200);
+    await Promise.all([open[1]?.body?.cancel(), again.body?.cancel()]);
+  });
+
+  it('allows 50 streams unless told otherwise', () => {
+    expect(fixture().feed.maxClients).toBe(50);
   });
 });
 

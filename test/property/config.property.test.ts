@@ -53,6 +53,8 @@ const ALL_VARIABLES = [
   'LOG_LEVEL',
   'LEADER_LEASE_SECONDS',
   'INSPECT_WS_URL',
+  'INSPECT_MAX_CLIENTS',
+  'CONSUMER_IDLE_REMOVE_SECONDS',
 ] as const;
 
 type Variable = (typeof ALL_VARIABLES)[number];

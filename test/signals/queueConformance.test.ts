@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_STREAM_OUTCOMES, OUTCOMES, outcomeFields } from '../../src/signals/outcome.js';
 import type { SignalQueue } from '../../src/signals/queue.js';
+import { MAX_SIGNAL_BYTES } from '../../src/signals/signal.js';
 import { memoryHarness, outcomeFor, redisHarness, signalJson, type QueueHarness } from './queueHarness.js';
 
 const harnesses: QueueHarness[] = [];
@@ -197,5 +198,112 @@ describe.each(KINDS.map((make) => [make().kind, make] as const))('%s queue', (_k
     await h.repairDeadLetters?.();
     expect(await queue.settle(b, outcomeFor(b, 'rejected', 'b'), { clearsAttempt: true })).toBe('settled');
     expect((await h.deadLetters()).map((fields) => fields.signal_id)).toEqual(['b']);
+  });
+});
+
+/** A signal text over 64 KiB whose byte 65 536 falls inside a three-byte character. */
+function oversizedText(tail: string): { text: string; keptBytes: number } {
+  const start = '{"signal_id":"big","symbol":"AAPL","action":"BUY","quantity":1,"order_type":"MARKET","risk_meta":"';
+  const padding = 'x'.repeat(MAX_SIGNAL_BYTES - 1 - Buffer.byteLength(start));
+  // The euro sign takes bytes 65 536 to 65 538: the cut must leave it out whole.
+  return { text: `${start}${padding}\u20ac${tail}"}`, keptBytes: MAX_SIGNAL_BYTES - 1 };
+}
+
+describe.each(KINDS.map((make) => [make().kind, make] as const))('%s queue, bad input', (_kind, make) => {
+  const harness = (): QueueHarness => {
+    const made = make();
+    harnesses.push(made);
+    return made;
+  };
+
+  it('marks bytes that are not UTF-8 invalid, saying where, rendered in base64, and settles them like any entry', async () => {
+    const h = harness();
+    const queue = await started(h);
+    const bytes = Buffer.concat([Buffer.from('{"signal_id":"s-1","symbol":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('","action":"BUY"}')]);
+    await h.produce(bytes);
+    await h.produce(signalJson('after'));
+    const [bad, good] = await queue.take(2, 0);
+    if (bad === undefined || good === undefined) throw new Error('expected two entries');
+    expect(bad).toEqual({ id: expect.any(String), raw: `base64:${bytes.toString('base64')}`, invalid: expect.stringContaining('not valid UTF-8') });
+    expect(bad.invalid).toContain('byte 0xC3 at offset 29');
+    expect(good).toEqual({ id: expect.any(String), raw: signalJson('after') });
+    expect(await queue.settle(bad, outcomeFor(bad, 'invalid', ''), { clearsAttempt: false })).toBe('settled');
+    expect((await h.deadLetters()).map((fields) => fields.signal)).toEqual([`base64:${bytes.toString('base64')}`]);
+    expect((await h.queue().start()).map((entry) => entry.raw)).toEqual([signalJson('after')]);
+  });
+
+  it('keeps every byte of UTF-8 text as received, a leading byte-order mark included', async () => {
+    const h = harness();
+    const queue = await started(h);
+    const text = `\ufeff${signalJson('bom')}`;
+    await h.produce(Buffer.from(text, 'utf8'));
+    const [entry] = await queue.take(1, 0);
+    if (entry === undefined) throw new Error('expected an entry');
+    expect(entry).toEqual({ id: expect.any(String), raw: text });
+    expect(await queue.settle(entry, outcomeFor(entry, 'invalid', ''), { clearsAttempt: false })).toBe('settled');
+    expect(await h.queue().start()).toEqual([]);
+  });
+
+  it('marks a signal over 64 KiB invalid with its size, keeping its first 64 KiB cut on a character boundary', async () => {
+    const h = harness();
+    const queue = await started(h);
+    const { text, keptBytes } = oversizedText('y'.repeat(3 * MAX_SIGNAL_BYTES));
+    await h.produce(text);
+    const [entry] = await queue.take(5, 0);
+    if (entry === undefined) throw new Error('expected an entry');
+    expect(Buffer.byteLength(entry.raw)).toBe(keptBytes);
+    expect(text.startsWith(entry.raw)).toBe(true);
+    expect(entry.invalid).toContain(`${Buffer.byteLength(text)} bytes`);
+    expect(entry.invalid).toContain('64 KiB');
+    await queue.settle(entry, outcomeFor(entry, 'invalid', ''), { clearsAttempt: false });
+    expect((await h.deadLetters()).map((fields) => fields.signal)).toEqual([entry.raw]);
+    expect(await h.queue().start()).toEqual([]);
+  });
+
+  it('settles oversized entries one at a time, identical ones and ones that differ only past 64 KiB alike', async () => {
+    const h = harness();
+    const queue = await started(h);
+    const a = oversizedText('a'.repeat(1000)).text;
+    const b = oversizedText('b'.repeat(1000)).text;
+    for (const text of [a, a, b]) await h.produce(text);
+    const taken = await queue.take(3, 0);
+    expect(taken).toHaveLength(3);
+    expect(new Set(taken.map((entry) => entry.raw)).size).toBe(1);
+    for (const [index, entry] of taken.entries()) {
+      expect(await queue.settle(entry, outcomeFor(entry, 'invalid', ''), { clearsAttempt: false })).toBe('settled');
+      expect(await h.queue().start(), `after settling ${index + 1}`).toHaveLength(2 - index);
+    }
+    expect(await h.deadLetters()).toHaveLength(3);
+  });
+
+  it('hands an oversized entry a run left unsettled to the next run, still bounded and invalid', async () => {
+    const h = harness();
+    const queue = await started(h);
+    const { text, keptBytes } = oversizedText('z'.repeat(10));
+    await h.produce(text);
+    await queue.take(1, 0);
+    const next = h.queue();
+    const [entry] = await next.start();
+    if (entry === undefined) throw new Error('expected the entry back');
+    expect(Buffer.byteLength(entry.raw)).toBe(keptBytes);
+    expect(entry.invalid).toContain('64 KiB');
+    expect(await next.settle(entry, outcomeFor(entry, 'invalid', ''), { clearsAttempt: false })).toBe('settled');
+    expect(await h.queue().start()).toEqual([]);
+  });
+
+  it('takes a blocked-for entry that is not UTF-8 or too large the same way as one already there', async () => {
+    const h = harness();
+    const queue = await started(h);
+    const waiting = queue.take(5, 5000);
+    await h.untilWaiting();
+    const { text, keptBytes } = oversizedText('w'.repeat(MAX_SIGNAL_BYTES));
+    await h.produce(text);
+    const [entry] = await waiting;
+    expect(Buffer.byteLength(entry?.raw ?? '')).toBe(keptBytes);
+    expect(entry?.invalid).toContain('64 KiB');
+    const again = queue.take(5, 5000);
+    await h.untilWaiting();
+    await h.produce(Buffer.from([0x80]));
+    expect(await again).toEqual([{ id: expect.any(String), raw: 'base64:gA==', invalid: expect.stringContaining('byte 0x80 at offset 0') }]);
   });
 });

@@ -19,8 +19,8 @@ export interface QueueHarness {
   readonly kind: 'stream' | 'list' | 'memory';
   /** A queue over the harness's keys: a second call is another run of the service. */
   queue(): SignalQueue;
-  /** Queues a signal's raw text as a producer does. */
-  produce(raw: string): Promise<void>;
+  /** Queues a signal's raw text (sent as UTF-8) or bytes as a producer does. */
+  produce(raw: string | Buffer): Promise<void>;
   /** The fields of every entry recorded on the events stream, oldest first. */
   events(): Promise<Record<string, string>[]>;
   /** Likewise for the dead-letter stream. */

@@ -114,11 +114,11 @@ describe('stream queue: start', () => {
 });
 
 describe('stream queue: take and settle', () => {
-  it('gives an entry without a signal field an empty raw text', async () => {
+  it('marks an entry without a signal field invalid, its fields as a JSON object for the dead-letter entry', async () => {
     const queue = streamQueue();
     await queue.start();
     const id = await redis.xadd(names.stream, '*', 'payload', signalJson('a'));
-    expect(await queue.take(1, 100)).toEqual([{ id, raw: '' }]);
+    expect(await queue.take(1, 100)).toEqual([{ id, raw: JSON.stringify({ payload: signalJson('a') }), invalid: expect.stringContaining('no "signal" field') }]);
   });
 
   it('acknowledges a settled entry and keeps the dedup record of an executed one for DEDUP_TTL_SECONDS', async () => {
@@ -145,7 +145,7 @@ describe('stream queue: take and settle', () => {
     await redis.xadd(names.stream, '*', 'other', 'x');
     const [entry] = await queue.take(1, 100);
     await queue.settle(entry, outcomeOf('invalid', entry.raw, ''), { clearsAttempt: false });
-    expect(await streamEntries(names.deadLetterStream)).toEqual([expect.objectContaining({ signal_id: '', signal: '', outcome: 'invalid' })]);
+    expect(await streamEntries(names.deadLetterStream)).toEqual([expect.objectContaining({ signal_id: '', signal: '{"other":"x"}', outcome: 'invalid' })]);
   });
 
   it('fails settle whole, with a cause, when Redis refuses the outcome entry: nothing acknowledged, nothing recorded', async () => {
@@ -270,13 +270,13 @@ describe('stream queue: pending entries survive a crash', () => {
     expect(await other.take(10, 50)).toEqual([]);
   });
 
-  it('returns a pending entry whose stream entry was deleted with an empty raw text', async () => {
+  it('returns a pending entry whose stream entry was deleted as invalid, with an empty raw text', async () => {
     const first = streamQueue();
     await first.start();
     const id = await addSignal(signalJson('a'));
     await first.take(1, 100);
     await redis.xdel(names.stream, id);
-    expect(await streamQueue().start()).toEqual([{ id, raw: '' }]);
+    expect(await streamQueue().start()).toEqual([{ id, raw: '', invalid: expect.stringContaining('was deleted from the stream') }]);
   });
 });
 

@@ -55,6 +55,8 @@ describe('loadConfig: defaults', () => {
       leaderLeaseSeconds: 10,
       auditStream: 'execution.audit',
       inspectWsUrl: undefined,
+      inspectMaxClients: 50,
+      consumerIdleRemoveSeconds: 86400,
     });
     expect(config.policy).toEqual({
       failureThreshold: 5,
@@ -203,6 +205,11 @@ describe('loadConfig: bad values name the variable and what it accepts', () => {
     ['REDIS_URL', 'localhost:6379', /redis:\/\//],
     ['ALERT_WEBHOOK_URL', 'hooks.example/alerts', /http:\/\/ or https:\/\//],
     ['INSPECT_WS_URL', 'http://relay', /ws:\/\/ or wss:\/\//],
+    ['INSPECT_MAX_CLIENTS', '0', /at least 1/],
+    ['INSPECT_MAX_CLIENTS', 'lots', /open inspector streams: a whole number/],
+    ['INSPECT_MAX_CLIENTS', '100001', /at most 100000/],
+    ['CONSUMER_IDLE_REMOVE_SECONDS', '0', /idle time: a number of seconds greater than 0/],
+    ['CONSUMER_IDLE_REMOVE_SECONDS', '1d', /idle time: a number of seconds/],
     ['ENGINE_LEAN_SELF_HOSTED_URL', 'ftp://engine', /http:\/\/ or https:\/\/ or sim:\/\//],
     ['ENGINE_NAUTILUS_TRADER_URL', 'not a url', /http:\/\//],
   ])('%s=%j', (variable, raw, accepts) => {
@@ -230,6 +237,18 @@ describe('loadConfig: bad values name the variable and what it accepts', () => {
   it('refuses a blank engine URL when engines are required', () => {
     const error = configErrorOf(() => load({ ENGINE_QUANTTRADER_PYBROKER_URL: '  ' }));
     expect(error.variable).toBe('ENGINE_QUANTTRADER_PYBROKER_URL');
+  });
+});
+
+describe('loadConfig: bounds on what others can make the service hold', () => {
+  it('reads INSPECT_MAX_CLIENTS, the inspector streams open at once', () => {
+    expect(load({ INSPECT_MAX_CLIENTS: ' 3 ' }).inspectMaxClients).toBe(3);
+    expect(load({ INSPECT_MAX_CLIENTS: '' }).inspectMaxClients).toBe(50);
+  });
+
+  it('reads CONSUMER_IDLE_REMOVE_SECONDS, decimals and times longer than a timer can wait included', () => {
+    expect(load({ CONSUMER_IDLE_REMOVE_SECONDS: '0.5' }).consumerIdleRemoveSeconds).toBe(0.5);
+    expect(load({ CONSUMER_IDLE_REMOVE_SECONDS: String(90 * 24 * 3600) }).consumerIdleRemoveSeconds).toBe(90 * 24 * 3600);
   });
 });
 

@@ -40,6 +40,18 @@ const CLOSING_TEXT: Record<ClosingReason, string> = {
   standby: 'this instance is a standby',
 };
 
+/** Why the service refused the stream: its JSON `error` (such as too many pages open), else the status. */
+async function refusalOf(response: Response): Promise<string> {
+  const status = `the service answered HTTP ${response.status}`;
+  try {
+    const body: unknown = await response.json();
+    if (typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'string') return `${status}: ${body.error}`;
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  return status;
+}
+
 /** What one connection has learnt so far. */
 interface Connection {
   hello: Hello | null;
@@ -127,7 +139,7 @@ export class LiveStream {
         signal: abort.signal,
       });
       if (response.status === 401) return { kind: 'unauthorized', reason: 'the admin token was refused' };
-      if (!response.ok || response.body === null) return { kind: 'ended', reason: `the service answered HTTP ${response.status}` };
+      if (!response.ok || response.body === null) return { kind: 'ended', reason: await refusalOf(response) };
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       const parser = new SseParser();
       for (;;) {

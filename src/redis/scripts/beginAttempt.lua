@@ -13,14 +13,15 @@
     KEYS[1 + 2i]       item i's dedup record, <queue>:executed:<signal_id>   (i = 1 … n)
     KEYS[2 + 2i]       item i's attempt record, <queue>:attempt:<signal_id>
     ARGV[1]            this term's lease token
-    ARGV[2]            'stream' or 'list'
-    ARGV[3]            the consumer group (stream only)
-    ARGV[4]            the consumer (stream only)
-    ARGV[5]            this term's epoch
-    ARGV[6]            how long an attempt record is kept, in milliseconds
-    ARGV[4 + 3i]       item i's entry id (stream) or item text (list)
-    ARGV[5 + 3i]       item i's engine
-    ARGV[6 + 3i]       item i's '1' to report an attempt record already there rather than replace it
+    ARGV[2]            the consumer group (stream only)
+    ARGV[3]            the consumer (stream only)
+    ARGV[4]            this term's epoch
+    ARGV[5]            how long an attempt record is kept, in milliseconds
+    ARGV[2 + 4i]       item i's kind: 'stream', 'list', or 'list-digest' (an item too large to keep,
+                       named '<length>:<sha1>')
+    ARGV[3 + 4i]       item i's entry id (stream), item text (list) or '<length>:<sha1>' (list-digest)
+    ARGV[4 + 4i]       item i's engine
+    ARGV[5 + 4i]       item i's '1' to report an attempt record already there rather than replace it
 
   Output, one per item:
     {'go', sent_at}                              recorded; sent_at in epoch milliseconds
@@ -36,8 +37,8 @@ local answers = {}
 local items = (#KEYS - 2) / 2
 for i = 1, items do
   local dedupKey, attemptKey = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
-  local entry, engine, first = ARGV[4 + 3 * i], ARGV[5 + 3 * i], ARGV[6 + 3 * i]
-  local refused = holdsEntry(leased, ARGV[2], KEYS[2], ARGV[3], ARGV[4], entry)
+  local kind, entry, engine, first = ARGV[2 + 4 * i], ARGV[3 + 4 * i], ARGV[4 + 4 * i], ARGV[5 + 4 * i]
+  local refused = holdsEntry(leased, kind, KEYS[2], ARGV[2], ARGV[3], entry)
   if refused then
     answers[i] = {refused}
   elseif redis.call('EXISTS', dedupKey) == 1 then
@@ -45,11 +46,11 @@ for i = 1, items do
   else
     local earlier = nil
     if first == '1' then
-      local kind = redis.call('TYPE', attemptKey)['ok']
-      if kind == 'hash' then
+      local recordType = redis.call('TYPE', attemptKey)['ok']
+      if recordType == 'hash' then
         local found = redis.call('HMGET', attemptKey, 'engine', 'epoch', 'sent_at')
         earlier = {'unsettled', found[1] or '', found[2] or '0', found[3] or now, now}
-      elseif kind == 'string' then
+      elseif recordType == 'string' then
         -- Written by a version that kept only the engine: without a send time the full wait applies.
         earlier = {'unsettled', redis.call('GET', attemptKey), '0', now, now}
       end
@@ -57,12 +58,12 @@ for i = 1, items do
     if earlier then
       answers[i] = earlier
     else
-      if ARGV[2] == 'stream' then
-        redis.call('XCLAIM', KEYS[2], ARGV[3], ARGV[4], 0, entry, 'JUSTID')
+      if kind == 'stream' then
+        redis.call('XCLAIM', KEYS[2], ARGV[2], ARGV[3], 0, entry, 'JUSTID')
       end
       redis.call('DEL', attemptKey)
-      redis.call('HSET', attemptKey, 'engine', engine, 'epoch', ARGV[5], 'sent_at', now)
-      redis.call('PEXPIRE', attemptKey, ARGV[6])
+      redis.call('HSET', attemptKey, 'engine', engine, 'epoch', ARGV[4], 'sent_at', now)
+      redis.call('PEXPIRE', attemptKey, ARGV[5])
       answers[i] = {'go', now}
     end
   end

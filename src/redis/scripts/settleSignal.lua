@@ -13,12 +13,12 @@
     KEYS[3i + 1]       item i's dedup record
     KEYS[3i + 2]       item i's attempt record
     ARGV[1]            this term's lease token
-    ARGV[2]            'stream' or 'list'
-    ARGV[3]            the consumer group (stream only)
-    ARGV[4]            the consumer (stream only)
-    ARGV[5]            OUTCOME_STREAM_MAXLEN: the outcome streams keep about this many entries; '' for all
+    ARGV[2]            the consumer group (stream only)
+    ARGV[3]            the consumer (stream only)
+    ARGV[4]            OUTCOME_STREAM_MAXLEN: the outcome streams keep about this many entries; '' for all
     then, item after item:
-      the entry id (stream) or item text (list);
+      its kind: 'stream', 'list', or 'list-digest' (an item too large to keep, named '<length>:<sha1>');
+      the entry id (stream), the item's text (list) or '<length>:<sha1>' (list-digest);
       the dedup TTL in milliseconds for an executed outcome, else '';
       '1' to remove the attempt record;
       the number of outcome values that follow (field, value, …), then those values
@@ -33,28 +33,28 @@
 --- @include holdsEntry
 local leased = redis.call('GET', KEYS[1]) == ARGV[1]
 local answers = {}
-local at = 6
+local at = 5
 local items = (#KEYS - 2) / 3
 for i = 1, items do
   local outcomeStream, dedupKey, attemptKey = KEYS[3 * i], KEYS[3 * i + 1], KEYS[3 * i + 2]
-  local entry, dedupTtl, clearsAttempt = ARGV[at], ARGV[at + 1], ARGV[at + 2]
-  local count = tonumber(ARGV[at + 3])
+  local kind, entry, dedupTtl, clearsAttempt = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
+  local count = tonumber(ARGV[at + 4])
   local fields = {}
   for f = 1, count do
-    fields[f] = ARGV[at + 3 + f]
+    fields[f] = ARGV[at + 4 + f]
   end
-  at = at + 4 + count
-  local refused = holdsEntry(leased, ARGV[2], KEYS[2], ARGV[3], ARGV[4], entry)
+  at = at + 5 + count
+  local refused, held = holdsEntry(leased, kind, KEYS[2], ARGV[2], ARGV[3], entry)
   if refused then
     answers[i] = refused
   elseif dedupTtl ~= '' and redis.call('EXISTS', dedupKey) == 1 then
     answers[i] = 'already_executed'
   else
     local added
-    if ARGV[5] == '' then
+    if ARGV[4] == '' then
       added = redis.pcall('XADD', outcomeStream, '*', unpack(fields))
     else
-      added = redis.pcall('XADD', outcomeStream, 'MAXLEN', '~', ARGV[5], '*', unpack(fields))
+      added = redis.pcall('XADD', outcomeStream, 'MAXLEN', '~', ARGV[4], '*', unpack(fields))
     end
     if type(added) == 'table' and added['err'] then
       answers[i] = {'error', added['err']}
@@ -65,10 +65,10 @@ for i = 1, items do
       if clearsAttempt == '1' then
         redis.call('DEL', attemptKey)
       end
-      if ARGV[2] == 'stream' then
-        redis.call('XACK', KEYS[2], ARGV[3], entry)
+      if kind == 'stream' then
+        redis.call('XACK', KEYS[2], ARGV[2], entry)
       else
-        redis.call('LREM', KEYS[2], 1, entry)
+        redis.call('LREM', KEYS[2], 1, held)
       end
       answers[i] = 'settled'
     end
