@@ -99,6 +99,8 @@ export const leaderFrozenList: FaultScenario = {
       quanttrader_pybroker: { fencing: true },
       nautilus_trader: { fencing: true },
     },
+    // Slow answers well inside the timeout, also on a loaded machine: the fault is the freeze.
+    env: { ENGINE_TIMEOUT_MS: '1500', LEADER_LEASE_SECONDS: '1.5' },
   },
   settleTimeoutMs: 15_000,
   async run(lab, checks) {
