@@ -64,6 +64,10 @@ export interface Config {
   readonly inspectWsUrl: string | undefined;
   /** `AUDIT_STREAM`: every admin write is appended here. */
   readonly auditStream: string;
+  /** `EXECUTION_POSITION_AFFINITY`: exits go to the engine holding the position (section 13). */
+  readonly positionAffinity: boolean;
+  /** `EXECUTION_POSITION_WAIT`: how long a reducing signal waits for that engine, in seconds. */
+  readonly positionWaitSeconds: number;
   /** `OUTCOME_STREAM_MAXLEN`: the outcome streams keep about this many entries; unset keeps all. */
   readonly outcomeStreamMaxLen: number | undefined;
   /** Inspector live streams (SSE) open at once; one more is answered 503. */
@@ -197,6 +201,8 @@ const VARIABLES = {
   },
   LEADER_LEASE_SECONDS: { schema: seconds('lease'), fallback: '10' },
   AUDIT_STREAM: { schema: nonEmpty, fallback: 'execution.audit' },
+  EXECUTION_POSITION_AFFINITY: { schema: booleanFlag, fallback: 'false' },
+  EXECUTION_POSITION_WAIT: { schema: seconds('position wait'), fallback: '300' },
   // Each open page holds a connection and a queue of messages: a bound, so pages cannot exhaust them.
   INSPECT_MAX_CLIENTS: { schema: positiveInteger('open inspector streams', 100_000), fallback: '50' },
   // Compared with Redis's idle milliseconds, never a timer: it may be longer than a timer can wait.
@@ -326,6 +332,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireEngines: bo
     leaderLeaseSeconds: read(env, 'LEADER_LEASE_SECONDS'),
     inspectWsUrl: readOptional(env, 'INSPECT_WS_URL', url(['ws:', 'wss:'])),
     auditStream: read(env, 'AUDIT_STREAM'),
+    positionAffinity: read(env, 'EXECUTION_POSITION_AFFINITY'),
+    positionWaitSeconds: read(env, 'EXECUTION_POSITION_WAIT'),
     outcomeStreamMaxLen: optionalWhole(env, 'OUTCOME_STREAM_MAXLEN'),
     inspectMaxClients: read(env, 'INSPECT_MAX_CLIENTS'),
     consumerIdleRemoveSeconds: read(env, 'CONSUMER_IDLE_REMOVE_SECONDS'),

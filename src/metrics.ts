@@ -13,8 +13,11 @@ export interface Metrics {
   latency(engine: EngineId, seconds: number): void;
 }
 
-/** Creates the metrics; `queueDepth` is read when Prometheus scrapes. */
-export function createMetrics(options: { queueDepth: () => Promise<number> }): Metrics {
+/**
+ * Creates the metrics; `queueDepth` and `openPositions` (position affinity: the pairs each engine
+ * holds a position in) are read when Prometheus scrapes.
+ */
+export function createMetrics(options: { queueDepth: () => Promise<number>; openPositions?: () => Promise<Record<EngineId, number>> }): Metrics {
   const registry = new Registry();
   // Node's own process metrics (CPU, memory, event loop lag, handles) beside the service's.
   collectDefaultMetrics({ register: registry });
@@ -61,6 +64,23 @@ export function createMetrics(options: { queueDepth: () => Promise<number> }): M
       }
     },
   });
+  const { openPositions } = options;
+  if (openPositions !== undefined) {
+    new Gauge({
+      name: 'execution_positions',
+      help: 'Strategy and symbol pairs in which the engine holds a position (EXECUTION_POSITION_AFFINITY).',
+      labelNames: ['engine'],
+      registers: [registry],
+      async collect() {
+        try {
+          const open = await openPositions();
+          for (const engine of ENGINE_IDS) this.set({ engine }, open[engine]);
+        } catch {
+          // Redis away: leave the last values; /ready reports the outage.
+        }
+      },
+    });
+  }
   for (const engine of ENGINE_IDS) {
     failures.inc({ engine }, 0);
     active.set({ engine }, 0);

@@ -10,6 +10,7 @@ import { sleep } from '../clock.js';
 import type { ExecutionResult } from '../engines/types.js';
 import type { AttemptStart, QueuedSignal } from '../signals/queue.js';
 import { isExpired, type Signal } from '../signals/signal.js';
+import { chooseEngine, positionChangeFor, type AffinityWait } from './affinity.js';
 import { retryDelayMs } from './backoff.js';
 import type { ExecutionContext } from './context.js';
 import { outcomeOf, settleEntry } from './settle.js';
@@ -70,18 +71,20 @@ function staleRecordMs(context: ExecutionContext): number {
 async function send(
   context: ExecutionContext,
   signal: Signal,
-  engineId: EngineId,
+  choice: { readonly engine: EngineId; readonly affinity: boolean },
   recordedAt: number,
   rerecord: () => Promise<AttemptStart | null>,
 ): Promise<ExecutionResult | 'not_sent'> {
+  const engineId = choice.engine;
+  // The policy may have moved while the attempt was recorded: never send to a tripped engine. A
+  // signal bound to its position's engine needs that engine available, active or not.
+  const stillChosen = (): boolean => context.mayDispatch() && (choice.affinity ? context.engineAvailable(engineId) : context.policy.activeEngine() === engineId);
   await context.slots.acquire();
   try {
-    if (!context.mayDispatch()) return 'not_sent';
-    // The policy may have moved while the attempt was recorded: never send to a tripped engine.
-    if (context.policy.activeEngine() !== engineId) return 'not_sent';
+    if (!stillChosen()) return 'not_sent';
     if (context.clock.now() - recordedAt > staleRecordMs(context)) {
       const again = await rerecord();
-      if (again?.kind !== 'go' || !context.mayDispatch() || context.policy.activeEngine() !== engineId) return 'not_sent';
+      if (again?.kind !== 'go' || !stillChosen()) return 'not_sent';
     }
     const engine = context.engines[engineId];
     const result: ExecutionResult =
@@ -102,6 +105,7 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
   const { entry, signal } = start;
   const signalId = signal.signal_id;
   let { attempts, first } = start;
+  const affinityWait: AffinityWait = { since: null };
   const settle = (outcome: Parameters<typeof outcomeOf>[2], clearsAttempt = !first) =>
     settleEntry(context, entry, outcomeOf(context, entry, outcome), { clearsAttempt });
 
@@ -110,8 +114,19 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
       await settle({ signalId, outcome: 'expired', engine: null, attempts, reason: `expires_at ${String(signal.expires_at)} passed before it could be executed` });
       return;
     }
-    const engineId = await context.activeEngine();
-    if (engineId === null) return; // closing while paused: it stays pending for the next run
+    const choice = await chooseEngine(context, signal, affinityWait);
+    if (choice === 'closing') return; // it stays pending for the next run
+    if (choice === 'gave_up') {
+      await settle({
+        signalId,
+        outcome: 'position_engine_unavailable',
+        engine: null,
+        attempts,
+        reason: `it reduces a position held on an engine that stayed unavailable for ${limits.positionWaitMs / 1000} s (EXECUTION_POSITION_WAIT); it was sent nowhere else`,
+      });
+      return;
+    }
+    const engineId = choice.engine;
     const begun = await beginAttempt(context, { entry, signal, attempts, first }, engineId);
     if (begun === null) return; // closing: it stays pending
     switch (begun.kind) {
@@ -151,7 +166,7 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
 
     const engine = context.engines[engineId];
     const recordedAt = clock.now();
-    const result = await send(context, signal, engineId, recordedAt, () => beginAttempt(context, { entry, signal, attempts, first }, engineId));
+    const result = await send(context, signal, choice, recordedAt, () => beginAttempt(context, { entry, signal, attempts, first }, engineId));
     // Later than the send, so the grace a 404 must wait out is not cut short.
     const answeredAt = clock.now();
     if (result === 'not_sent') {
@@ -164,7 +179,12 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
         await settleEntry(
           context,
           entry,
-          { ...outcomeOf(context, entry, { signalId, outcome: 'executed', engine: engineId, attempts, reason: `executed on ${engineId}` }), report: result.report, latencyMs: result.latencyMs },
+          {
+            ...outcomeOf(context, entry, { signalId, outcome: 'executed', engine: engineId, attempts, reason: `executed on ${engineId}` }),
+            report: result.report,
+            latencyMs: result.latencyMs,
+            ...positionChangeFor(context, signal, engineId, result.report),
+          },
           { clearsAttempt: true },
         );
         return;
@@ -197,8 +217,9 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
       await settle({ signalId, outcome: 'attempts_exhausted', engine: engineId, attempts, reason: `${attempts} attempts failed; last: ${result.reason}` });
       return;
     }
-    // A failure that moved the policy is retried on the new engine at once; the same engine, later.
-    if (policy.activeEngine() === engineId) await sleep(clock, retryDelayMs(attempts, limits.retryBaseMs), context.stop);
+    // A failure that moved the policy is retried on the new engine at once; the same engine, later
+    // (a signal bound to its position's engine always goes back to it).
+    if (choice.affinity || policy.activeEngine() === engineId) await sleep(clock, retryDelayMs(attempts, limits.retryBaseMs), context.stop);
     if (context.stop.aborted) return;
   }
 }

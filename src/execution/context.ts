@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Alert } from '../policy/alerts.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
+import type { PositionLedger } from '../signals/positions.js';
 import type { SignalQueue } from '../signals/queue.js';
 import type { KeyedLanes } from './lanes.js';
 import type { Slots } from './slots.js';
@@ -28,6 +29,8 @@ export interface ExecutionLimits {
   readonly retryBaseMs: number;
   /** How long, once closing, recording an outcome is retried through a Redis outage. */
   readonly drainMs: number;
+  /** `EXECUTION_POSITION_WAIT` in ms: how long a reducing signal waits for its engine. */
+  readonly positionWaitMs: number;
 }
 
 /** The shared state of one term's execution. */
@@ -42,6 +45,10 @@ export interface ExecutionContext {
   /** The term's epoch, sent as `X-Leader-Epoch` with every engine request. */
   readonly epoch: number;
   readonly limits: ExecutionLimits;
+  /** With position affinity, the ledger routing reads; null without affinity. */
+  readonly positions: PositionLedger | null;
+  /** Whether an engine may take orders now: not tripped, its last probe did not fail. */
+  engineAvailable(engine: EngineId): boolean;
   /** Signals of one symbol run one at a time, in queue order. */
   readonly lanes: KeyedLanes;
   /** Engine calls in flight: at most `EXECUTION_CONCURRENCY`. */

@@ -9,12 +9,14 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { EngineId } from '../../machines/engines.js';
+import { isAvailable } from '../../machines/policy.js';
 import { sleep, systemClock, type Clock } from '../clock.js';
 import type { ExecutionEngine } from '../engines/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Alert } from '../policy/alerts.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
+import type { PositionLedger } from '../signals/positions.js';
 import type { QueuedSignal, SignalQueue } from '../signals/queue.js';
 import { parseSignal } from '../signals/signal.js';
 import { runAttempts } from './attempt.js';
@@ -42,7 +44,9 @@ export interface ExecutionManagerOptions {
   readonly concurrency: number;
   /** The term's epoch, sent as `X-Leader-Epoch`. */
   readonly epoch: number;
-  readonly limits: Omit<ExecutionLimits, 'retryBaseMs' | 'drainMs'> & Partial<Pick<ExecutionLimits, 'retryBaseMs' | 'drainMs'>>;
+  readonly limits: Omit<ExecutionLimits, 'retryBaseMs' | 'drainMs' | 'positionWaitMs'> & Partial<Pick<ExecutionLimits, 'retryBaseMs' | 'drainMs' | 'positionWaitMs'>>;
+  /** `EXECUTION_POSITION_AFFINITY`: the ledger to route by; unset, every signal goes to the active engine. */
+  readonly positions?: PositionLedger;
   /** How long one read of the queue blocks. */
   readonly takeBlockMs?: number;
   /**
@@ -106,7 +110,9 @@ export class ExecutionManager {
       alert: options.alert,
       clock: options.clock ?? systemClock,
       epoch: options.epoch,
-      limits: { retryBaseMs: 50, drainMs: 5000, ...options.limits },
+      limits: { retryBaseMs: 50, drainMs: 5000, positionWaitMs: 300_000, ...options.limits },
+      positions: options.positions ?? null,
+      engineAvailable: (engine) => options.policy.isRunning() && isAvailable(options.policy.state().context, engine),
       lanes: new KeyedLanes(),
       slots: new Slots(options.concurrency),
       stop: this.#stop.signal,

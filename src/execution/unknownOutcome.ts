@@ -10,6 +10,7 @@
  */
 import { sleep } from '../clock.js';
 import type { ExecutionEngine } from '../engines/types.js';
+import { positionChangeFor } from './affinity.js';
 import type { SignalJob } from './attempt.js';
 import type { ExecutionContext } from './context.js';
 import { outcomeOf, settleEntry } from './settle.js';
@@ -44,6 +45,7 @@ async function askUntilSettled(context: ExecutionContext, job: SignalJob, engine
           {
             ...outcomeOf(context, entry, { signalId, outcome: 'executed', engine: engine.id, attempts, reason: `executed on ${engine.id} (confirmed by its lookup after an unknown outcome)` }),
             report: lookup.report,
+            ...positionChangeFor(context, signal, engine.id, lookup.report),
           },
           { clearsAttempt: true },
         );

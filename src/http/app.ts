@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { CommandResult, PolicyControl } from '../policy/control.js';
 import type { DeadLetters } from '../signals/deadLetters.js';
+import type { PositionLedger } from '../signals/positions.js';
 import { auditWrites, noteAudit, type AuditEntry } from './audit.js';
 import { refuseCrossSiteWrites, requireBearerToken } from './auth.js';
 import { BODY_TOO_LARGE, MAX_ADMIN_BODY_BYTES, readJson } from './body.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   readonly log: Logger;
   /** Mounts extra routes (the inspector) on the app before the fallbacks. */
   readonly extend?: (app: Hono) => void;
+  /** The position ledger (`EXECUTION_POSITION_AFFINITY`); null when affinity is off. */
+  readonly positions?: PositionLedger | null;
   /** The dead-letter stream; null without Redis. */
   readonly deadLetters?: DeadLetters | null;
   /** Appends an admin write to `AUDIT_STREAM`; default: the log only. */
@@ -103,6 +106,16 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   mountDeadLetterRoutes(app, { deadLetters: deps.deadLetters ?? null, log });
+  app.get('/admin/positions', async (c) => {
+    // Without affinity no ledger is kept: whatever an earlier run left would mislead.
+    if (deps.positions === undefined || deps.positions === null) return c.json({ positions: [] });
+    try {
+      return c.json({ positions: await deps.positions.all() });
+    } catch (error) {
+      log.error({ err: error }, 'could not read the position ledger');
+      return c.json({ error: 'the position ledger cannot be read right now (Redis unreachable?); try again' }, 503);
+    }
+  });
   deps.extend?.(app);
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));

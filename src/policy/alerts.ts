@@ -5,7 +5,7 @@ import type { FailoverContext, TransitionRecord } from '../../machines/policy.js
 import { ALERTING_OUTCOMES, type Outcome } from '../signals/outcome.js';
 
 /** Every kind of alert the service sends: the policy's, and the signal outcomes that need a person. */
-export type AlertEvent = PolicyAlertKind | 'attempts_exhausted' | 'in_doubt';
+export type AlertEvent = PolicyAlertKind | 'attempts_exhausted' | 'in_doubt' | 'position_engine_unavailable';
 
 /** An alert as POSTed to `ALERT_WEBHOOK_URL` and logged. */
 export interface Alert {
@@ -70,7 +70,7 @@ export function policyAlert(kind: PolicyAlertKind, context: FailoverContext): Al
 export function outcomeAlert(outcome: Outcome): Alert | null {
   if (!ALERTING_OUTCOMES.has(outcome.outcome)) return null;
   return {
-    event: outcome.outcome === 'in_doubt' ? 'in_doubt' : 'attempts_exhausted',
+    event: outcome.outcome === 'in_doubt' || outcome.outcome === 'position_engine_unavailable' ? outcome.outcome : 'attempts_exhausted',
     from: outcome.engine,
     to: null,
     reason: outcome.outcome,

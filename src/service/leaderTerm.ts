@@ -16,6 +16,7 @@ import { leaderControl, type PolicyControl } from '../policy/control.js';
 import { createPolicyStateWriter, loadPolicyState, type StateStore } from '../policy/persistence.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../policy/runtime.js';
 import { withScripts } from '../redis/commands.js';
+import type { PositionLedger } from '../signals/positions.js';
 import type { SignalQueue, TermFence } from '../signals/queue.js';
 
 /** What a term needs from the service. */
@@ -35,6 +36,8 @@ export interface LeaderTermDeps {
   readonly stillLeader: () => boolean;
   /** An engine answered `stale_epoch`: end this term. */
   readonly onFenced: (seenEpoch: number) => void;
+  /** With `EXECUTION_POSITION_AFFINITY`, the ledger routing reads; null without. */
+  readonly positions: PositionLedger | null;
   /** Entries of a dead leader are taken over; checked this often. Unset without a lease. */
   readonly reclaimIdleMs?: number | undefined;
 }
@@ -143,7 +146,9 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
       inDoubtTimeoutMs: config.inDoubtTimeoutSeconds * 1000,
       inDoubtPollMs: config.policy.healthCheckIntervalSeconds * 1000,
       engineTimeoutMs: config.engineTimeoutMs,
+      positionWaitMs: config.positionWaitSeconds * 1000,
     },
+    ...(deps.positions === null ? {} : { positions: deps.positions }),
     mayDispatch: deps.stillLeader,
     onFenced: deps.onFenced,
     ...(deps.reclaimIdleMs === undefined ? {} : { reclaimIdleMs: deps.reclaimIdleMs }),

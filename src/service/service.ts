@@ -16,6 +16,8 @@ import type { ExecutionManager } from '../execution/manager.js';
 import { createApp } from '../http/app.js';
 import type { AuditEntry } from '../http/audit.js';
 import { createDeadLetters } from '../signals/deadLetters.js';
+import { isMemoryQueue } from '../signals/memoryQueue.js';
+import { createPositionLedger, type PositionLedger } from '../signals/positions.js';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { standbyControl, type PolicyControl } from '../policy/control.js';
@@ -103,6 +105,13 @@ function recordAudit(redis: Redis, stream: string, entry: AuditEntry): Promise<u
   return redis.xadd(stream, 'MAXLEN', '~', AUDIT_STREAM_MAXLEN, '*', 'action', entry.action, 'params', entry.params, 'result', entry.result, 'remote', entry.remote, 'at', entry.at);
 }
 
+/** With `EXECUTION_POSITION_AFFINITY`, the ledger: in Redis, or the in-process queue's own. */
+function positionLedgerFor(config: Config, redis: Redis | null, queue: SignalQueue | undefined): PositionLedger | null {
+  if (!config.positionAffinity) return null;
+  if (redis !== null) return createPositionLedger(redis, config.signalQueue);
+  return queue !== undefined && isMemoryQueue(queue) ? queue.positions : null;
+}
+
 /** Listens on HOST and PORT; answers the server and its URL. */
 async function listen(app: Hono, config: Config): Promise<{ server: ServerType; url: string }> {
   return new Promise((resolve, reject) => {
@@ -125,7 +134,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const alerter = createAlerter({ log, webhookUrl: config.alertWebhookUrl });
   let term: LeaderTerm | null = null;
   let queue: SignalQueue | null = null;
-  const metrics = createMetrics({ queueDepth: async () => (queue === null ? 0 : queue.depth()) });
+  const positions = positionLedgerFor(config, redis, options.queue);
+  const metrics = createMetrics({
+    queueDepth: async () => (queue === null ? 0 : queue.depth()),
+    ...(positions === null ? {} : { openPositions: () => positions.openPairs() }),
+  });
   const policyListeners = new Set<(runtime: PolicyRuntime | null) => void>();
   const lease = redis === null ? null : leaseFor(config, redis, log, { lease: leaderKey, epoch: epochKey });
 
@@ -147,6 +160,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       metrics,
       inspect: options.inspect,
       fence,
+      positions,
       stillLeader: () => lease === null || lease.isHeld(),
       onFenced: (seenEpoch) => void lease?.fence(seenEpoch),
       // What a former leader read after its lease ran out is left pending on it: take it over.
@@ -223,6 +237,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     metrics: metrics.registry,
     adminToken: config.adminToken,
     log,
+    positions,
     deadLetters: redis === null ? null : createDeadLetters({ redis, stream: config.deadLetterQueue, queue: config.signalQueue, queueKind: config.signalQueueKind }),
     ...(redis === null ? {} : { audit: (entry: AuditEntry) => recordAudit(redis, config.auditStream, entry) }),
     extend: (built) => options.extendApp?.(built, service),

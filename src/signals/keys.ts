@@ -17,3 +17,17 @@ export function processingKey(queueName: string): string {
 export function attemptKey(queueName: string, signalId: string): string {
   return `${queueName}:attempt:${signalId}`;
 }
+
+/**
+ * `<SIGNAL_QUEUE>:positions:<engine>`: with position affinity, that engine's net position per
+ * strategy and symbol (a hash; see {@link positionField}), moved in the step that records an
+ * executed outcome.
+ */
+export function positionsKey(queueName: string, engine: string): string {
+  return `${queueName}:positions:${engine}`;
+}
+
+/** The hash field of a strategy and symbol: a JSON pair, so that no separator can be ambiguous. */
+export function positionField(strategyId: string, symbol: string): string {
+  return JSON.stringify([strategyId, symbol]);
+}

@@ -3,8 +3,10 @@
  * Redis queues towards the execution manager, but nothing survives the process: it is for demos and
  * tests, never for trading.
  */
-import type { EngineId } from '../../machines/engines.js';
-import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
+import { perEngine, type EngineId } from '../../machines/engines.js';
+import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome, type PositionChange } from './outcome.js';
+import { positionField } from './keys.js';
+import { rowsOf, type PositionLedger } from './positions.js';
 import type { QueuedSignal, SignalQueue } from './queue.js';
 import { MAX_SIGNAL_BYTES } from './signal.js';
 import { decodeSignalBytes } from './signalBytes.js';
@@ -32,6 +34,8 @@ export interface MemoryQueue extends SignalQueue {
   deadLetters(): readonly RecordedOutcome[];
   /** How many `take` calls are waiting for a push. */
   waitingTakers(): number;
+  /** The position ledger its settles move (position affinity without Redis). */
+  readonly positions: PositionLedger;
 }
 
 interface Waiter {
@@ -50,6 +54,19 @@ export function createMemoryQueue(options: { readonly now?: () => number } = {})
   const waiters: Waiter[] = [];
   const attempts = new Map<string, MemoryAttempt>();
   const executed = new Set<string>();
+  /** Each engine's positions by field, as the Redis ledger keeps them. */
+  const ledger = perEngine(() => new Map<string, number>());
+  const movePosition = (change: PositionChange): void => {
+    const field = positionField(change.strategyId, change.symbol);
+    const net = (ledger[change.engine].get(field) ?? 0) + change.amount;
+    if (Math.abs(net) < 1e-9) ledger[change.engine].delete(field);
+    else ledger[change.engine].set(field, net);
+  };
+  const positions: PositionLedger = {
+    of: async (strategyId, symbol) => perEngine((engine) => ledger[engine].get(positionField(strategyId, symbol)) ?? 0),
+    all: async () => rowsOf(perEngine((engine) => Object.fromEntries([...ledger[engine]].map(([field, net]) => [field, String(net)])))),
+    openPairs: async () => perEngine((engine) => ledger[engine].size),
+  };
   const events: RecordedOutcome[] = [];
   const deadLetters: RecordedOutcome[] = [];
   let nextId = 1;
@@ -104,6 +121,7 @@ export function createMemoryQueue(options: { readonly now?: () => number } = {})
     events: () => [...events],
     deadLetters: () => [...deadLetters],
     waitingTakers: () => waiters.length,
+    positions,
 
     async start() {
       // Nothing outlives the process, so only entries taken by this very queue can be unsettled.
@@ -124,6 +142,7 @@ export function createMemoryQueue(options: { readonly now?: () => number } = {})
       const fields = outcomeFields(outcome);
       (EVENT_STREAM_OUTCOMES.has(outcome.outcome) ? events : deadLetters).push(fields);
       if (outcome.outcome === 'executed') executed.add(outcome.signalId);
+      if (outcome.outcome === 'executed' && outcome.positionChange !== undefined) movePosition(outcome.positionChange);
       if (clearsAttempt) attempts.delete(outcome.signalId);
       inFlight.delete(entry.id);
       return 'settled';
@@ -157,4 +176,9 @@ export function createMemoryQueue(options: { readonly now?: () => number } = {})
       for (const waiter of waiters.splice(0)) waiter.giveUp();
     },
   };
+}
+
+/** Whether `queue` is the in-process queue, with its own position ledger. */
+export function isMemoryQueue(queue: SignalQueue): queue is MemoryQueue {
+  return queue.kind === 'memory' && 'positions' in queue;
 }

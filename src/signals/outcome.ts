@@ -10,6 +10,7 @@ export const OUTCOMES = [
   'duplicate',
   'attempts_exhausted',
   'in_doubt',
+  'position_engine_unavailable',
 ] as const;
 
 /** One of the contract's outcomes. */
@@ -19,7 +20,16 @@ export type OutcomeKind = (typeof OUTCOMES)[number];
 export const EVENT_STREAM_OUTCOMES: ReadonlySet<OutcomeKind> = new Set(['executed', 'duplicate']);
 
 /** The outcomes that also raise an alert. */
-export const ALERTING_OUTCOMES: ReadonlySet<OutcomeKind> = new Set(['attempts_exhausted', 'in_doubt']);
+export const ALERTING_OUTCOMES: ReadonlySet<OutcomeKind> = new Set(['attempts_exhausted', 'in_doubt', 'position_engine_unavailable']);
+
+/** What an executed signal does to its engine's position (contract section 13), recorded with it. */
+export interface PositionChange {
+  readonly engine: EngineId;
+  readonly strategyId: string;
+  readonly symbol: string;
+  /** Positive buys, negative sells. */
+  readonly amount: number;
+}
 
 /** How a signal ended, before it is written as a stream entry. */
 export interface Outcome {
@@ -38,6 +48,8 @@ export interface Outcome {
   readonly report?: unknown;
   /** Executed only. */
   readonly latencyMs?: number;
+  /** Executed only, with position affinity: the engine's position moves by this in the same step. */
+  readonly positionChange?: PositionChange;
 }
 
 /** The stream entry fields of an outcome, exactly as the contract names them. */

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { isEngineId } from '../../machines/engines.js';
 import { withScripts } from '../redis/commands.js';
 import { connectionSession, waitForReplicas } from '../service/redisConnection.js';
-import { attemptKey, dedupKey } from './keys.js';
+import { attemptKey, dedupKey, positionField, positionsKey } from './keys.js';
 import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
 import type { OutcomeDestinations } from './outcomeRecord.js';
 import { createBatcher, type BatchAnswer } from './batcher.js';
@@ -134,6 +134,7 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
       EVENT_STREAM_OUTCOMES.has(outcome.outcome) ? destinations.eventsStream : destinations.deadLetterStream,
       dedupKey(destinations.queueName, outcome.signalId),
       attemptKey(destinations.queueName, outcome.signalId),
+      positionsKey(destinations.queueName, outcome.positionChange?.engine ?? outcome.engine ?? 'none'),
     ]);
     const args = items.flatMap(({ entry, outcome, clearsAttempt }) => {
       const fields = Object.entries(outcomeFields(outcome)).flat();
@@ -143,6 +144,9 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
         named.ref,
         outcome.outcome === 'executed' ? destinations.dedupTtlMs : '',
         clearsAttempt && outcome.signalId !== '' ? '1' : '0',
+        ...(outcome.positionChange === undefined || outcome.outcome !== 'executed'
+          ? ['', '']
+          : [positionField(outcome.positionChange.strategyId, outcome.positionChange.symbol), String(outcome.positionChange.amount)]),
         fields.length,
         ...fields,
       ];

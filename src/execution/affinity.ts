@@ -1,0 +1,67 @@
+/**
+ * Position affinity in the execution path (contract section 13): the engine one signal goes to,
+ * by the pure rule of `machines/routing.ts` over the ledger, and the position change its execution
+ * records. Without affinity, every signal goes to the active engine and nothing is recorded.
+ */
+import type { EngineId } from '../../machines/engines.js';
+import { positionChange, routeSignal } from '../../machines/routing.js';
+import { sleep } from '../clock.js';
+import type { PositionChange } from '../signals/outcome.js';
+import type { Signal } from '../signals/signal.js';
+import { retryDelayMs } from './backoff.js';
+import type { ExecutionContext } from './context.js';
+
+/** The engine chosen for a signal, and whether affinity (not the policy's turn) chose it. */
+export type EngineChoice = { readonly engine: EngineId; readonly affinity: boolean } | 'closing' | 'gave_up';
+
+/** When a signal started waiting for the engine that holds its position, across its attempts. */
+export interface AffinityWait {
+  since: number | null;
+}
+
+function strategyOf(signal: Signal): string {
+  return typeof signal.strategy_id === 'string' ? signal.strategy_id : '';
+}
+
+/**
+ * The engine for the next attempt of `signal`: the active one (waiting while paused), or, with
+ * affinity, the one holding the position it reduces, waiting for it while it is unavailable, for
+ * at most `EXECUTION_POSITION_WAIT` in all ('gave_up' then).
+ */
+export async function chooseEngine(context: ExecutionContext, signal: Signal, wait: AffinityWait): Promise<EngineChoice> {
+  const { positions, clock, log } = context;
+  if (positions === null) {
+    const engine = await context.activeEngine();
+    return engine === null ? 'closing' : { engine, affinity: false };
+  }
+  for (let failures = 0; !context.stop.aborted; ) {
+    let held;
+    try {
+      held = await positions.of(strategyOf(signal), signal.symbol);
+    } catch (error) {
+      failures++;
+      log.error({ err: error, signal_id: signal.signal_id }, 'could not read the position ledger; retrying');
+      await sleep(clock, retryDelayMs(failures, 100, 5000), context.stop);
+      continue;
+    }
+    const route = routeSignal(signal, held, context.policy.activeEngine(), context.engineAvailable);
+    if (route.kind === 'engine') return route;
+    if (route.kind === 'paused') {
+      if ((await context.activeEngine()) === null) return 'closing';
+      continue;
+    }
+    wait.since ??= clock.now();
+    const left = wait.since + context.limits.positionWaitMs - clock.now();
+    if (left <= 0) return 'gave_up';
+    log.info({ signal_id: signal.signal_id, engine: route.engine }, 'waiting for the engine that holds the position this signal reduces');
+    await sleep(clock, Math.min(left, context.limits.inDoubtPollMs), context.stop);
+  }
+  return 'closing';
+}
+
+/** What executing `signal` on `engine` does to the ledger, when affinity keeps one. */
+export function positionChangeFor(context: ExecutionContext, signal: Signal, engine: EngineId, report: unknown): { positionChange?: PositionChange } {
+  if (context.positions === null) return {};
+  const amount = positionChange(signal.action, typeof signal.quantity === 'number' ? signal.quantity : undefined, report);
+  return amount === 0 ? {} : { positionChange: { engine, strategyId: strategyOf(signal), symbol: signal.symbol, amount } };
+}
