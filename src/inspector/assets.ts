@@ -1,12 +1,14 @@
 /**
- * The page's script and style sheet. The browser gets one script with the simulator and xstate in
- * it, and nothing is fetched from anywhere but this service. A built tree (`npm run build`) has
- * the bundle made ahead of time beside this module; running from the sources, it is bundled from
- * `client/` with esbuild (a development dependency) on first use and kept in memory.
+ * The page's script, style sheet and statechart drawing. The browser gets one script with the
+ * simulator and xstate in it, and nothing is fetched from anywhere but this service. A built tree
+ * (`npm run build`) has the bundle made ahead of time beside this module; running from the
+ * sources, it is bundled from `client/` with esbuild (a development dependency) on first use and
+ * kept in memory.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { readDiagramSvg } from './diagram.js';
 
 /** The entry point of the page's script. */
 export const CLIENT_ENTRY = fileURLToPath(new URL('./client/main.ts', import.meta.url));
@@ -55,16 +57,22 @@ export function cachedOnce<T>(compute: () => Promise<T>): () => Promise<T> {
   };
 }
 
-/** The page's script and style sheet, each read or built once. */
+/** The page's script, style sheet and statechart drawing, each read or built once. */
 export interface ClientAssets {
   script(): Promise<string>;
   style(): Promise<string>;
+  /** The SVG the page inlines: `statecharts/failover.svg`. */
+  diagram(): Promise<string>;
 }
 
-/** Assets from `client/`: the bundle built on first request, the style sheet read once. */
+/**
+ * Assets from `client/` and `statecharts/`: the bundle built on first request, the style sheet
+ * and the committed drawing read once.
+ */
 export function clientAssets(): ClientAssets {
   return {
     script: cachedOnce(() => (existsSync(PREBUILT_BUNDLE) ? readFile(PREBUILT_BUNDLE, 'utf8') : bundleClient())),
     style: cachedOnce(() => readFile(CLIENT_STYLE, 'utf8')),
+    diagram: cachedOnce(() => readDiagramSvg()),
   };
 }

@@ -1,16 +1,18 @@
 /**
- * The statechart drawing the page inlines: rendered once from the running machine (the same
- * function as `statecharts/failover.svg`), so it can never disagree with the machine it shows.
+ * The statechart drawing the page inlines: the committed `statecharts/failover.svg`, read as it
+ * is. `npm run statecharts` lays it out with ELK and a unit test fails while it is stale, so it
+ * shows the machine the service runs; the service itself never lays a graph out.
  */
-import { failoverMachine } from '../../machines/executionFailover.js';
-import { svg } from '../statecharts/svg.js';
+import { readFile } from 'node:fs/promises';
+import { SVG_PATH } from '../statecharts/location.js';
 
-let rendered: string | null = null;
-
-/** The SVG text of the failover statechart. */
-export function diagramSvg(): string {
-  rendered ??= svg(failoverMachine);
-  return rendered;
+/** The SVG text of the failover statechart. @throws Error, with the read error as its cause. */
+export async function readDiagramSvg(path: string = SVG_PATH): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new Error(`Could not read the statechart drawing ${path}: run \`npm run statecharts\` to write it.`, { cause });
+  }
 }
 
 /**

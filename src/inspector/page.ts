@@ -4,7 +4,7 @@
  * The script fills it in from the live stream and the scenario files.
  */
 import { ENGINE_IDS } from '../../machines/engines.js';
-import { diagramSvg, prefixSvgIds } from './diagram.js';
+import { prefixSvgIds } from './diagram.js';
 import { PAGE_PATH, SCRIPT_PATH, STYLE_PATH } from './protocol.js';
 
 /** The id prefix of the simulation view's copy of the diagram. */
@@ -25,23 +25,22 @@ export const PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const pages = new Map<boolean, string>();
+const pages = new Map<boolean, { readonly diagram: string; readonly html: string }>();
 
 /**
- * The page's HTML. `tokenRequired` only tells the page to ask for the admin token before it
- * connects (so its first request is not a refused one); the page holds no data either way.
+ * The page's HTML with `diagram` (the SVG text) inlined. `tokenRequired` only tells the page to
+ * ask for the admin token before it connects (so its first request is not a refused one); the
+ * page holds no data either way. Rendered once per kind and kept while the drawing is the same.
  */
-export function pageHtml(tokenRequired: boolean): string {
-  let page = pages.get(tokenRequired);
-  if (page === undefined) {
-    page = render(tokenRequired);
-    pages.set(tokenRequired, page);
-  }
-  return page;
+export function pageHtml(tokenRequired: boolean, diagram: string): string {
+  const kept = pages.get(tokenRequired);
+  if (kept !== undefined && kept.diagram === diagram) return kept.html;
+  const html = render(tokenRequired, diagram);
+  pages.set(tokenRequired, { diagram, html });
+  return html;
 }
 
-function render(tokenRequired: boolean): string {
-  const diagram = diagramSvg();
+function render(tokenRequired: boolean, diagram: string): string {
   const engineOptions = ENGINE_IDS.map((id) => `<option value="${id}">${id}</option>`).join('');
   return `<!doctype html>
 <html lang="en">
@@ -88,7 +87,7 @@ function render(tokenRequired: boolean): string {
   <div class="layout">
     <section class="card diagram-card">
       <div class="card-head"><h2>Statechart</h2>
-        <label class="toggle"><input type="checkbox" class="table-toggle" data-diagram="live-diagram"> transition table</label></div>
+        <span class="hint">hover an arrow's label for its guard's params</span></div>
       <div class="diagram" id="live-diagram">${diagram}</div>
     </section>
     <aside class="side">
@@ -132,8 +131,7 @@ function render(tokenRequired: boolean): string {
   <div class="layout">
     <section class="card diagram-card">
       <div class="card-head"><h2>Simulated statechart</h2>
-        <span class="sim-clock"><span class="label">t =</span> <span id="sim-clock">0 s</span> · <span id="sim-state" class="state-name small">…</span></span>
-        <label class="toggle"><input type="checkbox" class="table-toggle" data-diagram="sim-diagram"> transition table</label></div>
+        <span class="sim-clock"><span class="label">t =</span> <span id="sim-clock">0 s</span> · <span id="sim-state" class="state-name small">…</span></span></div>
       <div class="diagram" id="sim-diagram">${prefixSvgIds(diagram, SIMULATION_DIAGRAM_PREFIX)}</div>
     </section>
     <aside class="side">

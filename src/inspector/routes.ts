@@ -97,9 +97,10 @@ export function mountInspector(app: Hono, deps: InspectorRouteDeps): void {
   const { feed, log } = deps;
   const auth = requireBearerToken({ token: deps.adminToken });
 
-  app.get(PAGE_PATH, (c) => {
+  app.get(PAGE_PATH, async (c) => {
+    const diagram = await deps.assets.diagram();
     withHeaders(c, { 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-cache' });
-    return c.html(pageHtml(deps.adminToken !== undefined));
+    return c.html(pageHtml(deps.adminToken !== undefined, diagram));
   });
   // The script and style sheet change only with a new release: let the browser revalidate cheaply.
   app.get(SCRIPT_PATH, etag(), async (c) => {

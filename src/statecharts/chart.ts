@@ -94,12 +94,6 @@ export function pathOf(node: AnyStateNode): string {
   return node.path.join('.');
 }
 
-/** The parent's path of `path` (`''` for a top-level state). */
-export function parentPath(path: string): string {
-  const dot = path.lastIndexOf('.');
-  return dot < 0 ? '' : path.slice(0, dot);
-}
-
 /** Whether `descendant` lies strictly inside `ancestor`. */
 export function isStrictDescendant(descendant: string, ancestor: string): boolean {
   if (descendant === ancestor) return false;

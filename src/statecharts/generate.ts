@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   } catch (cause) {
     throw new Error(`Could not create the folder ${STATECHARTS_DIR} for the statechart files.`, { cause });
   }
-  for (const file of statechartFiles(failoverMachine)) {
+  for (const file of await statechartFiles(failoverMachine)) {
     const path = join(STATECHARTS_DIR, file.name);
     const shown = relative(process.cwd(), path) || path;
     const before = await readFile(path, 'utf8').catch(() => null);

@@ -48,6 +48,18 @@ export function transitionLabel(transition: ChartTransition): string {
   return `${triggerLabel(transition.trigger)}${guard}${reenter}`;
 }
 
+/**
+ * The label of an edge of the SVG drawing: `EXECUTION_FAILED [tripsTo]`, `after recoveryDelay`,
+ * `always [autoResumeApplies]`. The guard goes by name only: the failover guards' params name the
+ * engines at the two ends of the edge, which the drawing already shows, and the short label keeps
+ * the drawing readable. The full label (`transitionLabel`) is the edge's tooltip.
+ */
+export function edgeLabel(transition: ChartTransition): string {
+  const guard = transition.guard === null ? '' : ` [${transition.guard.type}]`;
+  const reenter = transition.reenter ? ' (reenter)' : '';
+  return `${triggerLabel(transition.trigger)}${guard}${reenter}`;
+}
+
 /** A param value as it reads in a label: null is `none`, strings are bare. */
 export function formatParam(value: JsonValue): string {
   if (value === null) return 'none';

@@ -4,6 +4,7 @@ import {
   actionOnlyTransitions,
   allTransitions,
   chartOf,
+  drawnTransitions,
   statesBelowRoot,
   type Chart,
   type ChartTransition,
@@ -12,7 +13,6 @@ import { isJsonObject } from './jsonValue.js';
 import { actionLabel, guardLabel, triggerLabel } from './labels.js';
 import { DELAY_LEGEND, GUARD_LEGEND, SUBSTATE_LEGEND } from './legend.js';
 import { mermaid } from './mermaid.js';
-import { numberedTransitions } from './numbering.js';
 
 /** Where the machine is defined, as the page names it. */
 const MACHINE_SOURCE = 'machines/executionFailover.ts';
@@ -21,8 +21,8 @@ const MISSING = '_No description yet: add one to `src/statecharts/legend.ts`._';
 
 /**
  * The README page of `statecharts/` for `machine`: a title, the generated-file notice, the
- * Mermaid diagram, the legend of states, guards and delays, the numbered transitions (the numbers
- * of the SVG drawing) with their actions, and the transitions the diagrams leave out.
+ * Mermaid diagram, the legend of states, guards and delays, the drawn transitions with their
+ * actions, and the transitions the diagrams leave out.
  */
 export function markdownPage(machine: AnyStateMachine): string {
   const chart = chartOf(machine);
@@ -36,8 +36,8 @@ export function markdownPage(machine: AnyStateMachine): string {
     ].join('\n'),
     [
       `The failover policy as an XState v5 statechart. Top-level states: ${topLevel}.`,
-      'In this folder: [`failover.svg`](failover.svg), the drawing the inspector highlights, with numbered',
-      'edges; [`failover.mmd`](failover.mmd), the Mermaid source of the diagram below;',
+      'In this folder: [`failover.svg`](failover.svg), the drawing the inspector highlights, laid out by ELK',
+      'with every arrow labelled; [`failover.mmd`](failover.mmd), the Mermaid source of the diagram below;',
       '[`failover.json`](failover.json), the definition with guards, delays and actions by name and params.',
     ].join('\n'),
     '## Diagram',
@@ -58,7 +58,7 @@ export function markdownPage(machine: AnyStateMachine): string {
     '## Delays',
     delaysTable(chart),
     '## Transitions',
-    'Numbered as on the edges of [`failover.svg`](failover.svg).',
+    'Every arrow of the diagrams, with the actions it runs.',
     transitionsTable(chart),
     '## Transitions without a target',
     actionOnlyTable(chart),
@@ -108,9 +108,8 @@ function delaysTable(chart: Chart): string {
 
 function transitionsTable(chart: Chart): string {
   return table(
-    ['#', 'from', 'to', 'trigger', 'guard', 'actions'],
-    numberedTransitions(chart).map(({ number, transition }) => [
-      String(number),
+    ['from', 'to', 'trigger', 'guard', 'actions'],
+    drawnTransitions(chart).map((transition) => [
       code(transition.source),
       transition.targets.map(code).join(', '),
       triggerCell(transition),

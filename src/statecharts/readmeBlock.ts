@@ -21,7 +21,8 @@ export function readmeDiagramBlock(machine: AnyStateMachine): string {
     mermaid(machine).trimEnd(),
     '```',
     '',
-    'The same chart with every transition numbered: [statecharts/failover.svg](statecharts/failover.svg).',
+    'The same chart laid out by ELK, every arrow labelled with its event, guard or delay (the drawing the',
+    'inspector highlights): [statecharts/failover.svg](statecharts/failover.svg).',
     END,
   ].join('\n');
 }

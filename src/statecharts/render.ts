@@ -1,9 +1,11 @@
 /**
- * The files of `statecharts/`, each a pure function of the machine (no I/O): the definition as
- * JSON, a Mermaid diagram, an SVG drawing and the README page that GitHub renders.
+ * The files of `statecharts/`, each a function of the machine alone (no I/O): the definition as
+ * JSON, a Mermaid diagram, an SVG drawing and the README page that GitHub renders. Async because
+ * ELK lays the SVG drawing out asynchronously.
  */
 import type { AnyStateMachine } from 'xstate';
 import { definitionJson } from './definitionJson.js';
+import { SVG_FILE } from './location.js';
 import { markdownPage } from './markdown.js';
 import { mermaid } from './mermaid.js';
 import { svg } from './svg.js';
@@ -11,7 +13,7 @@ import { svg } from './svg.js';
 export { definitionJson } from './definitionJson.js';
 export { markdownPage } from './markdown.js';
 export { mermaid } from './mermaid.js';
-export { CURRENT_STATE_CLASS, stateElementId, svg } from './svg.js';
+export { svg } from './svg.js';
 
 /** One generated file: its name inside `statecharts/` and its full text. */
 export interface StatechartFile {
@@ -20,11 +22,11 @@ export interface StatechartFile {
 }
 
 /** Every file `npm run statecharts` writes into `statecharts/`, in a fixed order. */
-export function statechartFiles(machine: AnyStateMachine): StatechartFile[] {
+export async function statechartFiles(machine: AnyStateMachine): Promise<StatechartFile[]> {
   return [
     { name: 'failover.json', content: definitionJson(machine) },
     { name: 'failover.mmd', content: mermaid(machine) },
-    { name: 'failover.svg', content: svg(machine) },
+    { name: SVG_FILE, content: await svg(machine) },
     { name: 'README.md', content: markdownPage(machine) },
   ];
 }

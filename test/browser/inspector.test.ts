@@ -136,6 +136,8 @@ describe('the inspector in a browser', () => {
     expect(await text(page, '#transitions tbody tr:first-child')).toMatch(/paused → backup1Active\s*operator/);
 
     await mkdir(fileURLToPath(new URL('.', `file://${SCREENSHOT}`)), { recursive: true });
+    // The clicks scrolled down to the controls below the diagram: the sticky header would be drawn there.
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
     // The simulation view plays a shipped scenario in the page, as `npm run simulate` prints it.

@@ -11,7 +11,7 @@ import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
 import { createEngine, isSimEngine } from '../../src/engines/createEngine.js';
 import type { SimEngine } from '../../src/engines/simEngine.js';
 import { clientAssets } from '../../src/inspector/assets.js';
-import { diagramSvg, prefixSvgIds } from '../../src/inspector/diagram.js';
+import { prefixSvgIds, readDiagramSvg } from '../../src/inspector/diagram.js';
 import { InspectionLog } from '../../src/inspector/eventLog.js';
 import { LiveFeed } from '../../src/inspector/liveFeed.js';
 import { PAGE_CSP } from '../../src/inspector/page.js';
@@ -257,12 +257,21 @@ describe('the fault control', () => {
 
 describe('the diagram', () => {
   let svg: string;
-  beforeAll(() => {
-    svg = diagramSvg();
+  beforeAll(async () => {
+    svg = await assets.diagram();
   });
 
-  it('is the same drawing as statecharts/failover.svg', async () => {
+  it('is the committed statecharts/failover.svg, read as it is, and inlined in the page', async () => {
     expect(svg).toBe(await readFile(new URL('../../statecharts/failover.svg', import.meta.url), 'utf8'));
+    const html = await (await fixture(null).app.request('/inspect')).text();
+    expect(html).toContain(svg.slice(0, svg.indexOf('<style>')));
+    expect(html.match(/data-state="primaryActive"/g)).toHaveLength(2);
+  });
+
+  it('says which file to generate when the drawing is missing', async () => {
+    const missing = readDiagramSvg('/nonexistent/failover.svg');
+    await expect(missing).rejects.toThrow(/npm run statecharts/);
+    await expect(missing).rejects.toHaveProperty('cause');
   });
 
   it('gets a second copy whose ids and references are all prefixed, so both fit in one page', () => {

@@ -81,6 +81,8 @@ describe('the production build', () => {
       expect(status).toMatchObject({ state: 'primaryActive', role: 'leader' });
       const page = await fetch(`${base}/inspect`);
       expect(page.status).toBe(200);
+      // The committed drawing, copied into dist/statecharts, is inlined in the page.
+      expect(await page.text()).toContain('<svg');
       const script = await fetch(`${base}/inspect/app.js`);
       expect(script.status).toBe(200);
       expect((await script.text()).length).toBeGreaterThan(10_000);

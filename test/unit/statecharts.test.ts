@@ -7,7 +7,13 @@ import { failoverMachine } from '../../machines/executionFailover.js';
 import { DELAY_LEGEND, GUARD_LEGEND, SUBSTATE_LEGEND } from '../../src/statecharts/legend.js';
 import { STATECHARTS_DIR } from '../../src/statecharts/location.js';
 import { PROJECT_README, readmeDiagramBlock, withDiagramBlock } from '../../src/statecharts/readmeBlock.js';
+import { CURRENT_STATE_CLASS, STATE_CLASS, TOP_STATE_CLASS, stateElementId } from '../../src/statecharts/diagramIds.js';
 import { definitionJson, markdownPage, mermaid, statechartFiles, svg } from '../../src/statecharts/render.js';
+import { childOf, hasClass, rectBox, svgElements, type SvgElement } from '../helpers/svgText.js';
+
+// ELK lays the drawing out asynchronously: generate everything once, before the tests are collected.
+const files = await statechartFiles(failoverMachine);
+const drawing = files.find((file) => file.name === 'failover.svg')?.content ?? '';
 
 /** A transition with a target, read straight from XState's state nodes (not from our model). */
 interface ExpectedEdge {
@@ -74,7 +80,7 @@ function firstDifferentLine(actual: string, expected: string): number {
 }
 
 describe('statecharts/ is up to date with machines/', () => {
-  it.each(statechartFiles(failoverMachine).map((file) => [file.name, file.content]))(
+  it.each(files.map((file) => [file.name, file.content]))(
     'statecharts/%s matches what npm run statecharts generates',
     async (name, expected) => {
       const actual = await readFile(join(STATECHARTS_DIR, name), 'utf8').catch(() => null);
@@ -144,23 +150,84 @@ describe('mermaid', () => {
 });
 
 describe('svg', () => {
-  const drawing = svg(failoverMachine);
+  const elements = svgElements(drawing);
+  const stateGroups = elements.filter((element) => element.name === 'g' && hasClass(element, STATE_CLASS));
+  const groupOf = (path: string): SvgElement | undefined => stateGroups.find((group) => group.attributes['data-state'] === path);
+  const labels = elements.filter((element) => element.name === 'g' && hasClass(element, 'sc-label'));
+  const edges = elements.filter((element) => element.name === 'path' && hasClass(element, 'sc-edge'));
 
-  it('has a <g id="state-…" data-state="…"> for every state node', () => {
+  it('labels an arrow with the trigger and guard of every transition with a target, once each', () => {
+    const expected = expectedEdges(failoverMachine);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(labels).toHaveLength(expected.length);
+    for (const edge of expected) {
+      const [source, target] = [edge.source.join('.'), edge.target.join('.')];
+      const label = `${source} → ${target} on ${edge.trigger} [${edge.guard ?? 'no guard'}]`;
+      const matching = labels.filter(
+        (group) =>
+          group.attributes['data-source'] === source &&
+          group.attributes['data-target'] === target &&
+          group.attributes['data-trigger'] === edge.trigger &&
+          group.attributes['data-guard'] === (edge.guard ?? undefined),
+      );
+      expect(matching, label).toHaveLength(1);
+      const text = childOf(elements, matching[0] as SvgElement, 'text')?.text ?? '';
+      expect(text, label).toContain(edge.trigger);
+      if (edge.guard !== null) expect(text, label).toContain(`[${edge.guard}]`);
+      const arrow = edges.filter((path) => path.attributes['data-source'] === source && path.attributes['data-target'] === target);
+      expect(arrow, `the arrow ${source} → ${target}`).toHaveLength(1);
+    }
+    expect(labels.some((group) => group.attributes['data-source'] === group.attributes['data-target'])).toBe(true);
+  });
+
+  it('draws every state as a group inside its parent’s group, its box inside the parent’s box', () => {
     for (const node of allNodes(failoverMachine).slice(1)) {
-      const id = `state-${node.path.join('-')}`;
-      const dataState = node.path.join('\\.');
-      expect(drawing).toMatch(new RegExp(`<g class="[^"]*\\bsc-state\\b[^"]*" id="${id}" data-state="${dataState}">`));
+      const path = node.path.join('.');
+      const group = groupOf(path);
+      expect(group, path).toBeDefined();
+      const parentPath = node.path.slice(0, -1).join('.');
+      if (parentPath === '') {
+        expect(hasClass(group as SvgElement, TOP_STATE_CLASS), path).toBe(true);
+        continue;
+      }
+      const parent = groupOf(parentPath);
+      expect(group?.parent, `${path} inside ${parentPath}`).toBe(parent);
+      const box = rectBox(childOf(elements, group as SvgElement, 'rect') as SvgElement);
+      const outer = rectBox(childOf(elements, parent as SvgElement, 'rect') as SvgElement);
+      expect(box.x, path).toBeGreaterThan(outer.x);
+      expect(box.y, path).toBeGreaterThan(outer.y);
+      expect(box.x + box.width, path).toBeLessThan(outer.x + outer.width);
+      expect(box.y + box.height, path).toBeLessThan(outer.y + outer.height);
     }
   });
 
-  it('numbers every transition with a target once in its table and once on an edge', () => {
-    const count = expectedEdges(failoverMachine).length;
-    expect(drawing.match(/class="transition-row"/g)).toHaveLength(count);
-    const onEdges = [...drawing.matchAll(/data-transitions="([\d ]+)"/g)].flatMap((match) =>
-      match[1].split(' ').map(Number),
-    );
-    expect(onEdges.sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, index) => index + 1));
+  it('has the highlight target of every state: <g class="sc-state" id="state-…" data-state="…">, styled when current', () => {
+    for (const node of allNodes(failoverMachine).slice(1)) {
+      const path = node.path.join('.');
+      expect(groupOf(path)?.attributes.id, path).toBe(stateElementId(path));
+      expect(stateElementId(path)).toBe(`state-${node.path.join('-')}`);
+    }
+    expect(stateGroups).toHaveLength(allNodes(failoverMachine).length - 1);
+    expect(drawing).toContain(`.${STATE_CLASS}.${CURRENT_STATE_CLASS} > rect {`);
+  });
+
+  it('marks the initial state of the machine and of each compound state with a dot and an arrow', () => {
+    for (const node of allNodes(failoverMachine)) {
+      const initial = node.initial.target[0];
+      if (initial === undefined) continue;
+      const parent = node.path.join('.');
+      const dots = elements.filter((element) => hasClass(element, 'sc-initial') && element.attributes['data-parent'] === parent);
+      expect(dots, `the initial dot of "${parent}"`).toHaveLength(1);
+      const arrows = edges.filter((path) => hasClass(path, 'sc-initial-edge') && path.attributes['data-target'] === initial.path.join('.'));
+      expect(arrows, `the arrow into ${initial.path.join('.')}`).toHaveLength(1);
+    }
+  });
+
+  it('is the same text every time, with coordinates rounded to one decimal', async () => {
+    expect(await svg(failoverMachine)).toBe(drawing);
+    const numbers = [...drawing.matchAll(/-?\d+\.\d+/g)].map((match) => match[0]);
+    expect(numbers.length).toBeGreaterThan(100);
+    for (const number of numbers) expect(number).toMatch(/^-?\d+\.\d$/);
   });
 
   it('is self-contained and its groups are balanced', () => {

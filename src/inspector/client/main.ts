@@ -35,11 +35,6 @@ const tabs = [
 const tabNote = byId('tab-note', HTMLElement);
 let simulationStarted = false;
 
-function tableShown(diagramId: string): boolean {
-  const toggle = document.querySelector(`.table-toggle[data-diagram="${diagramId}"]`);
-  return toggle instanceof HTMLInputElement && toggle.checked;
-}
-
 function select(index: number): void {
   tabs.forEach((entry, position) => {
     const selected = position === index;
@@ -49,8 +44,6 @@ function select(index: number): void {
   const chosen = tabs[index];
   if (chosen === undefined) return;
   tabNote.textContent = chosen.note;
-  // Measured only now: a hidden drawing has no size.
-  frameDiagram(byId(chosen.diagram, HTMLElement), tableShown(chosen.diagram));
   if (chosen.diagram === 'sim-diagram' && !simulationStarted) {
     simulationStarted = true;
     void simulation.start();
@@ -59,13 +52,7 @@ function select(index: number): void {
 }
 
 tabs.forEach((entry, index) => entry.tab.addEventListener('click', () => select(index)));
-for (const toggle of document.querySelectorAll('.table-toggle')) {
-  if (!(toggle instanceof HTMLInputElement)) continue;
-  toggle.addEventListener('change', () => {
-    const diagramId = toggle.dataset.diagram ?? '';
-    frameDiagram(byId(diagramId, HTMLElement), toggle.checked);
-  });
-}
+for (const entry of tabs) frameDiagram(byId(entry.diagram, HTMLElement));
 
 select(location.hash === '#simulation' ? 1 : 0);
 stream.start();
