@@ -4,13 +4,12 @@
  * placing: an order the broker never filled is freed (lookup 404), one it filled before the bridge
  * could record it is found through the engine's lookup and answered with that fill, never placed twice.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { startBridgeProcess, type BridgeKit, type BridgeProcess } from '../helpers/bridgeProcess.js';
+import { requirePython, startBridgeProcess, type BridgeKit, type BridgeProcess } from '../helpers/bridgeProcess.js';
 import { captureIo } from '../helpers/cliIo.js';
 import { pollUntil } from '../helpers/faultPolling.js';
 
@@ -18,16 +17,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** Fails (never skips) when the Python bridge cannot run here, saying what to install. */
-function requirePython(): void {
-  const probe = spawnSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
-  if (probe.error !== undefined || probe.status !== 0) {
-    throw new Error('python3 is missing: the Python reference bridge needs it (apt-get install -y python3)', { cause: probe.error });
-  }
-  const [major = 0, minor = 0] = probe.stdout.trim().split('.').map(Number);
-  if (major < 3 || (major === 3 && minor < 9)) throw new Error(`python3 is ${probe.stdout.trim()}; the Python reference bridge needs 3.9 or later`);
-}
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bridge-ref-'));
@@ -62,7 +51,7 @@ async function fillsFor(dir: string, id: string): Promise<unknown[]> {
   return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { signal_id: string }).filter((fill) => fill.signal_id === id);
 }
 
-describe.each<BridgeKit>(['typescript'])('the %s reference bridge', (kit) => {
+describe.each<BridgeKit>(['typescript', 'python'])('the %s reference bridge', (kit) => {
   it('passes bridge-check --fencing, and keeps the fence it raised across a restart', async () => {
     const dir = await tempDir();
     // Fills slow enough that the concurrent repeats meet an order in progress.

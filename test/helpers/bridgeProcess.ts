@@ -3,7 +3,7 @@
  * (PORT=0) with its store in a temp folder, found by its {"msg":"listening","url":…} log line, and
  * killed with SIGKILL as a crash would, or stopped. Guarded so it never outlives the test process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { guard } from './childGuard.js';
 import { pollUntil } from './faultPolling.js';
@@ -24,6 +24,16 @@ export interface BridgeProcess {
   kill9(): Promise<void>;
   /** SIGTERM, SIGKILL after 5 s; resolves once it has exited. */
   stop(): Promise<void>;
+}
+
+/** Fails (never skips) when the Python kit cannot run here, saying what to install. */
+export function requirePython(): void {
+  const probe = spawnSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+  if (probe.error !== undefined || probe.status !== 0) {
+    throw new Error('python3 is missing: the Python reference bridge needs it (apt-get install -y python3)', { cause: probe.error });
+  }
+  const [major = 0, minor = 0] = probe.stdout.trim().split('.').map(Number);
+  if (major < 3 || (major === 3 && minor < 9)) throw new Error(`python3 is ${probe.stdout.trim()}; the Python reference bridge needs 3.9 or later`);
 }
 
 function commandOf(kit: BridgeKit): [string, string[]] {
