@@ -4,6 +4,7 @@
  * tests, never for trading.
  */
 import type { EngineId } from '../../machines/engines.js';
+import { systemClock, type Clock } from '../clock.js';
 import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
 import type { QueuedSignal, SignalQueue } from './queue.js';
 
@@ -29,6 +30,12 @@ export interface MemoryQueue extends SignalQueue {
   waitingTakers(): number;
 }
 
+/** How the in-process queue is made. */
+export interface MemoryQueueOptions {
+  /** Times a blocking `take` and stamps attempts; default {@link systemClock}. */
+  readonly clock?: Clock;
+}
+
 interface Waiter {
   readonly deliver: (entry: QueuedSignal) => void;
   readonly giveUp: () => void;
@@ -38,8 +45,8 @@ interface Waiter {
  * An empty in-process queue. The dedup set never expires (`DEDUP_TTL_SECONDS` outlives any demo).
  * A push while a `take` waits hands the entry straight to the longest-waiting taker.
  */
-export function createMemoryQueue(options: { readonly now?: () => number } = {}): MemoryQueue {
-  const now = options.now ?? Date.now;
+export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue {
+  const clock = options.clock ?? systemClock;
   const waiting: QueuedSignal[] = [];
   const inFlight = new Map<string, QueuedSignal>();
   const waiters: Waiter[] = [];
@@ -60,15 +67,15 @@ export function createMemoryQueue(options: { readonly now?: () => number } = {})
     return new Promise((resolve) => {
       const waiter: Waiter = {
         deliver: (entry) => {
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           resolve([entry]);
         },
         giveUp: () => {
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           resolve([]);
         },
       };
-      const timer = setTimeout(() => {
+      const timer = clock.setTimeout(() => {
         const index = waiters.indexOf(waiter);
         if (index !== -1) waiters.splice(index, 1);
         resolve([]);
@@ -125,8 +132,8 @@ export function createMemoryQueue(options: { readonly now?: () => number } = {})
       if (!inFlight.has(entry.id)) return { kind: 'lost', reason: 'not_owner' };
       if (executed.has(signalId)) return { kind: 'executed' };
       const earlier = attempts.get(signalId);
-      if (first && earlier !== undefined) return { kind: 'unsettled', engine: earlier.engine, epoch: 0, sentAt: earlier.sentAt, now: now() };
-      const sentAt = now();
+      if (first && earlier !== undefined) return { kind: 'unsettled', engine: earlier.engine, epoch: 0, sentAt: earlier.sentAt, now: clock.now() };
+      const sentAt = clock.now();
       attempts.set(signalId, { engine, sentAt });
       return { kind: 'go', sentAt };
     },
