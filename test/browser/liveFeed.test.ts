@@ -30,7 +30,6 @@ function runtime(log: InspectionLog, clock: TestClock): PolicyRuntime {
     settings: { ...DEFAULT_POLICY_SETTINGS, failureThreshold: 2 },
     effects: { alert: () => {}, requestHealthCheck: () => {} },
     clock,
-    now: () => clock.now(),
     inspect: log.record,
   });
   runtimes.push(started);

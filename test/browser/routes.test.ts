@@ -46,7 +46,6 @@ function fixture(adminToken: string | null = TOKEN): Fixture {
     settings: DEFAULT_POLICY_SETTINGS,
     effects: { alert: () => {}, requestHealthCheck: () => {} },
     clock,
-    now: () => clock.now(),
     inspect: log.record,
   });
   runtimes.push(policy);

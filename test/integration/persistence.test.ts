@@ -5,7 +5,6 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SimulatedClock } from 'xstate';
 import type { EngineId } from '../../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../../machines/policy.js';
 import {
@@ -21,6 +20,7 @@ import {
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
 import type { PolicyState } from '../../src/policy/status.js';
 import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { TestClock } from '../support/testClock.js';
 
 const START = Date.parse('2026-11-25T14:30:00.000Z');
 const SETTINGS: PolicySettings = { ...DEFAULT_POLICY_SETTINGS, recoveryTimeoutSeconds: 300, recoverySuccesses: 2 };
@@ -47,20 +47,18 @@ afterEach(async () => {
 
 interface Started {
   readonly runtime: PolicyRuntime;
-  readonly clock: SimulatedClock;
+  readonly clock: TestClock;
   /** How many times the runtime asked for a health check. */
   healthChecks(): number;
 }
 
 function start(options: { at?: number; restoreFrom?: PolicyState; settings?: PolicySettings } = {}): Started {
-  const clock = new SimulatedClock();
-  clock.set(options.at ?? START);
+  const clock = new TestClock(options.at ?? START);
   let healthChecks = 0;
   const runtime = startPolicyRuntime({
     settings: options.settings ?? SETTINGS,
     effects: { alert: () => {}, requestHealthCheck: () => void healthChecks++ },
     clock,
-    now: () => clock.now(),
     ...(options.restoreFrom ? { restoreFrom: options.restoreFrom } : {}),
   });
   runtimes.push(runtime);
