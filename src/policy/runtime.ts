@@ -2,16 +2,13 @@
  * The running failover actor: the machine from `machines/` with the service's effects injected.
  * This is the one place where the machine's named effects get their real implementations.
  */
-import { createActor, type InspectionEvent, type SnapshotFrom } from 'xstate';
+import { createActor, type InspectionEvent } from 'xstate';
 import { engineOfState, type EngineId } from '../../machines/engines.js';
-import { failoverMachine, type FailoverEvent } from '../../machines/executionFailover.js';
+import { failoverMachine, type FailoverEvent, type FailoverSnapshot } from '../../machines/executionFailover.js';
 import type { FailoverContext, PolicySettings } from '../../machines/policy.js';
 import { systemClock, type Clock } from '../clock.js';
 import { policyAlert, type Alert } from './alerts.js';
 import { topStateOf, type PolicyState } from './status.js';
-
-/** A snapshot of the failover machine. */
-export type FailoverSnapshot = SnapshotFrom<typeof failoverMachine>;
 
 /** What the running policy does to the world. */
 export interface PolicyEffects {

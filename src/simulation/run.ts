@@ -26,11 +26,12 @@
  * the agenda of the current instant and runs in step 3 (or in a second pass of the same instant
  * when step 3 is already over).
  */
-import { createActor, type Actor, type SnapshotFrom } from 'xstate';
+import { createActor, type Actor } from 'xstate';
 import { TOP_STATES, engineOfState, perEngine, type EngineId, type TopState } from '../../machines/engines.js';
 import {
   failoverMachine,
   type FailoverEvent,
+  type FailoverSnapshot,
   type PolicyAlertKind,
   type ProbeResults,
 } from '../../machines/executionFailover.js';
@@ -53,8 +54,6 @@ export class SimulationError extends Error {
     this.name = 'SimulationError';
   }
 }
-
-type FailoverSnapshot = SnapshotFrom<typeof failoverMachine>;
 
 const MS_PER_SECOND = 1000;
 

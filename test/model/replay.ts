@@ -7,10 +7,9 @@
  * where the actor's own timer must fire.
  */
 import { createActor, type Actor } from 'xstate';
-import { failoverMachine, type FailoverInput } from '../../machines/executionFailover.js';
+import { failoverMachine, type FailoverInput, type FailoverSnapshot } from '../../machines/executionFailover.js';
 import { TestClock } from '../support/testClock.js';
 import { MODEL_START, describeEvent, isDelayElapsed, type ModelEvent } from './modelEvents.js';
-import type { FailoverSnapshot } from './traversal.js';
 import type { TransitionIndex, TransitionKey } from './transitions.js';
 
 /** One microstep of an event: the transitions taken and the snapshot right after them. */

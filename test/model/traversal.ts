@@ -14,19 +14,21 @@ import {
   type ActorLogic,
   type ActorScope,
   type EventObject,
-  type SnapshotFrom,
   type StateValue,
 } from 'xstate';
 import { adjacencyMapToArray, getAdjacencyMap } from 'xstate/graph';
 import { ENGINE_IDS, TOP_STATES, engineOfState, type EngineId, type TopState } from '../../machines/engines.js';
-import { failoverMachine, type FailoverEvent, type FailoverInput, type ProbeResults } from '../../machines/executionFailover.js';
+import {
+  failoverMachine,
+  type FailoverEvent,
+  type FailoverInput,
+  type FailoverSnapshot,
+  type ProbeResults,
+} from '../../machines/executionFailover.js';
 import type { PolicySettings } from '../../machines/policy.js';
 import type { ModelInput } from './inputs.js';
 import { MODEL_START, type DelayElapsed, type ModelEvent } from './modelEvents.js';
 import { TransitionIndex, isAfterEventType, type TransitionKey } from './transitions.js';
-
-/** A snapshot of the failover machine. */
-export type FailoverSnapshot = SnapshotFrom<typeof failoverMachine>;
 
 /** A state of the model: the machine's snapshot, the model's clock, and how it was reached. */
 export interface ModelSnapshot {
