@@ -3,12 +3,12 @@
  * This is the one place where the machine's named effects get their real implementations.
  */
 import { createActor, type InspectionEvent } from 'xstate';
-import { engineOfState, type EngineId } from '../../machines/engines.js';
+import { engineOfState, topStateOf, type EngineId } from '../../machines/engines.js';
 import { failoverMachine, type FailoverEvent, type FailoverSnapshot } from '../../machines/executionFailover.js';
 import type { FailoverContext, PolicySettings } from '../../machines/policy.js';
 import { systemClock, type Clock } from '../clock.js';
 import { policyAlert, type Alert } from './alerts.js';
-import { topStateOf, type PolicyState } from './status.js';
+import type { PolicyState } from './status.js';
 
 /** What the running policy does to the world. */
 export interface PolicyEffects {

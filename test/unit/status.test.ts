@@ -4,10 +4,10 @@
  * pending check, the role, and the helpers that name states.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineId } from '../../machines/engines.js';
+import { topStateOf, type EngineId } from '../../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS, initialContext, type PolicySettings } from '../../machines/policy.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
-import { statePath, statusOf, topStateOf, transitionJson } from '../../src/policy/status.js';
+import { statePath, statusOf, transitionJson } from '../../src/policy/status.js';
 import { TestClock } from '../support/testClock.js';
 
 const START = Date.parse('2026-11-25T14:30:00.000Z');
