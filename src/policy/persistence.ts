@@ -18,7 +18,8 @@ export interface StateStore {
   set(key: string, value: string): Promise<unknown>;
 }
 
-const perEngine = <T extends z.ZodType>(schema: T) =>
+/** An object schema with `schema` for each engine's value (the zod side of `perEngine`). */
+const perEngineSchema = <T extends z.ZodType>(schema: T) =>
   z.object({ lean_self_hosted: schema, quanttrader_pybroker: schema, nautilus_trader: schema });
 
 const transitionSchema = z.object({
@@ -29,9 +30,9 @@ const transitionSchema = z.object({
 });
 
 const contextSchema = z.object({
-  failures: perEngine(z.number().int().nonnegative()),
-  probeHealthy: perEngine(z.boolean().nullable()),
-  healthyStreaks: perEngine(z.number().int().nonnegative()),
+  failures: perEngineSchema(z.number().int().nonnegative()),
+  probeHealthy: perEngineSchema(z.boolean().nullable()),
+  healthyStreaks: perEngineSchema(z.number().int().nonnegative()),
   recoveryTimeoutSeconds: z.number().positive(),
   recoveryDeadline: z.number().nullable(),
   recoveryArmedAt: z.number().nullable(),
