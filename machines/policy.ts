@@ -33,13 +33,11 @@ export const DEFAULT_POLICY_SETTINGS: PolicySettings = Object.freeze({
   autoResume: false,
 });
 
+/** Why the policy moves between top-level states: every reason a transition record may carry. */
+export const TRANSITION_REASONS = ['threshold', 'all_engines_failed', 'recovered', 'operator', 'auto_resume'] as const;
+
 /** Why the policy moved between top-level states. */
-export type TransitionReason =
-  | 'threshold'
-  | 'all_engines_failed'
-  | 'recovered'
-  | 'operator'
-  | 'auto_resume';
+export type TransitionReason = (typeof TRANSITION_REASONS)[number];
 
 /** One move between top-level states; `at` is epoch milliseconds. */
 export interface TransitionRecord {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ENGINE_IDS, TOP_STATES } from '../../machines/engines.js';
-import type { FailoverContext } from '../../machines/policy.js';
+import { TRANSITION_REASONS, type FailoverContext } from '../../machines/policy.js';
 import { systemClock, type Clock } from '../clock.js';
 import { resolvePolicyState } from './runtime.js';
 import type { PolicyState } from './status.js';
@@ -25,7 +25,7 @@ const perEngineSchema = <T extends z.ZodType>(schema: T) =>
 const transitionSchema = z.object({
   from: z.enum(TOP_STATES),
   to: z.enum(TOP_STATES),
-  reason: z.enum(['threshold', 'all_engines_failed', 'recovered', 'operator', 'auto_resume']),
+  reason: z.enum(TRANSITION_REASONS),
   at: z.number(),
 });
 
