@@ -18,6 +18,18 @@ export const TOP_STATES = ['primaryActive', 'backup1Active', 'backup2Active', 'p
 /** One of the statechart's top-level states. */
 export type TopState = (typeof TOP_STATES)[number];
 
+/**
+ * The top-level state of a state value, such as `backup1Active` of `{ backup1Active: 'waiting' }`.
+ * Takes `unknown` because persisted and inspected values arrive unchecked.
+ * @throws when the value names no top-level state of the statechart.
+ */
+export function topStateOf(value: unknown): TopState {
+  const key = typeof value === 'string' ? value : value !== null && typeof value === 'object' ? Object.keys(value)[0] : undefined;
+  const top = TOP_STATES.find((state) => state === key);
+  if (top === undefined) throw new Error(`Not a state of the failover statechart: ${JSON.stringify(value)}`);
+  return top;
+}
+
 /** A top-level state in which one engine receives the signals. */
 export type ActiveState = Exclude<TopState, 'paused'>;
 

@@ -7,7 +7,7 @@
  * computed from a deadline kept in context, so a restored snapshot re-arms it on `RESTORED`
  * (XState does not re-arm `after` timers on restore: statelyai/xstate#5331).
  */
-import { assertEvent, assign, setup } from 'xstate';
+import { assertEvent, assign, setup, type SnapshotFrom } from 'xstate';
 import { ENGINE_IDS, perEngine, priorityOf, stateOfEngine, type EngineId, type TopState } from './engines.js';
 import {
   HISTORY_LIMIT,
@@ -247,6 +247,9 @@ export const failoverMachine = setup({
     },
   },
 });
+
+/** A snapshot of the failover machine: its state value, context and status. */
+export type FailoverSnapshot = SnapshotFrom<typeof failoverMachine>;
 
 function recordTransition(from: TopState, to: TopState, reason: TransitionReason) {
   return { type: 'recordTransition' as const, params: { from, to, reason } };

@@ -22,6 +22,21 @@ export interface PolicySettings {
   readonly autoResume: boolean;
 }
 
+/**
+ * The contract's name (section 6) of the variable that sets each field of {@link PolicySettings}.
+ * Keyed by field, so the type checker sees that every setting has its variable and the service's
+ * configuration, the scenario files and the simulation's report can name it from here.
+ */
+export const POLICY_VARIABLES = {
+  failureThreshold: 'EXECUTION_FAILOVER_THRESHOLD',
+  recoveryTimeoutSeconds: 'EXECUTION_FAILOVER_TIMEOUT',
+  recoveryTimeoutMaxSeconds: 'EXECUTION_FAILOVER_TIMEOUT_MAX',
+  failoverEnabled: 'EXECUTION_ENGINE_FAILOVER',
+  recoverySuccesses: 'EXECUTION_RECOVERY_SUCCESSES',
+  healthCheckIntervalSeconds: 'EXECUTION_HEALTH_CHECK_INTERVAL',
+  autoResume: 'EXECUTION_AUTO_RESUME',
+} as const satisfies { readonly [Field in keyof PolicySettings]: string };
+
 /** The defaults of the contract's section 6. */
 export const DEFAULT_POLICY_SETTINGS: PolicySettings = Object.freeze({
   failureThreshold: 5,
@@ -33,13 +48,11 @@ export const DEFAULT_POLICY_SETTINGS: PolicySettings = Object.freeze({
   autoResume: false,
 });
 
+/** Why the policy moves between top-level states: every reason a transition record may carry. */
+export const TRANSITION_REASONS = ['threshold', 'all_engines_failed', 'recovered', 'operator', 'auto_resume'] as const;
+
 /** Why the policy moved between top-level states. */
-export type TransitionReason =
-  | 'threshold'
-  | 'all_engines_failed'
-  | 'recovered'
-  | 'operator'
-  | 'auto_resume';
+export type TransitionReason = (typeof TRANSITION_REASONS)[number];
 
 /** One move between top-level states; `at` is epoch milliseconds. */
 export interface TransitionRecord {

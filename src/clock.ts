@@ -27,6 +27,23 @@ export const systemClock: Clock = {
   },
 };
 
+/**
+ * Runs `callback` every `ms` on `clock` until the returned function is called: an interval is a
+ * timeout re-armed as it fires, so every clock (a simulated one too) has intervals. It is re-armed
+ * before `callback` runs, so a callback that throws keeps it going and one that stops it stops it.
+ */
+export function every(clock: Clock, ms: number, callback: () => void): () => void {
+  // At least 1 ms, as Node's `setInterval`: a zero interval would never let a simulated clock move on.
+  const period = Math.max(1, ms);
+  let handle: unknown;
+  const tick = (): void => {
+    handle = clock.setTimeout(tick, period);
+    callback();
+  };
+  handle = clock.setTimeout(tick, period);
+  return () => clock.clearTimeout(handle);
+}
+
 /** Resolves after `ms` on `clock`, or at once when `signal` aborts (the caller checks which). */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.resolve();

@@ -6,7 +6,7 @@ import os from 'node:os';
 import { isLoopbackHost } from './loopback.js';
 import { z } from 'zod';
 import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
-import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../machines/policy.js';
+import { DEFAULT_POLICY_SETTINGS, POLICY_VARIABLES, type PolicySettings } from '../machines/policy.js';
 import { sentinelList, type SentinelAddress } from './sentinelList.js';
 
 export type { SentinelAddress };
@@ -165,13 +165,13 @@ const VARIABLES = {
   REDIS_SENTINEL_MASTER: { schema: nonEmpty, fallback: 'mymaster' },
   REDIS_MIN_REPLICAS: { schema: wholeNumber('replicas'), fallback: '0' },
   REDIS_WAIT_TIMEOUT_MS: { schema: positiveInteger('milliseconds', MAX_TIMER_MS), fallback: '500' },
-  EXECUTION_FAILOVER_THRESHOLD: { schema: positiveInteger('failures'), fallback: String(DEFAULT_POLICY_SETTINGS.failureThreshold) },
-  EXECUTION_FAILOVER_TIMEOUT: { schema: seconds('recovery timeout'), fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutSeconds) },
-  EXECUTION_FAILOVER_TIMEOUT_MAX: { schema: seconds('maximum recovery timeout'), fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutMaxSeconds) },
-  EXECUTION_ENGINE_FAILOVER: { schema: booleanFlag, fallback: String(DEFAULT_POLICY_SETTINGS.failoverEnabled) },
-  EXECUTION_RECOVERY_SUCCESSES: { schema: positiveInteger('healthy probes'), fallback: String(DEFAULT_POLICY_SETTINGS.recoverySuccesses) },
-  EXECUTION_HEALTH_CHECK_INTERVAL: { schema: seconds('probe interval'), fallback: String(DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds) },
-  EXECUTION_AUTO_RESUME: { schema: booleanFlag, fallback: String(DEFAULT_POLICY_SETTINGS.autoResume) },
+  [POLICY_VARIABLES.failureThreshold]: { schema: positiveInteger('failures'), fallback: String(DEFAULT_POLICY_SETTINGS.failureThreshold) },
+  [POLICY_VARIABLES.recoveryTimeoutSeconds]: { schema: seconds('recovery timeout'), fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutSeconds) },
+  [POLICY_VARIABLES.recoveryTimeoutMaxSeconds]: { schema: seconds('maximum recovery timeout'), fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutMaxSeconds) },
+  [POLICY_VARIABLES.failoverEnabled]: { schema: booleanFlag, fallback: String(DEFAULT_POLICY_SETTINGS.failoverEnabled) },
+  [POLICY_VARIABLES.recoverySuccesses]: { schema: positiveInteger('healthy probes'), fallback: String(DEFAULT_POLICY_SETTINGS.recoverySuccesses) },
+  [POLICY_VARIABLES.healthCheckIntervalSeconds]: { schema: seconds('probe interval'), fallback: String(DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds) },
+  [POLICY_VARIABLES.autoResume]: { schema: booleanFlag, fallback: String(DEFAULT_POLICY_SETTINGS.autoResume) },
   SIGNAL_QUEUE: { schema: nonEmpty, fallback: 'execution.signals' },
   SIGNAL_QUEUE_KIND: {
     schema: z.string().trim().toLowerCase().pipe(z.enum(['stream', 'list'], { error: 'stream or list' })),
@@ -254,22 +254,23 @@ function optionalWhole(env: NodeJS.ProcessEnv, name: string): number | undefined
 
 /** The policy variables of section 2, from the environment. */
 export function loadPolicySettings(env: NodeJS.ProcessEnv): PolicySettings {
+  const variable = POLICY_VARIABLES;
   const settings: PolicySettings = {
-    failureThreshold: read(env, 'EXECUTION_FAILOVER_THRESHOLD'),
-    recoveryTimeoutSeconds: read(env, 'EXECUTION_FAILOVER_TIMEOUT'),
-    recoveryTimeoutMaxSeconds: isSet(env, 'EXECUTION_FAILOVER_TIMEOUT_MAX')
-      ? read(env, 'EXECUTION_FAILOVER_TIMEOUT_MAX')
+    failureThreshold: read(env, variable.failureThreshold),
+    recoveryTimeoutSeconds: read(env, variable.recoveryTimeoutSeconds),
+    recoveryTimeoutMaxSeconds: isSet(env, variable.recoveryTimeoutMaxSeconds)
+      ? read(env, variable.recoveryTimeoutMaxSeconds)
       : // Raising the timeout alone must not trip over the default cap.
-        Math.max(read(env, 'EXECUTION_FAILOVER_TIMEOUT_MAX'), read(env, 'EXECUTION_FAILOVER_TIMEOUT')),
-    failoverEnabled: read(env, 'EXECUTION_ENGINE_FAILOVER'),
-    recoverySuccesses: read(env, 'EXECUTION_RECOVERY_SUCCESSES'),
-    healthCheckIntervalSeconds: read(env, 'EXECUTION_HEALTH_CHECK_INTERVAL'),
-    autoResume: read(env, 'EXECUTION_AUTO_RESUME'),
+        Math.max(read(env, variable.recoveryTimeoutMaxSeconds), read(env, variable.recoveryTimeoutSeconds)),
+    failoverEnabled: read(env, variable.failoverEnabled),
+    recoverySuccesses: read(env, variable.recoverySuccesses),
+    healthCheckIntervalSeconds: read(env, variable.healthCheckIntervalSeconds),
+    autoResume: read(env, variable.autoResume),
   };
   if (settings.recoveryTimeoutMaxSeconds < settings.recoveryTimeoutSeconds) {
     throw new ConfigError(
-      'EXECUTION_FAILOVER_TIMEOUT_MAX',
-      `EXECUTION_FAILOVER_TIMEOUT_MAX=${settings.recoveryTimeoutMaxSeconds} is not valid: expected at least EXECUTION_FAILOVER_TIMEOUT (${settings.recoveryTimeoutSeconds})`,
+      variable.recoveryTimeoutMaxSeconds,
+      `${variable.recoveryTimeoutMaxSeconds}=${settings.recoveryTimeoutMaxSeconds} is not valid: expected at least ${variable.recoveryTimeoutSeconds} (${settings.recoveryTimeoutSeconds})`,
     );
   }
   return Object.freeze(settings);

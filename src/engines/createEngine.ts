@@ -11,8 +11,8 @@ export { isSimEngine, type SimEngine } from './simEngine.js';
 export interface CreateEngineOptions {
   /** `ENGINE_TIMEOUT_MS`: how long to wait for an engine's answer. */
   readonly timeoutMs: number;
-  /** Randomness, timers and clock for a `sim://` engine (simulations, tests); ignored for HTTP. */
-  readonly sim?: Pick<SimEngineOptions, 'random' | 'setTimer' | 'now' | 'rememberLimit'>;
+  /** Randomness and the clock of a `sim://` engine (simulations, tests); ignored for HTTP. */
+  readonly sim?: Pick<SimEngineOptions, 'random' | 'clock' | 'rememberLimit'>;
 }
 
 /**

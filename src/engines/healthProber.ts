@@ -4,7 +4,7 @@
  * interval apart, which the recovery rule ("N healthy probes, an interval apart") relies on.
  */
 import type { EngineId } from '../../machines/engines.js';
-import { realClearTimer, realSetTimer, type ClearTimer, type SetTimer, type TimerHandle } from './timers.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { EngineCall, ExecutionEngine } from './types.js';
 
 /** Health per engine from one round: true only for a healthy answer in time. */
@@ -26,12 +26,8 @@ export interface HealthProberOptions {
   readonly probeTimeoutMs?: number;
   /** Called when `onResults` throws; default a process warning. */
   readonly onError?: (error: unknown) => void;
-  /** Schedules rounds and probe deadlines; default a real, unreferenced `setTimeout`. */
-  readonly setTimer?: SetTimer;
-  /** Cancels what `setTimer` scheduled; default `clearTimeout`. */
-  readonly clearTimer?: ClearTimer;
-  /** Epoch milliseconds; default `Date.now`. */
-  readonly now?: () => number;
+  /** Schedules rounds and probe deadlines, and stamps each round's end; default {@link systemClock}. */
+  readonly clock?: Clock;
 }
 
 /** A running or stopped prober. */
@@ -60,26 +56,24 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
     throw new RangeError(`The health check interval must be a positive number of seconds, got ${options.intervalSeconds}`);
   }
   const probeTimeoutMs = options.probeTimeoutMs ?? intervalMs;
-  const setTimer = options.setTimer ?? realSetTimer;
-  const clearTimer = options.clearTimer ?? realClearTimer;
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const onError = options.onError ?? warn;
 
   let running = false;
-  let timer: TimerHandle | undefined;
+  let timer: unknown;
   let inFlight: Promise<HealthResults> | undefined;
   /** The interval ran out during a slow round: the next round starts as soon as it ends. */
   let overdue = false;
 
   function disarm(): void {
-    if (timer !== undefined) clearTimer(timer);
+    if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
   }
 
   function arm(): void {
     disarm();
     if (!running) return;
-    timer = setTimer(() => {
+    timer = clock.setTimeout(() => {
       timer = undefined;
       if (inFlight === undefined) void beginRound();
       else overdue = true;
@@ -87,9 +81,9 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
   }
 
   async function probe(engine: ExecutionEngine): Promise<boolean> {
-    let deadline: TimerHandle | undefined;
+    let deadline: unknown;
     const late = new Promise<boolean>((resolve) => {
-      deadline = setTimer(() => resolve(false), probeTimeoutMs);
+      deadline = clock.setTimeout(() => resolve(false), probeTimeoutMs);
     });
     try {
       // `=== true`: an engine answering anything but a plain yes is not healthy.
@@ -99,7 +93,7 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
       // engine.health() threw synchronously despite its contract.
       return false;
     } finally {
-      if (deadline !== undefined) clearTimer(deadline);
+      if (deadline !== undefined) clock.clearTimeout(deadline);
     }
   }
 
@@ -111,7 +105,7 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
         results[engine.id] = healthy[index] ?? false;
       });
       try {
-        onResults(results, now());
+        onResults(results, clock.now());
       } catch (error) {
         reportError(error);
       }

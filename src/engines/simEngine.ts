@@ -4,10 +4,10 @@
  * unknown outcomes on timeout) so the execution manager cannot tell it from an HTTP bridge.
  */
 import type { EngineId } from '../../machines/engines.js';
+import { sleep, systemClock, type Clock } from '../clock.js';
 import type { Signal } from '../signals/signal.js';
 import { engineUrlError, withoutCredentials } from './redactUrl.js';
 import { parseSimFaultsPatch, parseSimFaultsQuery, type SimFaults } from './simFaults.js';
-import { delay, realSetTimer, type SetTimer } from './timers.js';
 import type { EngineCall, ExecutionEngine, ExecutionResult, OrderLookup } from './types.js';
 
 /** The paper fill a simulated engine reports for an executed signal. */
@@ -46,10 +46,8 @@ export interface SimEngineOptions {
   readonly timeoutMs?: number;
   /** Draws in [0, 1) for `fail_rate` and `reject_rate`; default `Math.random`. */
   readonly random?: () => number;
-  /** Waits for latency and hangs; default a real, unreferenced `setTimeout`. */
-  readonly setTimer?: SetTimer;
-  /** Epoch milliseconds, for `filled_at` and latency; default `Date.now`. */
-  readonly now?: () => number;
+  /** Waits out latency and hangs, and tells the time for `filled_at` and latency; default {@link systemClock}. */
+  readonly clock?: Clock;
   /** How many executed signal ids it remembers for repeats and lookups; default 100 000. */
   readonly rememberLimit?: number;
 }
@@ -101,8 +99,7 @@ export function createSimEngine(options: SimEngineOptions): SimEngine {
   const { id } = options;
   const timeoutMs = options.timeoutMs ?? 5000;
   const random = options.random ?? Math.random;
-  const setTimer = options.setTimer ?? realSetTimer;
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const rememberLimit = options.rememberLimit ?? 100_000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw engineUrlError(id, options.url, `the timeout must be a positive number of milliseconds, got ${timeoutMs}`);
@@ -134,7 +131,7 @@ export function createSimEngine(options: SimEngineOptions): SimEngine {
       order_type: textOrNull(signal.order_type),
       status: 'filled',
       fill_price: positiveNumber(signal.limit_price) ?? pseudoPrice(signal.symbol),
-      filled_at: new Date(now()).toISOString(),
+      filled_at: new Date(clock.now()).toISOString(),
     };
     executed.set(signal.signal_id, report);
     if (executed.size > rememberLimit) {
@@ -167,7 +164,7 @@ export function createSimEngine(options: SimEngineOptions): SimEngine {
   async function answerDelay(faults: SimFaults): Promise<boolean> {
     const timedOut = faults.latency_ms >= timeoutMs;
     const wait = timedOut ? timeoutMs : faults.latency_ms;
-    if (wait > 0) await delay(setTimer, wait);
+    if (wait > 0) await sleep(clock, wait);
     return timedOut;
   }
 
@@ -180,23 +177,23 @@ export function createSimEngine(options: SimEngineOptions): SimEngine {
     const faults = current;
     if (faults.mode === 'down') return { kind: 'failed', reason: refused, unknownOutcome: false };
     if (faults.mode === 'hang') {
-      await delay(setTimer, timeoutMs);
+      await sleep(clock, timeoutMs);
       return { kind: 'failed', reason: noAnswer, unknownOutcome: true };
     }
-    const started = now();
+    const started = clock.now();
     const result = decide(signal, faults);
     if (await answerDelay(faults)) {
       // Too slow: the order may stand (a lookup tells), but the caller has stopped waiting.
       return { kind: 'failed', reason: `no answer within ${timeoutMs} ms (simulated latency)`, unknownOutcome: true };
     }
-    return result.kind === 'executed' ? { ...result, latencyMs: now() - started } : result;
+    return result.kind === 'executed' ? { ...result, latencyMs: clock.now() - started } : result;
   }
 
   async function health(_call: EngineCall): Promise<boolean> {
     const faults = current;
     if (faults.mode === 'down' || faults.mode === 'fail') return false;
     if (faults.mode === 'hang') {
-      await delay(setTimer, timeoutMs);
+      await sleep(clock, timeoutMs);
       return false;
     }
     return !(await answerDelay(faults));
@@ -207,7 +204,7 @@ export function createSimEngine(options: SimEngineOptions): SimEngine {
     if (faults.mode === 'down') return { kind: 'unknown', reason: refused };
     if (faults.mode === 'fail') return { kind: 'unknown', reason: 'HTTP 500 (simulated engine failure)' };
     if (faults.mode === 'hang') {
-      await delay(setTimer, timeoutMs);
+      await sleep(clock, timeoutMs);
       return { kind: 'unknown', reason: noAnswer };
     }
     const report = executed.get(signalId);

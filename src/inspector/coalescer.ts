@@ -4,57 +4,37 @@
  * wait until the interval has passed since the last flush. Nothing is lost: the flush reads the
  * latest state.
  */
-
-/** Timers as the coalescer and the live feed use them; tests inject their own. */
-export interface FeedTimers {
-  /** Runs `callback` once after `ms`; returns a function that cancels it. */
-  setTimeout(callback: () => void, ms: number): () => void;
-  /** Runs `callback` every `ms`; returns a function that stops it. */
-  setInterval(callback: () => void, ms: number): () => void;
-  /** Milliseconds from any fixed origin. */
-  now(): number;
-}
-
-/** Real timers that never keep the process alive. */
-export const REAL_TIMERS: FeedTimers = {
-  setTimeout(callback, ms) {
-    const handle = setTimeout(callback, ms);
-    handle.unref();
-    return () => clearTimeout(handle);
-  },
-  setInterval(callback, ms) {
-    const handle = setInterval(callback, ms);
-    handle.unref();
-    return () => clearInterval(handle);
-  },
-  now: () => performance.now(),
-};
+import { systemClock, type Clock } from '../clock.js';
 
 /** Calls `flush` at most once per `intervalMs`, after one or more `request()`s. */
 export class Coalescer {
-  private cancelPending: (() => void) | null = null;
+  /** The timer of the pending flush; `pending` says whether there is one (a handle may be 0). */
+  private pending = false;
+  private handle: unknown;
   private lastFlush = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly flush: () => void,
     private readonly intervalMs: number,
-    private readonly timers: FeedTimers = REAL_TIMERS,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Something changed: flush soon. */
   request(): void {
-    if (this.cancelPending !== null) return;
-    const wait = Math.max(0, this.lastFlush + this.intervalMs - this.timers.now());
-    this.cancelPending = this.timers.setTimeout(() => {
-      this.cancelPending = null;
-      this.lastFlush = this.timers.now();
+    if (this.pending) return;
+    // At most one interval: the clock's time may be wall-clock time, which can step back.
+    const wait = Math.min(this.intervalMs, Math.max(0, this.lastFlush + this.intervalMs - this.clock.now()));
+    this.pending = true;
+    this.handle = this.clock.setTimeout(() => {
+      this.pending = false;
+      this.lastFlush = this.clock.now();
       this.flush();
     }, wait);
   }
 
   /** Drops a pending flush. */
   cancel(): void {
-    this.cancelPending?.();
-    this.cancelPending = null;
+    if (this.pending) this.clock.clearTimeout(this.handle);
+    this.pending = false;
   }
 }

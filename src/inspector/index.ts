@@ -9,11 +9,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { RunningService } from '../service/service.js';
 import { clientAssets } from './assets.js';
-import type { FeedTimers } from './coalescer.js';
 import { composeInspect, type InspectCallback } from './composeInspect.js';
 import { InspectionLog } from './eventLog.js';
 import { LiveFeed } from './liveFeed.js';
@@ -28,8 +28,8 @@ export interface InspectorOptions {
   readonly log: Logger;
   /** The directory of the scenario files the page offers; default `statecharts/scenarios/`. */
   readonly scenarioDir?: string;
-  /** Timers of the live feed; tests inject their own. */
-  readonly timers?: FeedTimers;
+  /** The clock of the live feed; default the system clock, tests pass their own. */
+  readonly clock?: Clock;
   /** Builds the Stately relay's WebSocket inspector; default `@statelyai/inspect`'s. */
   readonly relayFactory?: WebSocketInspectorFactory;
 }
@@ -74,7 +74,7 @@ export function createInspector(options: InspectorOptions): Inspector {
           hello,
         },
         {
-          ...(options.timers === undefined ? {} : { timers: options.timers }),
+          ...(options.clock === undefined ? {} : { clock: options.clock }),
           ...(config.inspectMaxClients === undefined ? {} : { maxClients: config.inspectMaxClients }),
         },
       );

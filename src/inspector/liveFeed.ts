@@ -10,11 +10,12 @@
  * stream outlives its actor, so a stopping service never waits for its inspector pages.
  */
 import { ENGINE_IDS, type EngineId } from '../../machines/engines.js';
+import { every, systemClock, type Clock } from '../clock.js';
 import { isSimEngine } from '../engines/simEngine.js';
 import type { ExecutionEngine } from '../engines/types.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { statePath, statusOf, transitionJson } from '../policy/status.js';
-import { Coalescer, REAL_TIMERS, type FeedTimers } from './coalescer.js';
+import { Coalescer } from './coalescer.js';
 import type { InspectionLog } from './eventLog.js';
 import {
   STREAM_EVENTS,
@@ -58,7 +59,8 @@ export interface LiveFeedOptions {
    * `maxQueuedMessages` messages, so without a bound pages could exhaust them. Default 50.
    */
   readonly maxClients?: number;
-  readonly timers?: FeedTimers;
+  /** Times the coalescing, the heartbeat and the watchdog; default {@link systemClock}. */
+  readonly clock?: Clock;
 }
 
 interface Client {
@@ -99,7 +101,7 @@ function closingMessage(reason: ClosingReason): string {
 export class LiveFeed {
   private readonly clients = new Set<Client>();
   private readonly coalescer: Coalescer;
-  private readonly timers: FeedTimers;
+  private readonly clock: Clock;
   private readonly heartbeatMs: number;
   private readonly watchdogMs: number;
   private readonly maxQueued: number;
@@ -114,13 +116,13 @@ export class LiveFeed {
     private readonly source: LiveFeedSource,
     options: LiveFeedOptions = {},
   ) {
-    this.timers = options.timers ?? REAL_TIMERS;
+    this.clock = options.clock ?? systemClock;
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
     this.watchdogMs = options.watchdogMs ?? 250;
     this.maxQueued = options.maxQueuedMessages ?? 256;
     this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
     const perSecond = options.maxMessagesPerSecond ?? 20;
-    this.coalescer = new Coalescer(() => this.flush(), 1000 / perSecond, this.timers);
+    this.coalescer = new Coalescer(() => this.flush(), 1000 / perSecond, this.clock);
   }
 
   /** How many pages are connected. */
@@ -233,11 +235,11 @@ export class LiveFeed {
       this.coalescer.request();
     });
     const heartbeat = encoder.encode(formatSseComment('heartbeat'));
-    const stopHeartbeat = this.timers.setInterval(() => this.broadcast(heartbeat), this.heartbeatMs);
-    const stopWatchdog = this.timers.setInterval(() => {
+    const stopHeartbeat = every(this.clock, this.heartbeatMs, () => this.broadcast(heartbeat));
+    const stopWatchdog = every(this.clock, this.watchdogMs, () => {
       if (!policy.isRunning()) this.closeAll('stopped');
       else if (this.source.currentPolicy() !== policy) this.closeAll('policy-changed');
-    }, this.watchdogMs);
+    });
     return {
       policy,
       stop: () => {

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { ENGINE_IDS, TOP_STATES } from '../../machines/engines.js';
-import type { FailoverContext } from '../../machines/policy.js';
+import { TRANSITION_REASONS, type FailoverContext } from '../../machines/policy.js';
+import { systemClock, type Clock } from '../clock.js';
 import { resolvePolicyState } from './runtime.js';
 import type { PolicyState } from './status.js';
 
@@ -17,20 +18,21 @@ export interface StateStore {
   set(key: string, value: string): Promise<unknown>;
 }
 
-const perEngine = <T extends z.ZodType>(schema: T) =>
+/** An object schema with `schema` for each engine's value (the zod side of `perEngine`). */
+const perEngineSchema = <T extends z.ZodType>(schema: T) =>
   z.object({ lean_self_hosted: schema, quanttrader_pybroker: schema, nautilus_trader: schema });
 
 const transitionSchema = z.object({
   from: z.enum(TOP_STATES),
   to: z.enum(TOP_STATES),
-  reason: z.enum(['threshold', 'all_engines_failed', 'recovered', 'operator', 'auto_resume']),
+  reason: z.enum(TRANSITION_REASONS),
   at: z.number(),
 });
 
 const contextSchema = z.object({
-  failures: perEngine(z.number().int().nonnegative()),
-  probeHealthy: perEngine(z.boolean().nullable()),
-  healthyStreaks: perEngine(z.number().int().nonnegative()),
+  failures: perEngineSchema(z.number().int().nonnegative()),
+  probeHealthy: perEngineSchema(z.boolean().nullable()),
+  healthyStreaks: perEngineSchema(z.number().int().nonnegative()),
   recoveryTimeoutSeconds: z.number().positive(),
   recoveryDeadline: z.number().nullable(),
   recoveryArmedAt: z.number().nullable(),
@@ -142,7 +144,8 @@ export function createPolicyStateWriter(options: {
   store: StateStore;
   key: string;
   read: () => PolicyState;
-  now: () => number;
+  /** Stamps each write and times the retry after a failed one; default {@link systemClock}. */
+  clock?: Clock;
   onError: (error: unknown) => void;
   /** How long to wait before writing again after a failed write. */
   retryMs?: number;
@@ -150,7 +153,10 @@ export function createPolicyStateWriter(options: {
   let lastWritten = '';
   let dirty = false;
   let closed = false;
-  let retry: NodeJS.Timeout | null = null;
+  const clock = options.clock ?? systemClock;
+  /** The retry timer after a failed write; `retrying` says whether one is armed (a handle may be 0). */
+  let retrying = false;
+  let retry: unknown;
   let inFlight: Promise<void> | null = null;
 
   const writeLoop = async (): Promise<void> => {
@@ -160,17 +166,17 @@ export function createPolicyStateWriter(options: {
       const withoutTime = serializePolicyState(state, 0);
       if (withoutTime === lastWritten) continue;
       try {
-        await options.store.set(options.key, serializePolicyState(state, options.now()));
+        await options.store.set(options.key, serializePolicyState(state, clock.now()));
         lastWritten = withoutTime;
       } catch (error) {
         options.onError(new Error(`Could not save the policy state to ${options.key}`, { cause: error }));
         // Redis may be away for a while: try again later rather than lose the change.
         if (closed) return;
-        retry = setTimeout(() => {
-          retry = null;
+        retrying = true;
+        retry = clock.setTimeout(() => {
+          retrying = false;
           writer.changed();
         }, options.retryMs ?? 1000);
-        retry.unref();
         return;
       }
     }
@@ -193,10 +199,10 @@ export function createPolicyStateWriter(options: {
     async close() {
       if (closed) return writer.flush();
       // A write that failed and waits for its retry gets its last try now.
-      const retrying = retry !== null;
-      if (retry !== null) clearTimeout(retry);
-      retry = null;
-      if (retrying) writer.changed();
+      const wasRetrying = retrying;
+      if (retrying) clock.clearTimeout(retry);
+      retrying = false;
+      if (wasRetrying) writer.changed();
       closed = true;
       await writer.flush();
     },

@@ -2,18 +2,13 @@
  * The running failover actor: the machine from `machines/` with the service's effects injected.
  * This is the one place where the machine's named effects get their real implementations.
  */
-import { createActor, type ActorOptions, type AnyActorLogic, type InspectionEvent, type SnapshotFrom } from 'xstate';
-import { engineOfState, type EngineId } from '../../machines/engines.js';
-import { failoverMachine, type FailoverEvent } from '../../machines/executionFailover.js';
+import { createActor, type InspectionEvent } from 'xstate';
+import { engineOfState, topStateOf, type EngineId } from '../../machines/engines.js';
+import { failoverMachine, type FailoverEvent, type FailoverSnapshot } from '../../machines/executionFailover.js';
 import type { FailoverContext, PolicySettings } from '../../machines/policy.js';
+import { systemClock, type Clock } from '../clock.js';
 import { policyAlert, type Alert } from './alerts.js';
-import { topStateOf, type PolicyState } from './status.js';
-
-/** A snapshot of the failover machine. */
-export type FailoverSnapshot = SnapshotFrom<typeof failoverMachine>;
-
-/** XState's clock interface (setTimeout / clearTimeout), as `SimulatedClock` implements it. */
-export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
+import type { PolicyState } from './status.js';
 
 /** What the running policy does to the world. */
 export interface PolicyEffects {
@@ -29,10 +24,11 @@ export interface PolicyRuntimeOptions {
   readonly effects: PolicyEffects;
   /** A persisted policy state to continue from (see `persistence.ts`); its settings are replaced by `settings`. */
   readonly restoreFrom?: PolicyState | null;
-  /** The clock of the recovery timer; a `SimulatedClock` in tests. */
+  /**
+   * The clock of the recovery timer and of the events' `at` (`now()`); default {@link systemClock}.
+   * XState's actor takes it as it is: `Clock` is XState's timer interface plus `now`.
+   */
   readonly clock?: Clock;
-  /** Epoch milliseconds now; follows `clock` in tests. */
-  readonly now?: () => number;
   /** Receives the actor's inspection events (inspector, Stately relay). */
   readonly inspect?: (event: InspectionEvent) => void;
   /** Called when the actor fails: it has stopped and no longer decides anything. */
@@ -69,7 +65,8 @@ export function resolvePolicyState(state: PolicyState, settings: PolicySettings)
 
 /** Starts the failover actor, restoring a persisted snapshot when given one. */
 export function startPolicyRuntime(options: PolicyRuntimeOptions): PolicyRuntime {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = (): number => clock.now();
   const machine = failoverMachine.provide({
     actions: {
       alert: ({ context }, params) => {
@@ -83,7 +80,7 @@ export function startPolicyRuntime(options: PolicyRuntimeOptions): PolicyRuntime
   const actor = createActor(machine, {
     input: { settings: options.settings },
     ...(options.restoreFrom ? { snapshot: resolvePolicyState(options.restoreFrom, options.settings) } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
+    clock,
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
   let running = true;

@@ -2,7 +2,7 @@
  * The status JSON of `GET /admin/execution-status` (contract section 5): a pure function of the
  * policy's state, shared by the leader, the standby path and the inspector.
  */
-import { ENGINE_IDS, PRIMARY_ENGINE, engineOfState, perEngine, type EngineId, type TopState } from '../../machines/engines.js';
+import { ENGINE_IDS, PRIMARY_ENGINE, engineOfState, perEngine, topStateOf, type EngineId, type TopState } from '../../machines/engines.js';
 import { effectiveRecoveryTimeout, isAvailable, type FailoverContext, type TransitionRecord } from '../../machines/policy.js';
 
 /** Which instance answers: the one that drives the policy, or one that reads its persisted state. */
@@ -40,20 +40,6 @@ export interface StatusJson {
 export interface PolicyState {
   readonly value: unknown;
   readonly context: FailoverContext;
-}
-
-/** The top-level state of a state value such as `{ backup1Active: 'waiting' }`. */
-export function topStateOf(value: unknown): TopState {
-  const key = typeof value === 'string' ? value : value !== null && typeof value === 'object' ? Object.keys(value)[0] : undefined;
-  switch (key) {
-    case 'primaryActive':
-    case 'backup1Active':
-    case 'backup2Active':
-    case 'paused':
-      return key;
-    default:
-      throw new Error(`Not a state of the failover statechart: ${JSON.stringify(value)}`);
-  }
 }
 
 /** The state value written as a dotted path, such as `backup1Active.waiting`. */

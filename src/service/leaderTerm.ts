@@ -111,7 +111,6 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
           store: fencedStore,
           key: stateKey,
           read: () => runtime.state(),
-          now: Date.now,
           onError: (error) => log.error({ err: error }, 'could not save the policy state'),
         });
   let lastRecorded = runtime.state().context.lastTransition;

@@ -7,6 +7,7 @@ import { perEngine, type EngineId } from '../../machines/engines.js';
 import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome, type PositionChange } from './outcome.js';
 import { positionField } from './keys.js';
 import { rowsOf, type PositionLedger } from './positions.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { QueuedSignal, SignalQueue } from './queue.js';
 import { MAX_SIGNAL_BYTES } from './signal.js';
 import { decodeSignalBytes } from './signalBytes.js';
@@ -38,6 +39,12 @@ export interface MemoryQueue extends SignalQueue {
   readonly positions: PositionLedger;
 }
 
+/** How the in-process queue is made. */
+export interface MemoryQueueOptions {
+  /** Times a blocking `take` and stamps attempts; default {@link systemClock}. */
+  readonly clock?: Clock;
+}
+
 interface Waiter {
   readonly deliver: (entry: QueuedSignal) => void;
   readonly giveUp: () => void;
@@ -47,8 +54,8 @@ interface Waiter {
  * An empty in-process queue. The dedup set never expires (`DEDUP_TTL_SECONDS` outlives any demo).
  * A push while a `take` waits hands the entry straight to the longest-waiting taker.
  */
-export function createMemoryQueue(options: { readonly now?: () => number } = {}): MemoryQueue {
-  const now = options.now ?? Date.now;
+export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue {
+  const clock = options.clock ?? systemClock;
   const waiting: QueuedSignal[] = [];
   const inFlight = new Map<string, QueuedSignal>();
   const waiters: Waiter[] = [];
@@ -82,15 +89,15 @@ export function createMemoryQueue(options: { readonly now?: () => number } = {})
     return new Promise((resolve) => {
       const waiter: Waiter = {
         deliver: (entry) => {
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           resolve([entry]);
         },
         giveUp: () => {
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           resolve([]);
         },
       };
-      const timer = setTimeout(() => {
+      const timer = clock.setTimeout(() => {
         const index = waiters.indexOf(waiter);
         if (index !== -1) waiters.splice(index, 1);
         resolve([]);
@@ -152,8 +159,8 @@ export function createMemoryQueue(options: { readonly now?: () => number } = {})
       if (!inFlight.has(entry.id)) return { kind: 'lost', reason: 'not_owner' };
       if (executed.has(signalId)) return { kind: 'executed' };
       const earlier = attempts.get(signalId);
-      if (first && earlier !== undefined) return { kind: 'unsettled', engine: earlier.engine, epoch: 0, sentAt: earlier.sentAt, now: now() };
-      const sentAt = now();
+      if (first && earlier !== undefined) return { kind: 'unsettled', engine: earlier.engine, epoch: 0, sentAt: earlier.sentAt, now: clock.now() };
+      const sentAt = clock.now();
       attempts.set(signalId, { engine, sentAt });
       return { kind: 'go', sentAt };
     },

@@ -23,6 +23,11 @@ export class TrackingClock extends SimulatedClock {
     super.clearTimeout(id);
   }
 
+  /** How many timers are pending: neither fired nor cleared. Tests check that nothing is left behind. */
+  pendingCount(): number {
+    return this.dueTimes.size;
+  }
+
   /** When the earliest pending timer is due (clock milliseconds), or null when none is pending. */
   nextDue(): number | null {
     let earliest: number | null = null;

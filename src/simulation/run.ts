@@ -26,11 +26,12 @@
  * the agenda of the current instant and runs in step 3 (or in a second pass of the same instant
  * when step 3 is already over).
  */
-import { createActor, type Actor, type SnapshotFrom } from 'xstate';
-import { TOP_STATES, engineOfState, perEngine, type EngineId, type TopState } from '../../machines/engines.js';
+import { createActor, type Actor } from 'xstate';
+import { engineOfState, perEngine, topStateOf, type EngineId, type TopState } from '../../machines/engines.js';
 import {
   failoverMachine,
   type FailoverEvent,
+  type FailoverSnapshot,
   type PolicyAlertKind,
   type ProbeResults,
 } from '../../machines/executionFailover.js';
@@ -54,8 +55,6 @@ export class SimulationError extends Error {
   }
 }
 
-type FailoverSnapshot = SnapshotFrom<typeof failoverMachine>;
-
 const MS_PER_SECOND = 1000;
 
 function toMs(seconds: number): number {
@@ -64,15 +63,6 @@ function toMs(seconds: number): number {
 
 function toSeconds(ms: number): number {
   return ms / MS_PER_SECOND;
-}
-
-/** The top-level state of a snapshot. */
-export function topStateOf(snapshot: FailoverSnapshot): TopState {
-  const state = TOP_STATES.find((candidate) => snapshot.matches(candidate));
-  if (state === undefined) {
-    throw new SimulationError(`the machine is in no top-level state: ${JSON.stringify(snapshot.value)}`);
-  }
-  return state;
 }
 
 function isCheckingForRecovery(snapshot: FailoverSnapshot): boolean {
@@ -167,7 +157,7 @@ export class Simulation {
     this.timelineEntries.push({
       kind: 'start',
       at: 0,
-      state: topStateOf(start),
+      state: topStateOf(start.value),
       failures: failuresOf(start),
       recoveryTimeoutSeconds: start.context.recoveryTimeoutSeconds,
     });
@@ -180,7 +170,7 @@ export class Simulation {
 
   /** The current top-level state. */
   get state(): TopState {
-    return topStateOf(this.actor.getSnapshot());
+    return topStateOf(this.actor.getSnapshot().value);
   }
 
   /** The machine's current snapshot, for a view that shows more than the top-level state. */
@@ -378,7 +368,7 @@ export class Simulation {
     this.timelineEntries.push({
       kind: 'end',
       at: toSeconds(this.untilMs),
-      state: topStateOf(snapshot),
+      state: topStateOf(snapshot.value),
       failures: failuresOf(snapshot),
       signals: this.signalTally,
     });
@@ -430,7 +420,7 @@ export class Simulation {
     });
     if (transitions.length > 0) return;
 
-    const state = topStateOf(snapshot);
+    const state = topStateOf(snapshot.value);
     const wasChecking = isCheckingForRecovery(previous);
     const checking = isCheckingForRecovery(snapshot);
     if (!wasChecking && checking) {
@@ -441,7 +431,7 @@ export class Simulation {
         state,
         candidates: recoveryCandidates(snapshot.context.settings, engineOfState(state)),
       });
-    } else if (wasChecking && !checking && topStateOf(previous) === state) {
+    } else if (wasChecking && !checking && topStateOf(previous.value) === state) {
       this.timelineEntries.push({
         kind: 'recoveryCheck',
         outcome: 'failed',

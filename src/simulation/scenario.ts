@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { ENGINE_IDS, TOP_STATES, type EngineId, type TopState } from '../../machines/engines.js';
-import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../../machines/policy.js';
+import { DEFAULT_POLICY_SETTINGS, POLICY_VARIABLES, type PolicySettings } from '../../machines/policy.js';
 
 /** A scenario file that cannot be run: the message names each wrong field and why. */
 export class ScenarioError extends Error {
@@ -22,22 +22,10 @@ export class ScenarioError extends Error {
   }
 }
 
-/** The section 6 policy variables, each with the `PolicySettings` field it sets. */
-export const POLICY_VARIABLES = {
-  EXECUTION_FAILOVER_THRESHOLD: 'failureThreshold',
-  EXECUTION_FAILOVER_TIMEOUT: 'recoveryTimeoutSeconds',
-  EXECUTION_FAILOVER_TIMEOUT_MAX: 'recoveryTimeoutMaxSeconds',
-  EXECUTION_ENGINE_FAILOVER: 'failoverEnabled',
-  EXECUTION_RECOVERY_SUCCESSES: 'recoverySuccesses',
-  EXECUTION_HEALTH_CHECK_INTERVAL: 'healthCheckIntervalSeconds',
-  EXECUTION_AUTO_RESUME: 'autoResume',
-} as const satisfies Record<string, keyof PolicySettings>;
-
-/** One of the section 6 policy variable names. */
-export type PolicyVariable = keyof typeof POLICY_VARIABLES;
-
 /** The policy variables a scenario sets; the others keep their defaults. */
-export type ScenarioConfig = { readonly [Name in PolicyVariable]?: PolicySettings[(typeof POLICY_VARIABLES)[Name]] };
+export type ScenarioConfig = {
+  readonly [Field in keyof PolicySettings as (typeof POLICY_VARIABLES)[Field]]?: PolicySettings[Field];
+};
 
 /** An engine starts failing (`down`) or succeeding (`up`) every execution and every probe. */
 export interface EngineChange {
@@ -117,13 +105,13 @@ const engineId = z.enum(ENGINE_IDS, { error: expecting(`one of ${ENGINE_IDS.join
 
 const configSchema = z.strictObject(
   {
-    EXECUTION_FAILOVER_THRESHOLD: count.optional(),
-    EXECUTION_FAILOVER_TIMEOUT: duration.optional(),
-    EXECUTION_FAILOVER_TIMEOUT_MAX: duration.optional(),
-    EXECUTION_ENGINE_FAILOVER: flag.optional(),
-    EXECUTION_RECOVERY_SUCCESSES: count.optional(),
-    EXECUTION_HEALTH_CHECK_INTERVAL: duration.optional(),
-    EXECUTION_AUTO_RESUME: flag.optional(),
+    [POLICY_VARIABLES.failureThreshold]: count.optional(),
+    [POLICY_VARIABLES.recoveryTimeoutSeconds]: duration.optional(),
+    [POLICY_VARIABLES.recoveryTimeoutMaxSeconds]: duration.optional(),
+    [POLICY_VARIABLES.failoverEnabled]: flag.optional(),
+    [POLICY_VARIABLES.recoverySuccesses]: count.optional(),
+    [POLICY_VARIABLES.healthCheckIntervalSeconds]: duration.optional(),
+    [POLICY_VARIABLES.autoResume]: flag.optional(),
   },
   { error: expecting('an object of policy variables') },
 );
@@ -235,7 +223,7 @@ function problemOf(issue: z.core.$ZodIssue): string {
   const field = pathText(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const where = field === '' ? 'the scenario' : field;
-    if (field === 'config') return `${where}: ${unknownKeys(issue.keys, 'variable', Object.keys(POLICY_VARIABLES))}`;
+    if (field === 'config') return `${where}: ${unknownKeys(issue.keys, 'variable', Object.values(POLICY_VARIABLES))}`;
     return `${where}: ${unknownKeys(issue.keys, 'field', acceptedFieldsAt(issue.path))}`;
   }
   return field === '' ? issue.message : `${field}: ${issue.message}`;
@@ -243,15 +231,15 @@ function problemOf(issue: z.core.$ZodIssue): string {
 
 function settingsFrom(config: ScenarioConfig): PolicySettings {
   return {
-    failureThreshold: config.EXECUTION_FAILOVER_THRESHOLD ?? DEFAULT_POLICY_SETTINGS.failureThreshold,
-    recoveryTimeoutSeconds: config.EXECUTION_FAILOVER_TIMEOUT ?? DEFAULT_POLICY_SETTINGS.recoveryTimeoutSeconds,
+    failureThreshold: config[POLICY_VARIABLES.failureThreshold] ?? DEFAULT_POLICY_SETTINGS.failureThreshold,
+    recoveryTimeoutSeconds: config[POLICY_VARIABLES.recoveryTimeoutSeconds] ?? DEFAULT_POLICY_SETTINGS.recoveryTimeoutSeconds,
     recoveryTimeoutMaxSeconds:
-      config.EXECUTION_FAILOVER_TIMEOUT_MAX ?? DEFAULT_POLICY_SETTINGS.recoveryTimeoutMaxSeconds,
-    failoverEnabled: config.EXECUTION_ENGINE_FAILOVER ?? DEFAULT_POLICY_SETTINGS.failoverEnabled,
-    recoverySuccesses: config.EXECUTION_RECOVERY_SUCCESSES ?? DEFAULT_POLICY_SETTINGS.recoverySuccesses,
+      config[POLICY_VARIABLES.recoveryTimeoutMaxSeconds] ?? DEFAULT_POLICY_SETTINGS.recoveryTimeoutMaxSeconds,
+    failoverEnabled: config[POLICY_VARIABLES.failoverEnabled] ?? DEFAULT_POLICY_SETTINGS.failoverEnabled,
+    recoverySuccesses: config[POLICY_VARIABLES.recoverySuccesses] ?? DEFAULT_POLICY_SETTINGS.recoverySuccesses,
     healthCheckIntervalSeconds:
-      config.EXECUTION_HEALTH_CHECK_INTERVAL ?? DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds,
-    autoResume: config.EXECUTION_AUTO_RESUME ?? DEFAULT_POLICY_SETTINGS.autoResume,
+      config[POLICY_VARIABLES.healthCheckIntervalSeconds] ?? DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds,
+    autoResume: config[POLICY_VARIABLES.autoResume] ?? DEFAULT_POLICY_SETTINGS.autoResume,
   };
 }
 
@@ -261,13 +249,13 @@ function crossFieldProblems(scenario: Scenario): string[] {
   const { settings, until } = scenario;
   if (settings.recoveryTimeoutMaxSeconds < settings.recoveryTimeoutSeconds) {
     problems.push(
-      `config.EXECUTION_FAILOVER_TIMEOUT_MAX: ${settings.recoveryTimeoutMaxSeconds} is below ` +
-        `EXECUTION_FAILOVER_TIMEOUT ${settings.recoveryTimeoutSeconds}; the cap must be at least the base timeout`,
+      `config.${POLICY_VARIABLES.recoveryTimeoutMaxSeconds}: ${settings.recoveryTimeoutMaxSeconds} is below ` +
+        `${POLICY_VARIABLES.recoveryTimeoutSeconds} ${settings.recoveryTimeoutSeconds}; the cap must be at least the base timeout`,
     );
   }
   const periodic = [
     ['signals.every', scenario.signals.every],
-    ['config.EXECUTION_HEALTH_CHECK_INTERVAL', settings.healthCheckIntervalSeconds],
+    [`config.${POLICY_VARIABLES.healthCheckIntervalSeconds}`, settings.healthCheckIntervalSeconds],
   ] as const;
   for (const [field, every] of periodic) {
     const steps = Math.floor(Math.round(until * 1000) / Math.round(every * 1000)) + 1;

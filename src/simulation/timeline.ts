@@ -3,8 +3,9 @@
  * ending with the line `N/M expectations met`. Pure, so the page can show the same text.
  */
 import { ENGINE_IDS } from '../../machines/engines.js';
+import { POLICY_VARIABLES, type PolicySettings } from '../../machines/policy.js';
 import type { EngineCounts, ExpectationResult, SimulationResult, TimelineEntry } from './entries.js';
-import { POLICY_VARIABLES, type PolicyVariable, type Scenario } from './scenario.js';
+import type { Scenario } from './scenario.js';
 
 /** Seconds as people write them: `14 s`, `0.5 s`. */
 export function formatSeconds(seconds: number): string {
@@ -100,10 +101,12 @@ export function formatExpectations(results: readonly ExpectationResult[]): strin
 
 /** The policy variables in force, marking those the scenario set. */
 export function formatSettings(scenario: Scenario): string {
-  const names = Object.keys(POLICY_VARIABLES) as PolicyVariable[];
-  return names
-    .map((name) => {
-      const value = scenario.settings[POLICY_VARIABLES[name]];
+  // In the order of POLICY_VARIABLES, which is the contract's.
+  const fields = Object.keys(POLICY_VARIABLES) as (keyof PolicySettings)[];
+  return fields
+    .map((field) => {
+      const name = POLICY_VARIABLES[field];
+      const value = scenario.settings[field];
       const origin = scenario.config[name] === undefined ? ' (default)' : '';
       return `  ${name}=${String(value)}${origin}`;
     })

@@ -2,12 +2,12 @@
  * The inspector's event log: the failover actor's inspection events as lines for people, repeats
  * counted into one line, bounded in size.
  */
-import { SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
 import { InspectionLog, type LogLine } from '../../src/inspector/eventLog.js';
 import type { LogEntry } from '../../src/inspector/protocol.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
+import { TestClock } from '../support/testClock.js';
 
 const START = Date.parse('2026-11-25T14:30:00.000Z');
 const runtimes: PolicyRuntime[] = [];
@@ -16,13 +16,11 @@ afterEach(() => {
 });
 
 function watchedRuntime(log: InspectionLog): PolicyRuntime {
-  const clock = new SimulatedClock();
-  clock.set(START);
+  const clock = new TestClock(START);
   const runtime = startPolicyRuntime({
     settings: { ...DEFAULT_POLICY_SETTINGS, failureThreshold: 2 },
     effects: { alert: () => {}, requestHealthCheck: () => {} },
     clock,
-    now: () => clock.now(),
     inspect: log.record,
   });
   runtimes.push(runtime);

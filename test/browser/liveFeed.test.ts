@@ -1,9 +1,8 @@
 /**
- * The live feed behind the page: what a stream starts with, coalescing of bursts (on manual
- * timers), ending streams when the policy actor stops or changes, standbys, and pages that go away
+ * The live feed behind the page: what a stream starts with, coalescing of bursts (on the test
+ * clock), ending streams when the policy actor stops or changes, standbys, and pages that go away
  * or stop reading.
  */
-import { SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
 import { createEngine, isSimEngine } from '../../src/engines/createEngine.js';
@@ -12,7 +11,7 @@ import { InspectionLog } from '../../src/inspector/eventLog.js';
 import { LiveFeed, type FeedPolicy, type LiveFeedOptions } from '../../src/inspector/liveFeed.js';
 import type { Closing, Hello, LiveSnapshot, LogUpdate } from '../../src/inspector/protocol.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
-import { ManualTimers } from './manualTimers.js';
+import { TestClock } from '../support/testClock.js';
 import { nextTurn, recordSse, type SseRecording } from './sseReader.js';
 
 const START = Date.parse('2026-11-25T14:30:00.000Z');
@@ -25,14 +24,12 @@ afterEach(async () => {
   for (const runtime of runtimes.splice(0)) runtime.stop();
 });
 
-function runtime(log: InspectionLog): PolicyRuntime {
-  const clock = new SimulatedClock();
-  clock.set(START);
+/** A policy actor on the feed's clock, as in the service, where one clock times both. */
+function runtime(log: InspectionLog, clock: TestClock): PolicyRuntime {
   const started = startPolicyRuntime({
     settings: { ...DEFAULT_POLICY_SETTINGS, failureThreshold: 2 },
     effects: { alert: () => {}, requestHealthCheck: () => {} },
     clock,
-    now: () => clock.now(),
     inspect: log.record,
   });
   runtimes.push(started);
@@ -41,7 +38,7 @@ function runtime(log: InspectionLog): PolicyRuntime {
 
 interface Fixture {
   readonly feed: LiveFeed;
-  readonly timers: ManualTimers;
+  readonly clock: TestClock;
   readonly policy: PolicyRuntime;
   readonly log: InspectionLog;
   readonly engines: Record<string, ExecutionEngine>;
@@ -50,22 +47,22 @@ interface Fixture {
 }
 
 function fixture(options: LiveFeedOptions = {}): Fixture {
-  const timers = new ManualTimers();
+  const clock = new TestClock(START);
   const log = new InspectionLog();
-  const policy = runtime(log);
+  const policy = runtime(log, clock);
   const engines = {
     lean_self_hosted: createEngine('lean_self_hosted', 'sim://?latency_ms=5', { timeoutMs: 1000 }),
     quanttrader_pybroker: createEngine('quanttrader_pybroker', 'http://127.0.0.1:9/bridge', { timeoutMs: 1000 }),
   };
   const state: Fixture = {
-    timers,
+    clock,
     policy,
     log,
     engines,
     current: policy,
     feed: new LiveFeed(
       { currentPolicy: () => state.current, leaderEpoch: () => (state.current === null ? null : 4), engines: () => engines, log, hello: HELLO },
-      { timers, ...options },
+      { clock, ...options },
     ),
   };
   return state;
@@ -104,7 +101,7 @@ describe('the live feed', () => {
   });
 
   it('sends a burst of changes within one tick as one message with the latest state', async () => {
-    const { feed, policy, timers } = fixture();
+    const { feed, policy, clock } = fixture();
     const stream = open(feed);
     await stream.settle();
     const initial = stream.events.length;
@@ -113,7 +110,7 @@ describe('the live feed', () => {
     await stream.settle();
     expect(stream.events.length).toBe(initial);
 
-    timers.advance(0);
+    await clock.advance(0);
     await stream.settle();
     const sent = stream.events.slice(initial).map((event) => event.event);
     expect(sent).toEqual(['snapshot', 'log']);
@@ -122,13 +119,13 @@ describe('the live feed', () => {
   });
 
   it('sends at most 20 messages a second however fast the policy changes', async () => {
-    const { feed, policy, timers } = fixture();
+    const { feed, policy, clock } = fixture();
     const stream = open(feed);
     await stream.settle();
     const initial = stream.data('snapshot').length;
     for (let ms = 0; ms < 1000; ms += 1) {
       policy.send({ type: 'EXECUTION_SUCCEEDED', engine: 'lean_self_hosted' });
-      timers.advance(1);
+      await clock.advance(1);
     }
     await stream.settle();
     const sent = stream.data('snapshot').length - initial;
@@ -137,38 +134,38 @@ describe('the live feed', () => {
   });
 
   it('sends a snapshot when something outside the actor changed (faults)', async () => {
-    const { feed, timers, engines } = fixture();
+    const { feed, clock, engines } = fixture();
     const stream = open(feed);
     await stream.settle();
     const lean = engines.lean_self_hosted;
     if (lean === undefined || !isSimEngine(lean)) throw new Error('the fixture has no sim engine');
     lean.setFaults({ mode: 'hang' });
     feed.changed();
-    timers.advance(0);
+    await clock.advance(0);
     await stream.settle();
     const last = stream.data<LiveSnapshot>('snapshot').at(-1);
     expect(last?.engines[0]?.faults?.mode).toBe('hang');
   });
 
   it('ends its streams with closing when the policy actor stops, and lets go of everything', async () => {
-    const { feed, policy, timers } = fixture();
+    const { feed, policy, clock } = fixture();
     const stream = open(feed);
     await stream.settle();
     policy.stop();
-    timers.advance(250);
+    await clock.advance(250);
     await stream.settle();
     expect(stream.data<Closing>('closing')).toEqual([{ reason: 'stopped' }]);
     expect(stream.ended()).toBe(true);
     expect(feed.clientCount).toBe(0);
-    expect(timers.pending).toBe(0);
+    expect(clock.pendingCount()).toBe(0);
   });
 
   it('ends its streams when another policy actor takes over (a new leader term)', async () => {
     const state = fixture();
     const stream = open(state.feed);
     await stream.settle();
-    state.current = runtime(state.log);
-    state.timers.advance(250);
+    state.current = runtime(state.log, state.clock);
+    await state.clock.advance(250);
     await stream.settle();
     expect(stream.data<Closing>('closing')).toEqual([{ reason: 'policy-changed' }]);
     expect(stream.ended()).toBe(true);
@@ -196,24 +193,24 @@ describe('the live feed', () => {
   });
 
   it('stops watching when the last page goes away', async () => {
-    const { feed, policy, timers } = fixture();
+    const { feed, policy, clock } = fixture();
     const stream = open(feed);
     await stream.settle();
-    expect(timers.pending).toBeGreaterThan(0);
+    expect(clock.pendingCount()).toBeGreaterThan(0);
     await stream.cancel();
     expect(feed.clientCount).toBe(0);
     policy.send({ type: 'EXECUTION_FAILED', engine: 'lean_self_hosted' });
-    expect(timers.pending).toBe(0);
+    expect(clock.pendingCount()).toBe(0);
   });
 
   it('drops a page that stops reading instead of buffering for it', async () => {
-    const { feed, policy, timers } = fixture({ maxQueuedMessages: 3 });
+    const { feed, policy, clock } = fixture({ maxQueuedMessages: 3 });
     const unread = feed.open().stream;
     const reader = open(feed);
     await reader.settle();
     for (let index = 0; index < 10; index += 1) {
       policy.send({ type: 'EXECUTION_SUCCEEDED', engine: 'lean_self_hosted' });
-      timers.advance(50);
+      await clock.advance(50);
       await reader.settle();
     }
     expect(feed.clientCount).toBe(1);
@@ -222,7 +219,7 @@ describe('the live feed', () => {
   });
 
   it('keeps quiet connections open with a comment every heartbeat', async () => {
-    const { feed, timers } = fixture({ heartbeatMs: 1000 });
+    const { feed, clock } = fixture({ heartbeatMs: 1000 });
     const reader = feed.open().stream.getReader();
     const decoder = new TextDecoder();
     let text = '';
@@ -232,7 +229,7 @@ describe('the live feed', () => {
     };
     await readAvailable();
     expect(text).not.toContain(': heartbeat');
-    timers.advance(1000);
+    await clock.advance(1000);
     await readAvailable();
     expect(text).toContain(': heartbeat\n\n');
     await reader.cancel();

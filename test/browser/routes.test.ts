@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
-import { SimulatedClock } from 'xstate';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
 import { createEngine, isSimEngine } from '../../src/engines/createEngine.js';
@@ -20,7 +19,7 @@ import { MAX_FAULTS_BODY_BYTES, mountInspector } from '../../src/inspector/route
 import { SHIPPED_SCENARIO_DIR, scenarioFiles } from '../../src/inspector/scenarioFiles.js';
 import { createLogger } from '../../src/log.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
-import { ManualTimers } from './manualTimers.js';
+import { TestClock } from '../support/testClock.js';
 import { recordSse } from './sseReader.js';
 
 const TOKEN = 'route-test-token';
@@ -30,7 +29,7 @@ const assets = clientAssets();
 interface Fixture {
   readonly app: Hono;
   readonly feed: LiveFeed;
-  readonly timers: ManualTimers;
+  readonly clock: TestClock;
   readonly lean: SimEngine;
 }
 
@@ -42,23 +41,21 @@ afterEach(() => {
 /** `adminToken` null: a service without ADMIN_TOKEN. */
 function fixture(adminToken: string | null = TOKEN, feedOptions: { readonly maxClients?: number } = {}): Fixture {
   const log = new InspectionLog();
-  const clock = new SimulatedClock();
+  const clock = new TestClock();
   const policy = startPolicyRuntime({
     settings: DEFAULT_POLICY_SETTINGS,
     effects: { alert: () => {}, requestHealthCheck: () => {} },
     clock,
-    now: () => clock.now(),
     inspect: log.record,
   });
   runtimes.push(policy);
   const lean = createEngine('lean_self_hosted', 'sim://?latency_ms=5', { timeoutMs: 1000 });
   if (!isSimEngine(lean)) throw new Error('sim:// did not make a sim engine');
   const engines = { lean_self_hosted: lean, quanttrader_pybroker: createEngine('quanttrader_pybroker', 'http://127.0.0.1:9', { timeoutMs: 1000 }) };
-  const timers = new ManualTimers();
-  const feed = new LiveFeed({ currentPolicy: () => policy, leaderEpoch: () => 4, engines: () => engines, log, hello: { instance: 'i', startedAt: '2026-11-25T14:30:00.000Z' } }, { timers, ...feedOptions });
+  const feed = new LiveFeed({ currentPolicy: () => policy, leaderEpoch: () => 4, engines: () => engines, log, hello: { instance: 'i', startedAt: '2026-11-25T14:30:00.000Z' } }, { clock, ...feedOptions });
   const app = new Hono();
   mountInspector(app, { feed, engines: () => engines, adminToken: adminToken ?? undefined, assets, scenarios: scenarioFiles(), log: createLogger('silent') });
-  return { app, feed, timers, lean };
+  return { app, feed, clock, lean };
 }
 
 function postFaults(app: Hono, engine: string, body: string, headers: Record<string, string> = { ...AUTH, 'Content-Type': 'application/json' }): Promise<Response> {
@@ -204,7 +201,7 @@ describe('the live stream', () => {
 
 describe('the fault control', () => {
   it('changes a sim:// engine and pushes the change to the pages', async () => {
-    const { app, lean, feed, timers } = fixture();
+    const { app, lean, feed, clock } = fixture();
     const response = await app.request('/inspect/api/stream', { headers: AUTH });
     if (response.body === null) throw new Error('the stream has no body');
     const stream = recordSse(response.body);
@@ -215,7 +212,7 @@ describe('the fault control', () => {
     expect((await answer.json()) as FaultsAnswer).toEqual({ engine: 'lean_self_hosted', faults: { mode: 'fail', latency_ms: 20, fail_rate: 0, reject_rate: 0 } });
     expect(lean.faults().mode).toBe('fail');
 
-    timers.advance(0);
+    await clock.advance(0);
     await stream.settle();
     expect(stream.data<LiveSnapshot>('snapshot').at(-1)?.engines[0]?.faults?.mode).toBe('fail');
     await stream.cancel();

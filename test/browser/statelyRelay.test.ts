@@ -4,7 +4,6 @@
  * event log; a failing receiver never disturbs the actor.
  */
 import { Writable } from 'node:stream';
-import { SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
 import { createInspector, type Inspector } from '../../src/inspector/index.js';
@@ -12,6 +11,7 @@ import { relayUrlForLog, type WebSocketInspectorFactory } from '../../src/inspec
 import { createLogger } from '../../src/log.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
 import { eventually } from '../helpers/service.js';
+import { TestClock } from '../support/testClock.js';
 import { startWebSocketSink, type WebSocketSink } from './webSocketSink.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -31,12 +31,11 @@ function capturedLog(): { log: ReturnType<typeof createLogger>; lines: Record<st
 }
 
 function watchedRuntime(inspector: Inspector): PolicyRuntime {
-  const clock = new SimulatedClock();
+  const clock = new TestClock();
   const runtime = startPolicyRuntime({
     settings: { ...DEFAULT_POLICY_SETTINGS, failureThreshold: 2 },
     effects: { alert: () => {}, requestHealthCheck: () => {} },
     clock,
-    now: () => clock.now(),
     inspect: inspector.inspect,
   });
   cleanups.push(() => runtime.stop());

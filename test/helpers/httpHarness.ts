@@ -3,7 +3,6 @@
  * (no sockets), with the alerts the policy raised kept for inspection.
  */
 import type { Hono } from 'hono';
-import { SimulatedClock } from 'xstate';
 import type { EngineId } from '../../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../../machines/policy.js';
 import { createApp } from '../../src/http/app.js';
@@ -12,6 +11,7 @@ import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { Alert } from '../../src/policy/alerts.js';
 import { leaderControl, type PolicyControl } from '../../src/policy/control.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
+import { TestClock } from '../support/testClock.js';
 
 /** When every harness starts: an ordinary trading day, so ISO times are easy to read. */
 export const HARNESS_START = Date.parse('2026-11-25T14:30:00.000Z');
@@ -31,7 +31,7 @@ export interface HttpHarnessOptions {
 export interface HttpHarness {
   readonly app: Hono;
   readonly runtime: PolicyRuntime;
-  readonly clock: SimulatedClock;
+  readonly clock: TestClock;
   readonly metrics: Metrics;
   readonly settings: PolicySettings;
   /** Alerts the policy raised, oldest first. */
@@ -43,15 +43,13 @@ export interface HttpHarness {
 
 /** Builds the app on a fresh runtime whose clock starts at `HARNESS_START`. */
 export function startHttpHarness(options: HttpHarnessOptions = {}): HttpHarness {
-  const clock = new SimulatedClock();
-  clock.set(HARNESS_START);
+  const clock = new TestClock(HARNESS_START);
   const settings: PolicySettings = { ...DEFAULT_POLICY_SETTINGS, ...options.settings };
   const alerts: Alert[] = [];
   const runtime = startPolicyRuntime({
     settings,
     effects: { alert: (alert) => alerts.push(alert), requestHealthCheck: () => {} },
     clock,
-    now: () => clock.now(),
   });
   const metrics = createMetrics({ queueDepth: options.queueDepth ?? (async () => 0) });
   const app = createApp({

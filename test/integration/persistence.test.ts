@@ -5,7 +5,6 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SimulatedClock } from 'xstate';
 import type { EngineId } from '../../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../../machines/policy.js';
 import {
@@ -21,6 +20,7 @@ import {
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
 import type { PolicyState } from '../../src/policy/status.js';
 import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { TestClock } from '../support/testClock.js';
 
 const START = Date.parse('2026-11-25T14:30:00.000Z');
 const SETTINGS: PolicySettings = { ...DEFAULT_POLICY_SETTINGS, recoveryTimeoutSeconds: 300, recoverySuccesses: 2 };
@@ -47,20 +47,18 @@ afterEach(async () => {
 
 interface Started {
   readonly runtime: PolicyRuntime;
-  readonly clock: SimulatedClock;
+  readonly clock: TestClock;
   /** How many times the runtime asked for a health check. */
   healthChecks(): number;
 }
 
 function start(options: { at?: number; restoreFrom?: PolicyState; settings?: PolicySettings } = {}): Started {
-  const clock = new SimulatedClock();
-  clock.set(options.at ?? START);
+  const clock = new TestClock(options.at ?? START);
   let healthChecks = 0;
   const runtime = startPolicyRuntime({
     settings: options.settings ?? SETTINGS,
     effects: { alert: () => {}, requestHealthCheck: () => void healthChecks++ },
     clock,
-    now: () => clock.now(),
     ...(options.restoreFrom ? { restoreFrom: options.restoreFrom } : {}),
   });
   runtimes.push(runtime);
@@ -273,12 +271,12 @@ describe('unusable stored content', () => {
 });
 
 describe('createPolicyStateWriter', () => {
-  function writerFor(runtime: PolicyRuntime, store: StateStore, extra: { onError?: (error: unknown) => void; retryMs?: number } = {}) {
+  function writerFor(runtime: PolicyRuntime, clock: TestClock, store: StateStore, extra: { onError?: (error: unknown) => void; retryMs?: number } = {}) {
     const writer = createPolicyStateWriter({
       store,
       key,
       read: () => runtime.state(),
-      now: () => runtime.now(),
+      clock,
       onError: extra.onError ?? ((error) => expect.fail(`unexpected write error: ${String(error)}`)),
       ...(extra.retryMs === undefined ? {} : { retryMs: extra.retryMs }),
     });
@@ -289,7 +287,7 @@ describe('createPolicyStateWriter', () => {
   it('folds a burst of changes into at most two SETs, the latest state last', async () => {
     const { runtime, clock } = start();
     const { store, written } = recordingStore();
-    const writer = writerFor(runtime, store);
+    const writer = writerFor(runtime, clock, store);
     for (let i = 0; i < 4; i++) fail(runtime, 'lean_self_hosted', 1);
     clock.increment(1);
     fail(runtime, 'lean_self_hosted', 1);
@@ -305,9 +303,9 @@ describe('createPolicyStateWriter', () => {
   });
 
   it('costs one SET for the first change of a burst and one for the rest', async () => {
-    const { runtime } = start();
+    const { runtime, clock } = start();
     const { store, written } = recordingStore();
-    const writer = writerFor(runtime, store);
+    const writer = writerFor(runtime, clock, store);
     for (let i = 0; i < 30; i++) runtime.send({ type: 'EXECUTION_FAILED', engine: i % 2 === 0 ? 'nautilus_trader' : 'quanttrader_pybroker' });
     runtime.send({ type: 'PAUSE', reason: 'last' });
     await writer.flush();
@@ -319,7 +317,7 @@ describe('createPolicyStateWriter', () => {
   it('stamps each write with the time it was made', async () => {
     const { runtime, clock } = start();
     const { store } = recordingStore();
-    const writer = writerFor(runtime, store);
+    const writer = writerFor(runtime, clock, store);
     clock.increment(42_000);
     runtime.send({ type: 'PAUSE', reason: 'x' });
     await writer.flush();
@@ -327,9 +325,9 @@ describe('createPolicyStateWriter', () => {
   });
 
   it('does not write a state it already wrote', async () => {
-    const { runtime } = start();
+    const { runtime, clock } = start();
     const { store, written } = recordingStore();
-    const writer = writerFor(runtime, store);
+    const writer = writerFor(runtime, clock, store);
     writer.changed();
     await writer.flush();
     runtime.send({ type: 'EXECUTION_SUCCEEDED', engine: 'lean_self_hosted' });
@@ -342,12 +340,12 @@ describe('createPolicyStateWriter', () => {
   });
 
   it('writes again by itself after a failed write', async () => {
-    const { runtime } = start();
+    const { runtime, clock } = start();
     const errors: unknown[] = [];
     const { store, written } = recordingStore({
       before: (call) => (call === 0 ? Promise.reject(new Error('READONLY You can’t write against a read only replica.')) : undefined),
     });
-    const writer = writerFor(runtime, store, { onError: (error) => errors.push(error), retryMs: 10 });
+    const writer = writerFor(runtime, clock, store, { onError: (error) => errors.push(error), retryMs: 10 });
     runtime.send({ type: 'PAUSE', reason: 'keep me' });
     await writer.flush();
 
@@ -358,13 +356,17 @@ describe('createPolicyStateWriter', () => {
     expect(error instanceof Error && error.cause instanceof Error ? error.cause.message : '').toMatch(/READONLY/);
     expect(await redis.get(key)).toBeNull();
 
-    await vi.waitFor(async () => expect(await redis.get(key)).not.toBeNull(), { timeout: 2000, interval: 5 });
+    // The retry is due after retryMs on the writer's clock.
+    await clock.advance(9);
+    expect(written).toHaveLength(1);
+    await clock.advance(1);
+    await writer.flush();
     expect(written).toHaveLength(2);
     expect(found(await loadPolicyState(redis, key, SETTINGS)).state.context.pausedReason).toBe('keep me');
   });
 
   it('writes the latest state after a write that failed mid-burst', async () => {
-    const { runtime } = start();
+    const { runtime, clock } = start();
     let writer: PolicyStateWriter | null = null;
     const { store } = recordingStore({
       before: (call) => {
@@ -374,19 +376,18 @@ describe('createPolicyStateWriter', () => {
         return Promise.reject(new Error('connection lost'));
       },
     });
-    writer = writerFor(runtime, store, { onError: () => {}, retryMs: 10 });
+    writer = writerFor(runtime, clock, store, { onError: () => {}, retryMs: 10 });
     runtime.send({ type: 'EXECUTION_FAILED', engine: 'lean_self_hosted' });
-    await vi.waitFor(
-      async () => expect(parsePolicyState(await redis.get(key), SETTINGS)).toMatchObject({ kind: 'found', state: { value: { paused: 'holding' } } }),
-      { timeout: 2000, interval: 5 },
-    );
     await writer.flush();
+    await clock.advance(10);
+    await writer.flush();
+    expect(parsePolicyState(await redis.get(key), SETTINGS)).toMatchObject({ kind: 'found', state: { value: { paused: 'holding' } } });
   });
 
   it.each([0, 1, 2, 3, 4, 5, 6])(
     'writes a change made %i microtasks after a SET completes',
     async (depth) => {
-      const { runtime } = start();
+      const { runtime, clock } = start();
       let lateChange: () => void = () => {};
       const lateChangeMade = new Promise<void>((resolve) => {
         lateChange = () => {
@@ -403,7 +404,7 @@ describe('createPolicyStateWriter', () => {
           if (call === 0) afterMicrotasks(depth, lateChange);
         },
       });
-      const writer = writerFor(runtime, store);
+      const writer = writerFor(runtime, clock, store);
       runtime.send({ type: 'EXECUTION_FAILED', engine: 'lean_self_hosted' });
       await lateChangeMade;
       await writer.flush();
@@ -414,16 +415,19 @@ describe('createPolicyStateWriter', () => {
   );
 
   it('once closed, tries what is unwritten once more and then stops retrying', async () => {
-    const { runtime } = start();
+    const { runtime, clock } = start();
     const errors: unknown[] = [];
     const { store, written } = recordingStore({ before: () => Promise.reject(new Error('connection lost')) });
-    const writer = writerFor(runtime, store, { onError: (error) => errors.push(error), retryMs: 5 });
+    const writer = writerFor(runtime, clock, store, { onError: (error) => errors.push(error), retryMs: 5 });
     runtime.send({ type: 'PAUSE', reason: 'during an outage' });
-    await vi.waitFor(() => expect(errors.length).toBeGreaterThanOrEqual(2), { timeout: 2000, interval: 5 });
+    await writer.flush();
+    await clock.advance(5);
+    await writer.flush();
+    expect(errors).toHaveLength(2);
     await writer.close();
     const attempts = written.length;
     // Ten retry intervals on: nothing more was tried.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await clock.advance(50);
     expect(written.length).toBe(attempts);
   });
 });

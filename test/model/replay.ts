@@ -6,10 +6,10 @@
  * clock is moved to one millisecond before it, where nothing may happen, then to the moment itself,
  * where the actor's own timer must fire.
  */
-import { SimulatedClock, createActor, type Actor } from 'xstate';
-import { failoverMachine, type FailoverInput } from '../../machines/executionFailover.js';
+import { createActor, type Actor } from 'xstate';
+import { failoverMachine, type FailoverInput, type FailoverSnapshot } from '../../machines/executionFailover.js';
+import { TestClock } from '../support/testClock.js';
 import { MODEL_START, describeEvent, isDelayElapsed, type ModelEvent } from './modelEvents.js';
-import type { FailoverSnapshot } from './traversal.js';
 import type { TransitionIndex, TransitionKey } from './transitions.js';
 
 /** One microstep of an event: the transitions taken and the snapshot right after them. */
@@ -28,7 +28,7 @@ export interface ReplayedEvent {
 
 /** A started actor of the failover machine on a simulated clock that starts at `MODEL_START`. */
 export class MachineReplay {
-  readonly clock = new SimulatedClock();
+  readonly clock = new TestClock(MODEL_START);
   readonly actor: Actor<typeof failoverMachine>;
   private microsteps: Microstep[] = [];
 
@@ -36,7 +36,6 @@ export class MachineReplay {
     input: FailoverInput,
     private readonly index: TransitionIndex,
   ) {
-    this.clock.set(MODEL_START);
     this.actor = createActor(failoverMachine, {
       input,
       clock: this.clock,

@@ -4,11 +4,11 @@
  * (ping-pong needs a dozen events before its timeout decays).
  */
 import type { EngineId } from '../../machines/engines.js';
-import type { FailoverInput, ProbeResults } from '../../machines/executionFailover.js';
+import type { FailoverInput, FailoverSnapshot, ProbeResults } from '../../machines/executionFailover.js';
 import { judgeStep } from './judgeStep.js';
 import { describeEvent, type ModelEvent } from './modelEvents.js';
 import { MachineReplay } from './replay.js';
-import { pendingDelay, type FailoverSnapshot } from './traversal.js';
+import { pendingDelay } from './traversal.js';
 import type { TransitionIndex } from './transitions.js';
 
 /** One event of a story that went against the spec table. */

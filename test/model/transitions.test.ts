@@ -5,13 +5,14 @@
  * is due is the one taken, and the state and context are what the rule says.
  */
 import { describe, expect, it } from 'vitest';
+import type { FailoverSnapshot } from '../../machines/executionFailover.js';
 import { specOf } from './expectations.js';
 import { judgeStep } from './judgeStep.js';
 import { MODEL_INPUTS } from './inputs.js';
 import { describeEvent } from './modelEvents.js';
 import type { PolicyState } from './policyOracle.js';
 import { MachineReplay } from './replay.js';
-import { MAX_DEPTH, pendingDelay, shortestCases, type FailoverSnapshot, type TransitionCase } from './traversal.js';
+import { MAX_DEPTH, pendingDelay, shortestCases, type TransitionCase } from './traversal.js';
 import { TransitionIndex } from './transitions.js';
 
 const index = new TransitionIndex();

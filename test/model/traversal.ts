@@ -14,19 +14,20 @@ import {
   type ActorLogic,
   type ActorScope,
   type EventObject,
-  type SnapshotFrom,
-  type StateValue,
 } from 'xstate';
 import { adjacencyMapToArray, getAdjacencyMap } from 'xstate/graph';
-import { ENGINE_IDS, TOP_STATES, engineOfState, type EngineId, type TopState } from '../../machines/engines.js';
-import { failoverMachine, type FailoverEvent, type FailoverInput, type ProbeResults } from '../../machines/executionFailover.js';
+import { ENGINE_IDS, engineOfState, topStateOf, type EngineId } from '../../machines/engines.js';
+import {
+  failoverMachine,
+  type FailoverEvent,
+  type FailoverInput,
+  type FailoverSnapshot,
+  type ProbeResults,
+} from '../../machines/executionFailover.js';
 import type { PolicySettings } from '../../machines/policy.js';
 import type { ModelInput } from './inputs.js';
 import { MODEL_START, type DelayElapsed, type ModelEvent } from './modelEvents.js';
 import { TransitionIndex, isAfterEventType, type TransitionKey } from './transitions.js';
-
-/** A snapshot of the failover machine. */
-export type FailoverSnapshot = SnapshotFrom<typeof failoverMachine>;
 
 /** A state of the model: the machine's snapshot, the model's clock, and how it was reached. */
 export interface ModelSnapshot {
@@ -149,16 +150,7 @@ export function pendingDelay(snapshot: FailoverSnapshot): DelayElapsed | null {
 
 /** The engine in use in `snapshot`, or null while paused. */
 export function activeEngineOf(snapshot: FailoverSnapshot): EngineId | null {
-  const top = topStateOf(snapshot);
-  return engineOfState(top);
-}
-
-function topStateOf(snapshot: FailoverSnapshot): TopState {
-  const value: StateValue = snapshot.value;
-  const name = typeof value === 'string' ? value : Object.keys(value)[0];
-  const top = TOP_STATES.find((state) => state === name);
-  if (top === undefined) throw new Error(`Unknown top-level state in ${JSON.stringify(value)}.`);
-  return top;
+  return engineOfState(topStateOf(snapshot.value));
 }
 
 /**

@@ -10,7 +10,6 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import fc from 'fast-check';
-import { SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
 import { ExecutionManager } from '../../src/execution/manager.js';
@@ -21,6 +20,7 @@ import { startPolicyRuntime } from '../../src/policy/runtime.js';
 import { createMemoryQueue } from '../../src/signals/memoryQueue.js';
 import { MAX_SIGNAL_BYTES, parseSignal } from '../../src/signals/signal.js';
 import { HARNESS_START, startHttpHarness, type HttpHarness } from '../helpers/httpHarness.js';
+import { TestClock } from '../support/testClock.js';
 
 const KIB_64 = 64 * 1024;
 const SIGNAL_START = '{"signal_id":"big-1","symbol":"AAPL","action":"BUY","quantity":10,"order_type":"MARKET","risk_meta":"';
@@ -73,14 +73,12 @@ describe('a signal over 64 KiB', () => {
   });
 
   it('is recorded invalid on the dead-letter stream by the execution manager, and no engine is asked', async () => {
-    const clock = new SimulatedClock();
-    clock.set(HARNESS_START);
+    const clock = new TestClock(HARNESS_START);
     const alerts: Alert[] = [];
     const policy = startPolicyRuntime({
       settings: DEFAULT_POLICY_SETTINGS,
       effects: { alert: (alert) => alerts.push(alert), requestHealthCheck: () => {} },
       clock,
-      now: () => clock.now(),
     });
     const queue = createMemoryQueue();
     // No engine at all: an oversized signal must never get as far as needing one.

@@ -6,7 +6,6 @@
 import { Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SimulatedClock } from 'xstate';
 import type { EngineId } from '../../machines/engines.js';
 import type { PolicyAlertKind } from '../../machines/executionFailover.js';
 import { DEFAULT_POLICY_SETTINGS, initialContext, type PolicySettings } from '../../machines/policy.js';
@@ -15,6 +14,7 @@ import { createLogger } from '../../src/log.js';
 import { policyAlert, type Alert } from '../../src/policy/alerts.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
 import { refusingWebhookUrl, startWebhookServer, type WebhookReply, type WebhookServer } from '../helpers/webhookServer.js';
+import { TestClock } from '../support/testClock.js';
 
 const START = Date.parse('2026-11-25T14:30:00.000Z');
 const ALERT_KEYS = ['event', 'from', 'to', 'reason', 'at', 'text'];
@@ -62,14 +62,12 @@ function alerter(options: AlerterOptions): Alerter {
 
 /** A policy runtime on a simulated clock that keeps every alert it raises. */
 function policy(settings: Partial<PolicySettings> = {}) {
-  const clock = new SimulatedClock();
-  clock.set(START);
+  const clock = new TestClock(START);
   const alerts: Alert[] = [];
   const runtime = startPolicyRuntime({
     settings: { ...DEFAULT_POLICY_SETTINGS, ...settings },
     effects: { alert: (alert) => alerts.push(alert), requestHealthCheck: () => {} },
     clock,
-    now: () => clock.now(),
   });
   runtimes.push(runtime);
   const fail = (engine: EngineId, count: number) => {

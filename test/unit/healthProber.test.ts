@@ -1,9 +1,9 @@
-/** The periodic health prober, on injected timers: cadence, timeouts, no overlap, stopping. */
+/** The periodic health prober, on the test clock: cadence, timeouts, no overlap, stopping. */
 import { describe, expect, it } from 'vitest';
 import type { EngineId } from '../../machines/engines.js';
 import { createHealthProber, type HealthProberOptions, type HealthResults } from '../../src/engines/healthProber.js';
 import type { EngineCall, ExecutionEngine } from '../../src/engines/types.js';
-import { ManualTimers } from '../helpers/manualTimers.js';
+import { TestClock } from '../support/testClock.js';
 
 const INTERVAL_MS = 10_000;
 const EPOCH = 7;
@@ -24,12 +24,12 @@ class ProbedEngine implements ExecutionEngine {
 
   constructor(
     readonly id: EngineId,
-    private readonly timers: ManualTimers,
+    private readonly clock: TestClock,
     public answer: boolean | 'hold' | 'throw' | 'reject' = true,
   ) {}
 
   health(call: EngineCall): Promise<boolean> {
-    this.probeTimes.push(this.timers.now);
+    this.probeTimes.push(this.clock.now());
     this.calls.push(call);
     if (this.answer === 'throw') throw new Error('health exploded');
     if (this.answer === 'reject') return Promise.reject(new Error('health failed'));
@@ -69,57 +69,55 @@ interface Round {
   readonly at: number;
 }
 
-function setup(engines: (timers: ManualTimers) => ProbedEngine[], options: Partial<HealthProberOptions> = {}) {
-  const timers = new ManualTimers();
-  const probed = engines(timers);
+function setup(engines: (clock: TestClock) => ProbedEngine[], options: Partial<HealthProberOptions> = {}) {
+  const clock = new TestClock();
+  const probed = engines(clock);
   const rounds: Round[] = [];
   const prober = createHealthProber({
     engines: probed,
     epoch: EPOCH,
     intervalSeconds: INTERVAL_MS / 1000,
     onResults: (results, at) => rounds.push({ results, at }),
-    setTimer: timers.setTimer,
-    clearTimer: timers.clearTimer,
-    now: () => timers.now,
+    clock,
     ...options,
   });
-  return { timers, engines: probed, rounds, prober };
+  return { clock, engines: probed, rounds, prober };
 }
 
 describe('health prober', () => {
   it('probes every engine at start and once per interval after, one result set per round', async () => {
-    const { timers, rounds, prober } = setup((t) => [
+    const { clock, rounds, prober } = setup((t) => [
       new ProbedEngine('lean_self_hosted', t, true),
       new ProbedEngine('quanttrader_pybroker', t, false),
     ]);
     prober.start();
-    await timers.advance(INTERVAL_MS - 1);
+    await clock.advance(INTERVAL_MS - 1);
     expect(rounds).toEqual([{ results: { lean_self_hosted: true, quanttrader_pybroker: false }, at: 0 }]);
-    await timers.advance(1 + INTERVAL_MS);
+    await clock.advance(1 + INTERVAL_MS);
     expect(rounds.map((round) => round.at)).toEqual([0, INTERVAL_MS, 2 * INTERVAL_MS]);
     await prober.stop();
   });
 
   it('sends the term’s epoch with every probe, so a fencing bridge learns of the leader', async () => {
-    const { timers, engines, prober } = setup((t) => [
+    const { clock, engines, prober } = setup((t) => [
       new ProbedEngine('lean_self_hosted', t),
       new ProbedEngine('nautilus_trader', t),
     ]);
     prober.start();
-    await timers.advance(INTERVAL_MS);
+    await clock.advance(INTERVAL_MS);
     await prober.probeNow();
     for (const engine of engines) expect(engine.calls).toEqual([{ epoch: EPOCH }, { epoch: EPOCH }, { epoch: EPOCH }]);
     await prober.stop();
   });
 
   it('does nothing before start', async () => {
-    const { timers, rounds } = setup((t) => [new ProbedEngine('lean_self_hosted', t)]);
-    await timers.advance(3 * INTERVAL_MS);
+    const { clock, rounds } = setup((t) => [new ProbedEngine('lean_self_hosted', t)]);
+    await clock.advance(3 * INTERVAL_MS);
     expect(rounds).toEqual([]);
   });
 
   it('counts a probe that throws, rejects or answers late as unhealthy, without holding up the others', async () => {
-    const { timers, rounds, engines, prober } = setup(
+    const { clock, rounds, engines, prober } = setup(
       (t) => [
         new ProbedEngine('lean_self_hosted', t, 'throw'),
         new ProbedEngine('quanttrader_pybroker', t, 'reject'),
@@ -128,44 +126,44 @@ describe('health prober', () => {
       { probeTimeoutMs: 3000 },
     );
     const round = prober.probeNow();
-    await timers.advance(2999);
+    await clock.advance(2999);
     expect(rounds).toEqual([]);
-    await timers.advance(1);
+    await clock.advance(1);
     const expected = { lean_self_hosted: false, quanttrader_pybroker: false, nautilus_trader: false };
     expect(rounds).toEqual([{ results: expected, at: 3000 }]);
     expect(await round).toEqual(expected);
     // A late "healthy" changes nothing: the round has been delivered.
     engines[2]?.release(true);
-    await timers.advance(0);
+    await clock.advance(0);
     expect(rounds).toHaveLength(1);
   });
 
   it('leaves no probe deadline behind once a round has answered', async () => {
-    const { timers, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t), new ProbedEngine('nautilus_trader', t)]);
+    const { clock, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t), new ProbedEngine('nautilus_trader', t)]);
     prober.start();
-    await timers.advance(0);
+    await clock.advance(0);
     // Only the interval timer remains.
-    expect(timers.count).toBe(1);
+    expect(clock.pendingCount()).toBe(1);
     await prober.stop();
-    expect(timers.count).toBe(0);
+    expect(clock.pendingCount()).toBe(0);
   });
 
   it('never overlaps rounds: a round slower than the interval delays the next one until it ends', async () => {
-    const { timers, rounds, engines, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t, 'hold')], {
+    const { clock, rounds, engines, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t, 'hold')], {
       probeTimeoutMs: 25_000,
     });
     const engine = only(engines);
     prober.start();
-    await timers.advance(15_000);
+    await clock.advance(15_000);
     expect(engine.probeTimes).toEqual([0]);
     engine.release(true);
-    await timers.advance(0);
+    await clock.advance(0);
     // The interval ran out at 10 s during the first round: the next starts as soon as it ends.
     expect(rounds).toEqual([{ results: { lean_self_hosted: true }, at: 15_000 }]);
     expect(engine.probeTimes).toEqual([0, 15_000]);
-    await timers.advance(5000);
+    await clock.advance(5000);
     engine.release(false);
-    await timers.advance(5000);
+    await clock.advance(5000);
     expect(rounds.map((round) => round.at)).toEqual([15_000, 20_000]);
     expect(engine.probeTimes).toEqual([0, 15_000, 25_000]);
     expect(engine.maxConcurrent).toBe(1);
@@ -174,14 +172,14 @@ describe('health prober', () => {
   });
 
   it('starts the next round only after a timed-out one has been delivered', async () => {
-    const { timers, rounds, engines, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t, 'hold')], {
+    const { clock, rounds, engines, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t, 'hold')], {
       probeTimeoutMs: 25_000,
     });
     const engine = only(engines);
     prober.start();
-    await timers.advance(24_999);
+    await clock.advance(24_999);
     expect(engine.probeTimes).toEqual([0]);
-    await timers.advance(1);
+    await clock.advance(1);
     expect(rounds).toEqual([{ results: { lean_self_hosted: false }, at: 25_000 }]);
     expect(engine.probeTimes).toEqual([0, 25_000]);
     engine.release(true);
@@ -189,22 +187,22 @@ describe('health prober', () => {
   });
 
   it('probeNow runs a round at once and restarts the interval from it', async () => {
-    const { timers, rounds, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t)]);
+    const { clock, rounds, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t)]);
     prober.start();
-    await timers.advance(6000);
+    await clock.advance(6000);
     expect(await prober.probeNow()).toEqual({ lean_self_hosted: true });
-    await timers.advance(INTERVAL_MS - 1);
+    await clock.advance(INTERVAL_MS - 1);
     expect(rounds.map((round) => round.at)).toEqual([0, 6000]);
-    await timers.advance(1);
+    await clock.advance(1);
     expect(rounds.map((round) => round.at)).toEqual([0, 6000, 16_000]);
     await prober.stop();
   });
 
   it('probeNow during a round answers that round instead of starting another', async () => {
-    const { timers, rounds, engines, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t, 'hold')]);
+    const { clock, rounds, engines, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t, 'hold')]);
     const first = prober.probeNow();
     const second = prober.probeNow();
-    await timers.advance(1000);
+    await clock.advance(1000);
     engines[0]?.release(true);
     expect(await second).toEqual(await first);
     expect(engines[0]?.probeTimes).toEqual([0]);
@@ -212,47 +210,47 @@ describe('health prober', () => {
   });
 
   it('probeNow without start runs one round and schedules nothing', async () => {
-    const { timers, rounds, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t)]);
+    const { clock, rounds, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t)]);
     await prober.probeNow();
-    await timers.advance(3 * INTERVAL_MS);
+    await clock.advance(3 * INTERVAL_MS);
     expect(rounds).toHaveLength(1);
-    expect(timers.count).toBe(0);
+    expect(clock.pendingCount()).toBe(0);
   });
 
   it('start during a probeNow round keeps that round as the first and schedules the next', async () => {
-    const { timers, engines, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t, 'hold')]);
+    const { clock, engines, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t, 'hold')]);
     void prober.probeNow();
     prober.start();
     engines[0]?.release(true);
-    await timers.advance(0);
+    await clock.advance(0);
     only(engines).answer = true;
-    await timers.advance(INTERVAL_MS);
+    await clock.advance(INTERVAL_MS);
     expect(engines[0]?.probeTimes).toEqual([0, INTERVAL_MS]);
     await prober.stop();
   });
 
   it('stop waits for the round in flight, lets it deliver, and ends the schedule; stopping again is harmless', async () => {
-    const { timers, rounds, engines, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t, 'hold')]);
+    const { clock, rounds, engines, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t, 'hold')]);
     prober.start();
-    await timers.advance(100);
+    await clock.advance(100);
     let stopped = false;
     const stopping = prober.stop().then(() => {
       stopped = true;
     });
-    await timers.advance(100);
+    await clock.advance(100);
     expect(stopped).toBe(false);
     engines[0]?.release(true);
     await stopping;
     expect(rounds).toEqual([{ results: { lean_self_hosted: true }, at: 200 }]);
     await prober.stop();
-    await timers.advance(5 * INTERVAL_MS);
+    await clock.advance(5 * INTERVAL_MS);
     expect(engines[0]?.probeTimes).toEqual([0]);
   });
 
   it('keeps probing when the results handler throws, and reports the error', async () => {
     const errors: unknown[] = [];
     let calls = 0;
-    const { timers, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t)], {
+    const { clock, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t)], {
       onResults: () => {
         calls += 1;
         throw new Error('policy unavailable');
@@ -260,7 +258,7 @@ describe('health prober', () => {
       onError: (error) => errors.push(error),
     });
     prober.start();
-    await timers.advance(INTERVAL_MS);
+    await clock.advance(INTERVAL_MS);
     expect(calls).toBe(2);
     expect(errors).toEqual([new Error('policy unavailable'), new Error('policy unavailable')]);
     await prober.stop();

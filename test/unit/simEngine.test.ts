@@ -1,10 +1,10 @@
-/** The `sim://` engine: paper fills, faults from its URL and at run time, on injected timers. */
+/** The `sim://` engine: paper fills, faults from its URL and at run time, on the test clock. */
 import { describe, expect, it } from 'vitest';
 import { parseSimFaultsPatch } from '../../src/engines/simFaults.js';
 import { createSimEngine, pseudoPrice, type SimEngine, type SimEngineOptions } from '../../src/engines/simEngine.js';
 import type { EngineCall, ExecutionResult } from '../../src/engines/types.js';
 import type { Signal } from '../../src/signals/signal.js';
-import { ManualTimers } from '../helpers/manualTimers.js';
+import { TestClock } from '../support/testClock.js';
 
 /** The leader term's epoch; the simulated engine takes it and does not fence. */
 const CALL: EngineCall = { epoch: 3 };
@@ -19,18 +19,17 @@ function track<T>(promise: Promise<T>): { value?: T; done: boolean } {
   return box;
 }
 
-function sim(url: string, options: Partial<SimEngineOptions> = {}): { engine: SimEngine; timers: ManualTimers } {
-  const timers = new ManualTimers(1_700_000_000_000);
+function sim(url: string, options: Partial<SimEngineOptions> = {}): { engine: SimEngine; clock: TestClock } {
+  const clock = new TestClock(1_700_000_000_000);
   const engine = createSimEngine({
     id: 'quanttrader_pybroker',
     url,
     timeoutMs: 1000,
     random: () => 0.5,
-    setTimer: timers.setTimer,
-    now: () => timers.now,
+    clock,
     ...options,
   });
-  return { engine, timers };
+  return { engine, clock };
 }
 
 let signalCount = 0;
@@ -80,7 +79,7 @@ describe('sim engine: faults from the URL', () => {
 
 describe('sim engine: paper fills', () => {
   it('fills a limit order at its limit price and reports it', async () => {
-    const { engine, timers } = sim('sim://');
+    const { engine, clock } = sim('sim://');
     const order = signal({ order_type: 'LIMIT', limit_price: 187.5 });
     expect(await engine.execute(order, CALL)).toEqual({
       kind: 'executed',
@@ -95,7 +94,7 @@ describe('sim engine: paper fills', () => {
         order_type: 'LIMIT',
         status: 'filled',
         fill_price: 187.5,
-        filled_at: new Date(timers.now).toISOString(),
+        filled_at: new Date(clock.now()).toISOString(),
       },
     });
   });
@@ -187,7 +186,7 @@ describe('sim engine: modes', () => {
   });
 
   it('down: refuses at once, unhealthy, lookups unknown', async () => {
-    const { engine, timers } = sim('sim://?mode=down&latency_ms=50');
+    const { engine, clock } = sim('sim://?mode=down&latency_ms=50');
     expect(await engine.execute(signal(), CALL)).toEqual({
       kind: 'failed',
       unknownOutcome: false,
@@ -195,17 +194,17 @@ describe('sim engine: modes', () => {
     });
     expect(await engine.health(CALL)).toBe(false);
     expect(await engine.lookup('x', CALL)).toMatchObject({ kind: 'unknown' });
-    expect(timers.count).toBe(0);
+    expect(clock.pendingCount()).toBe(0);
   });
 
   it('hang: answers nothing until the timeout, then an unknown outcome with no order placed', async () => {
-    const { engine, timers } = sim('sim://?mode=hang');
+    const { engine, clock } = sim('sim://?mode=hang');
     const order = signal();
     const execution = track(engine.execute(order, CALL));
     const health = track(engine.health(CALL));
-    await timers.advance(999);
+    await clock.advance(999);
     expect(execution.done || health.done).toBe(false);
-    await timers.advance(1);
+    await clock.advance(1);
     expect(execution.value).toEqual({ kind: 'failed', unknownOutcome: true, reason: expect.stringContaining('1000 ms') });
     expect(health.value).toBe(false);
     engine.setFaults({ mode: 'ok' });
@@ -213,19 +212,19 @@ describe('sim engine: modes', () => {
   });
 
   it('latency: answers after latency_ms and reports it', async () => {
-    const { engine, timers } = sim('sim://?latency_ms=40');
+    const { engine, clock } = sim('sim://?latency_ms=40');
     const execution = track(engine.execute(signal(), CALL));
-    await timers.advance(39);
+    await clock.advance(39);
     expect(execution.done).toBe(false);
-    await timers.advance(1);
+    await clock.advance(1);
     expect(execution.value).toMatchObject({ kind: 'executed', latencyMs: 40 });
   });
 
   it('latency at or past the timeout: the caller gives up, but the order stands', async () => {
-    const { engine, timers } = sim('sim://?latency_ms=1500');
+    const { engine, clock } = sim('sim://?latency_ms=1500');
     const order = signal();
     const execution = track(engine.execute(order, CALL));
-    await timers.advance(1000);
+    await clock.advance(1000);
     expect(execution.value).toMatchObject({ kind: 'failed', unknownOutcome: true });
     engine.setFaults({ latency_ms: 0 });
     expect(await engine.lookup(order.signal_id, CALL)).toMatchObject({ kind: 'executed' });
@@ -265,10 +264,10 @@ describe('sim engine: faults at run time', () => {
   });
 
   it('lets calls already waiting keep the faults they started with', async () => {
-    const { engine, timers } = sim('sim://?mode=hang');
+    const { engine, clock } = sim('sim://?mode=hang');
     const execution = track(engine.execute(signal(), CALL));
     engine.setFaults({ mode: 'ok' });
-    await timers.advance(1000);
+    await clock.advance(1000);
     expect(execution.value).toMatchObject({ kind: 'failed', unknownOutcome: true });
   });
 

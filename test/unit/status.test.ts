@@ -4,11 +4,11 @@
  * pending check, the role, and the helpers that name states.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedClock } from 'xstate';
-import type { EngineId } from '../../machines/engines.js';
+import { topStateOf, type EngineId } from '../../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS, initialContext, type PolicySettings } from '../../machines/policy.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
-import { statePath, statusOf, topStateOf, transitionJson } from '../../src/policy/status.js';
+import { statePath, statusOf, transitionJson } from '../../src/policy/status.js';
+import { TestClock } from '../support/testClock.js';
 
 const START = Date.parse('2026-11-25T14:30:00.000Z');
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
@@ -18,14 +18,12 @@ afterEach(() => {
   for (const runtime of runtimes.splice(0)) runtime.stop();
 });
 
-function start(settings: Partial<PolicySettings> = {}): { runtime: PolicyRuntime; clock: SimulatedClock } {
-  const clock = new SimulatedClock();
-  clock.set(START);
+function start(settings: Partial<PolicySettings> = {}): { runtime: PolicyRuntime; clock: TestClock } {
+  const clock = new TestClock(START);
   const runtime = startPolicyRuntime({
     settings: { ...DEFAULT_POLICY_SETTINGS, ...settings },
     effects: { alert: () => {}, requestHealthCheck: () => {} },
     clock,
-    now: () => clock.now(),
   });
   runtimes.push(runtime);
   return { runtime, clock };
