@@ -31,6 +31,13 @@ export const ENGINE_URL_VARIABLES: Record<EngineId, string> = {
   nautilus_trader: 'ENGINE_NAUTILUS_TRADER_URL',
 };
 
+/** The variable that caps each engine's order rate (orders per second). */
+export const ENGINE_RATE_VARIABLES: Record<EngineId, string> = {
+  lean_self_hosted: 'ENGINE_LEAN_SELF_HOSTED_MAX_ORDERS_PER_SECOND',
+  quanttrader_pybroker: 'ENGINE_QUANTTRADER_PYBROKER_MAX_ORDERS_PER_SECOND',
+  nautilus_trader: 'ENGINE_NAUTILUS_TRADER_MAX_ORDERS_PER_SECOND',
+};
+
 /** Everything the service is configured with. Frozen. */
 export interface Config {
   /** With Sentinels, only its credentials and database number are used (contract section 10). */
@@ -55,6 +62,8 @@ export interface Config {
   readonly engineTimeoutMs: number;
   /** Unset engines are absent; `npm start` requires all three. */
   readonly engineUrls: Partial<Record<EngineId, string>>;
+  /** `ENGINE_<ID>_MAX_ORDERS_PER_SECOND`; an engine without a limit is absent. */
+  readonly maxOrdersPerSecond: Partial<Record<EngineId, number>>;
   readonly host: string;
   readonly port: number;
   readonly adminToken: string | undefined;
@@ -252,6 +261,23 @@ function optionalWhole(env: NodeJS.ProcessEnv, name: string): number | undefined
   return text === undefined ? undefined : Number(text);
 }
 
+// Decimals too: a broker may allow one order every two seconds (0.5).
+const ordersPerSecond = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/, 'a number of orders per second such as 10 or 0.5')
+  .refine((value) => Number(value) > 0 && Number(value) <= 1_000_000, 'a number of orders per second greater than 0 and at most 1000000');
+
+/** Each engine's order-rate limit; unset or empty is no limit. */
+function readOrderRates(env: NodeJS.ProcessEnv): Partial<Record<EngineId, number>> {
+  const rates: Partial<Record<EngineId, number>> = {};
+  for (const engine of ENGINE_IDS) {
+    const text = readOptional(env, ENGINE_RATE_VARIABLES[engine], ordersPerSecond);
+    if (text !== undefined) rates[engine] = Number(text);
+  }
+  return rates;
+}
+
 /** The policy variables of section 2, from the environment. */
 export function loadPolicySettings(env: NodeJS.ProcessEnv): PolicySettings {
   const variable = POLICY_VARIABLES;
@@ -325,6 +351,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireEngines: bo
     executionConcurrency: read(env, 'EXECUTION_CONCURRENCY'),
     engineTimeoutMs: read(env, 'ENGINE_TIMEOUT_MS'),
     engineUrls,
+    maxOrdersPerSecond: readOrderRates(env),
     host,
     port,
     adminToken,

@@ -11,6 +11,8 @@ export interface Metrics {
   transition(from: string, to: string, reason: string): void;
   activeEngine(engine: EngineId | null): void;
   latency(engine: EngineId, seconds: number): void;
+  /** An order waited for its engine's `ENGINE_<ID>_MAX_ORDERS_PER_SECOND`. */
+  rateLimited(engine: EngineId): void;
 }
 
 /**
@@ -52,6 +54,12 @@ export function createMetrics(options: { queueDepth: () => Promise<number>; open
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const rateLimited = new Counter({
+    name: 'execution_rate_limited_total',
+    help: 'Orders that waited for their engine\'s order-rate limit (ENGINE_<ID>_MAX_ORDERS_PER_SECOND), by engine.',
+    labelNames: ['engine'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'execution_queue_depth',
     help: 'Signals waiting in the queue.',
@@ -83,6 +91,7 @@ export function createMetrics(options: { queueDepth: () => Promise<number>; open
   }
   for (const engine of ENGINE_IDS) {
     failures.inc({ engine }, 0);
+    rateLimited.inc({ engine }, 0);
     active.set({ engine }, 0);
   }
   return {
@@ -94,5 +103,6 @@ export function createMetrics(options: { queueDepth: () => Promise<number>; open
       for (const id of ENGINE_IDS) active.set({ engine: id }, id === engine ? 1 : 0);
     },
     latency: (engine, seconds) => latency.observe({ engine }, seconds),
+    rateLimited: (engine) => rateLimited.inc({ engine }),
   };
 }

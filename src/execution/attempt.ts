@@ -79,6 +79,11 @@ async function send(
   // The policy may have moved while the attempt was recorded: never send to a tripped engine. A
   // signal bound to its position's engine needs that engine available, active or not.
   const stillChosen = (): boolean => context.mayDispatch() && (choice.affinity ? context.engineAvailable(engineId) : context.policy.activeEngine() === engineId);
+  // Outside the slot: an order waiting for its engine's rate must not hold up the other engines.
+  // The lane still holds the symbol, so its later signals wait behind this one.
+  const { waited } = await context.orderRate.take(engineId, context.stop);
+  if (waited) context.metrics?.rateLimited(engineId);
+  if (context.stop.aborted) return 'not_sent';
   await context.slots.acquire();
   try {
     if (!stillChosen()) return 'not_sent';

@@ -13,6 +13,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { PositionLedger } from '../signals/positions.js';
 import type { SignalQueue } from '../signals/queue.js';
 import type { KeyedLanes } from './lanes.js';
+import type { OrderRateLimiter } from './orderRate.js';
 import type { Slots } from './slots.js';
 
 /** The contract's limits on one signal's life. */
@@ -53,6 +54,8 @@ export interface ExecutionContext {
   readonly lanes: KeyedLanes;
   /** Engine calls in flight: at most `EXECUTION_CONCURRENCY`. */
   readonly slots: Slots;
+  /** `ENGINE_<ID>_MAX_ORDERS_PER_SECOND`: the process's windows, outliving a term. */
+  readonly orderRate: OrderRateLimiter;
   /** Aborted by `close()`: no new sends; sleeps end early. */
   readonly stop: AbortSignal;
   /**

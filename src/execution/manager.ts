@@ -24,6 +24,7 @@ import { retryDelayMs } from './backoff.js';
 import type { ExecutionContext, ExecutionLimits } from './context.js';
 import { KeyedLanes } from './lanes.js';
 import { outcomeOf, settleEntry } from './settle.js';
+import { UNLIMITED, type OrderRateLimiter } from './orderRate.js';
 import { Slots } from './slots.js';
 
 // Signals held ahead of the engine calls: enough that the attempt records and outcomes of many go
@@ -47,6 +48,8 @@ export interface ExecutionManagerOptions {
   readonly limits: Omit<ExecutionLimits, 'retryBaseMs' | 'drainMs' | 'positionWaitMs'> & Partial<Pick<ExecutionLimits, 'retryBaseMs' | 'drainMs' | 'positionWaitMs'>>;
   /** `EXECUTION_POSITION_AFFINITY`: the ledger to route by; unset, every signal goes to the active engine. */
   readonly positions?: PositionLedger;
+  /** `ENGINE_<ID>_MAX_ORDERS_PER_SECOND`; unset, no engine's order rate is limited. */
+  readonly orderRate?: OrderRateLimiter;
   /** How long one read of the queue blocks. */
   readonly takeBlockMs?: number;
   /**
@@ -115,6 +118,7 @@ export class ExecutionManager {
       engineAvailable: (engine) => options.policy.isRunning() && isAvailable(options.policy.state().context, engine),
       lanes: new KeyedLanes(),
       slots: new Slots(options.concurrency),
+      orderRate: options.orderRate ?? UNLIMITED,
       stop: this.#stop.signal,
       closed: new Promise<'closed'>((resolve) => this.#stop.signal.addEventListener('abort', () => resolve('closed'), { once: true })),
       drainDeadline: () => (this.#closedAt === null ? Infinity : this.#closedAt + this.#context.limits.drainMs),

@@ -17,6 +17,7 @@ import { createPolicyStateWriter, loadPolicyState, type StateStore } from '../po
 import { startPolicyRuntime, type PolicyRuntime } from '../policy/runtime.js';
 import { withScripts } from '../redis/commands.js';
 import type { PositionLedger } from '../signals/positions.js';
+import type { OrderRateLimiter } from '../execution/orderRate.js';
 import type { SignalQueue, TermFence } from '../signals/queue.js';
 
 /** What a term needs from the service. */
@@ -38,6 +39,8 @@ export interface LeaderTermDeps {
   readonly onFenced: (seenEpoch: number) => void;
   /** With `EXECUTION_POSITION_AFFINITY`, the ledger routing reads; null without. */
   readonly positions: PositionLedger | null;
+  /** The process's order-rate windows, so a new term gets no fresh burst. */
+  readonly orderRate: OrderRateLimiter;
   /** Entries of a dead leader are taken over; checked this often. Unset without a lease. */
   readonly reclaimIdleMs?: number | undefined;
 }
@@ -148,6 +151,7 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
       positionWaitMs: config.positionWaitSeconds * 1000,
     },
     ...(deps.positions === null ? {} : { positions: deps.positions }),
+    orderRate: deps.orderRate,
     mayDispatch: deps.stillLeader,
     onFenced: deps.onFenced,
     ...(deps.reclaimIdleMs === undefined ? {} : { reclaimIdleMs: deps.reclaimIdleMs }),

@@ -18,6 +18,8 @@ import type { AuditEntry } from '../http/audit.js';
 import { createDeadLetters } from '../signals/deadLetters.js';
 import { isMemoryQueue } from '../signals/memoryQueue.js';
 import { createPositionLedger, type PositionLedger } from '../signals/positions.js';
+import { createOrderRateLimiter } from '../execution/orderRate.js';
+import { systemClock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { standbyControl, type PolicyControl } from '../policy/control.js';
@@ -135,6 +137,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let term: LeaderTerm | null = null;
   let queue: SignalQueue | null = null;
   const positions = positionLedgerFor(config, redis, options.queue);
+  const orderRate = createOrderRateLimiter(config.maxOrdersPerSecond, systemClock);
   const metrics = createMetrics({
     queueDepth: async () => (queue === null ? 0 : queue.depth()),
     ...(positions === null ? {} : { openPositions: () => positions.openPairs() }),
@@ -161,6 +164,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       inspect: options.inspect,
       fence,
       positions,
+      orderRate,
       stillLeader: () => lease === null || lease.isHeld(),
       onFenced: (seenEpoch) => void lease?.fence(seenEpoch),
       // What a former leader read after its lease ran out is left pending on it: take it over.

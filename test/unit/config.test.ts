@@ -394,6 +394,20 @@ describe('loadConfig: HOST and ADMIN_TOKEN', () => {
     for (const bad of ['0', '-5', '1.5', 'lots']) expect(() => load({ OUTCOME_STREAM_MAXLEN: bad })).toThrow(/OUTCOME_STREAM_MAXLEN/);
   });
 
+  it('reads each engine\'s ENGINE_<ID>_MAX_ORDERS_PER_SECOND, decimals included, unset meaning no limit', () => {
+    expect(load({}).maxOrdersPerSecond).toEqual({});
+    const config = load({ ENGINE_LEAN_SELF_HOSTED_MAX_ORDERS_PER_SECOND: '10', ENGINE_NAUTILUS_TRADER_MAX_ORDERS_PER_SECOND: ' 0.5 ', ENGINE_QUANTTRADER_PYBROKER_MAX_ORDERS_PER_SECOND: '' });
+    expect(config.maxOrdersPerSecond).toEqual({ lean_self_hosted: 10, nautilus_trader: 0.5 });
+  });
+
+  it('refuses an order rate that is not a positive number, naming the engine\'s variable', () => {
+    for (const bad of ['0', '0.0', '-1', 'ten', '1e3', '2000000']) {
+      const error = configErrorOf(() => load({ ENGINE_QUANTTRADER_PYBROKER_MAX_ORDERS_PER_SECOND: bad }));
+      expect(error.variable).toBe('ENGINE_QUANTTRADER_PYBROKER_MAX_ORDERS_PER_SECOND');
+      expect(error.message).toMatch(/ENGINE_QUANTTRADER_PYBROKER_MAX_ORDERS_PER_SECOND.*orders per second/);
+    }
+  });
+
   it('refuses a token shorter than 16 characters on a non-loopback HOST, naming ADMIN_TOKEN and not printing it', () => {
     expect(() => load({ HOST: '0.0.0.0', ADMIN_TOKEN: 's3cret' })).toThrow(/ADMIN_TOKEN is too short: at least 16 characters/);
     try {
