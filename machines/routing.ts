@@ -7,6 +7,12 @@
  */
 import { ENGINE_IDS, priorityOf, type EngineId } from './engines.js';
 
+/** The accepted `action` values of a signal, after upper-casing (contract section 3). */
+export const SIGNAL_ACTIONS = ['BUY', 'SELL', 'BUY_TO_OPEN', 'SELL_TO_OPEN', 'BUY_TO_CLOSE', 'SELL_TO_CLOSE'] as const;
+
+/** One of {@link SIGNAL_ACTIONS}. */
+export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
+
 /** An engine's net position in one strategy and symbol: positive long, negative short. */
 export type Positions = Readonly<Record<EngineId, number>>;
 

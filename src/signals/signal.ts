@@ -4,16 +4,13 @@
  * stop the queue.
  */
 import { z } from 'zod';
+import { SIGNAL_ACTIONS, type SignalAction } from '../../machines/routing.js';
 import { parseIsoInstant } from './isoTime.js';
 
 /** Signals whose JSON text is larger than this many UTF-8 bytes are invalid without parsing. */
 export const MAX_SIGNAL_BYTES = 64 * 1024;
 
-/** The accepted `action` values, after upper-casing. */
-export const SIGNAL_ACTIONS = ['BUY', 'SELL', 'BUY_TO_OPEN', 'SELL_TO_OPEN', 'BUY_TO_CLOSE', 'SELL_TO_CLOSE'] as const;
-
-/** One of {@link SIGNAL_ACTIONS}. */
-export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
+export { SIGNAL_ACTIONS, type SignalAction } from '../../machines/routing.js';
 
 /** The accepted `order_type` values, after upper-casing. */
 export const ORDER_TYPES = ['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT'] as const;

@@ -18,6 +18,10 @@ export interface SignalTally {
   readonly failed: EngineCounts;
   /** Signals still waiting (held while paused) when the tally was taken. */
   readonly waiting: number;
+  /** Exits dead-lettered `position_engine_unavailable`: their engine stayed away too long. */
+  readonly positionUnavailable: number;
+  /** Each engine's net position (with `signals.actions`; all 0 otherwise). */
+  readonly positions: EngineCounts;
 }
 
 /** The policy at the start of the run. */
@@ -104,6 +108,31 @@ export interface BacklogEntry {
   readonly engine: EngineId;
 }
 
+/** With position affinity: an exit went to `engine`, which holds its position, not to the active engine. */
+export interface AffinityEntry {
+  readonly kind: 'affinity';
+  readonly at: number;
+  readonly engine: EngineId;
+  readonly action: string;
+  readonly quantity: number;
+}
+
+/** With position affinity: the oldest signal, an exit, waits for `engine` (its position's), unavailable now. */
+export interface PositionWaitEntry {
+  readonly kind: 'positionWait';
+  readonly at: number;
+  readonly engine: EngineId;
+}
+
+/** It waited `EXECUTION_POSITION_WAIT` seconds: dead-lettered `position_engine_unavailable`, sent nowhere. */
+export interface PositionUnavailableEntry {
+  readonly kind: 'positionUnavailable';
+  readonly at: number;
+  readonly engine: EngineId;
+  readonly action: string;
+  readonly quantity: number;
+}
+
 /** The run reached `until`. */
 export interface EndEntry {
   readonly kind: 'end';
@@ -122,6 +151,9 @@ export type TimelineEntry =
   | RecoveryCheckEntry
   | RecoveryTimeoutEntry
   | BacklogEntry
+  | AffinityEntry
+  | PositionWaitEntry
+  | PositionUnavailableEntry
   | EndEntry;
 
 /** An expectation of the scenario, checked after everything at its time. */

@@ -14,7 +14,9 @@
  * - A signal arrives every `signals.every` seconds from 0 and is executed on the active engine
  *   (`EXECUTION_SUCCEEDED` / `EXECUTION_FAILED` for it). One signal is one attempt: the policy
  *   sees one success or failure per signal. While paused, signals wait; they go, oldest first, to
- *   the engine that becomes active when the policy leaves `paused`.
+ *   the engine that becomes active when the policy leaves `paused`. With `signals.actions` they
+ *   open and close a position, and with `EXECUTION_POSITION_AFFINITY` an exit goes to the engine
+ *   holding it, or waits for it (signalFlow.ts).
  *
  * Order within one instant, so that runs are deterministic:
  *   1. machine timers due then (the recovery deadline), fired by the clock;
@@ -35,7 +37,7 @@ import {
   type PolicyAlertKind,
   type ProbeResults,
 } from '../../machines/executionFailover.js';
-import { recoveryCandidates, type TransitionRecord } from '../../machines/policy.js';
+import { isAvailable, recoveryCandidates, type TransitionRecord } from '../../machines/policy.js';
 import { TrackingClock } from './clock.js';
 import type {
   EngineCounts,
@@ -46,6 +48,7 @@ import type {
   TransitionEntry,
 } from './entries.js';
 import type { OperatorAction, Scenario, ScenarioEvent } from './scenario.js';
+import { SignalFlow, type SimulatedSignal } from './signalFlow.js';
 
 /** The machine failed while simulating: a defect of the machine, not of the scenario. */
 export class SimulationError extends Error {
@@ -117,7 +120,11 @@ export class Simulation {
   private nextEventIndex = 0;
   private nextExpectationIndex = 0;
   private nextSignalNumber = 0;
-  private waitingSignals = 0;
+  private readonly flow: SignalFlow;
+  /** Whether the oldest signal's wait for its position's engine is on the timeline already. */
+  private positionWaitShown = false;
+  /** Whether the waiting signals wait because the policy is paused. */
+  private heldByPause = false;
   private nextProbeMs = 0;
   private probeRequestedAtMs: number | null = null;
   private machineFailure: { readonly error: unknown } | null = null;
@@ -128,6 +135,7 @@ export class Simulation {
     this.scenario = scenario;
     this.untilMs = toMs(scenario.until);
     this.signalEveryMs = Math.max(1, toMs(scenario.signals.every));
+    this.flow = new SignalFlow(scenario.signals);
     this.probeIntervalMs = Math.max(1, toMs(scenario.settings.healthCheckIntervalSeconds));
     this.events = scenario.events.map((event) => ({ event, atMs: toMs(event.at) }));
     this.expectationTimes = scenario.expect.map((expectation) => toMs(expectation.at));
@@ -250,7 +258,13 @@ export class Simulation {
 
   /** Signals so far, per engine, and how many wait. */
   get signalTally(): SignalTally {
-    return { executed: { ...this.executed }, failed: { ...this.failed }, waiting: this.waitingSignals };
+    return {
+      executed: { ...this.executed },
+      failed: { ...this.failed },
+      waiting: this.flow.waitingCount,
+      positionUnavailable: this.flow.positionUnavailable,
+      positions: this.flow.positions,
+    };
   }
 
   private nextInstantMs(): number | null {
@@ -264,6 +278,7 @@ export class Simulation {
     const candidates = [
       this.events[this.nextEventIndex]?.atMs ?? null,
       this.nextSignalMs(),
+      this.flow.giveUpAtMs,
       this.nextProbeMs,
       this.probeRequestedAtMs,
       this.clock.nextDue(),
@@ -322,25 +337,44 @@ export class Simulation {
   }
 
   private handleSignals(at: number): void {
-    const held = this.waitingSignals;
+    const held = this.flow.waitingCount;
     if (this.nextSignalMs() === at) {
       this.nextSignalNumber += 1;
-      this.waitingSignals += 1;
+      this.flow.arrive();
     }
-    let engine = engineOfState(this.state);
-    if (engine !== null && held > 0) {
-      this.timelineEntries.push({ kind: 'backlog', at: toSeconds(at), count: held, engine });
-    }
-    while (engine !== null && this.waitingSignals > 0) {
-      this.waitingSignals -= 1;
-      this.execute(engine, at);
-      engine = engineOfState(this.state);
+    // The backlog entry is for signals a pause held; an exit's wait for its engine has its own.
+    let backlogShown = held === 0 || !this.heldByPause;
+    for (;;) {
+      const { context } = this.actor.getSnapshot();
+      const decision = this.flow.decide(at, engineOfState(this.state), (engine) => isAvailable(context, engine));
+      if (decision.kind === 'none') return;
+      if (decision.kind === 'paused') {
+        this.heldByPause = true;
+        return;
+      }
+      if (decision.kind === 'waitForPosition') {
+        if (!this.positionWaitShown) this.timelineEntries.push({ kind: 'positionWait', at: toSeconds(at), engine: decision.engine });
+        this.positionWaitShown = true;
+        return;
+      }
+      this.positionWaitShown = false;
+      const { signal, engine } = decision;
+      if (decision.kind === 'giveUp') {
+        this.timelineEntries.push({ kind: 'positionUnavailable', at: toSeconds(at), engine, action: signal.action, quantity: signal.quantity });
+        continue;
+      }
+      if (!backlogShown) this.timelineEntries.push({ kind: 'backlog', at: toSeconds(at), count: held, engine });
+      backlogShown = true;
+      this.heldByPause = false;
+      if (decision.affinity) this.timelineEntries.push({ kind: 'affinity', at: toSeconds(at), engine, action: signal.action, quantity: signal.quantity });
+      this.execute(engine, at, signal);
     }
   }
 
-  private execute(engine: EngineId, at: number): void {
+  private execute(engine: EngineId, at: number, signal: SimulatedSignal): void {
     if (this.engineUp[engine]) {
       this.executed[engine] += 1;
+      this.flow.executed(signal, engine);
       this.send({ type: 'EXECUTION_SUCCEEDED', engine, at });
     } else {
       this.failed[engine] += 1;

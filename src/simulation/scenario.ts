@@ -9,6 +9,8 @@
 import { z } from 'zod';
 import { ENGINE_IDS, TOP_STATES, type EngineId, type TopState } from '../../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS, POLICY_VARIABLES, type PolicySettings } from '../../machines/policy.js';
+import { SIGNAL_ACTIONS } from '../../machines/routing.js';
+import type { SignalPattern } from './signalFlow.js';
 
 /** A scenario file that cannot be run: the message names each wrong field and why. */
 export class ScenarioError extends Error {
@@ -22,10 +24,10 @@ export class ScenarioError extends Error {
   }
 }
 
-/** The policy variables a scenario sets; the others keep their defaults. */
+/** The policy variables a scenario sets, and those of position affinity; the others keep their defaults. */
 export type ScenarioConfig = {
   readonly [Field in keyof PolicySettings as (typeof POLICY_VARIABLES)[Field]]?: PolicySettings[Field];
-};
+} & { readonly EXECUTION_POSITION_AFFINITY?: boolean; readonly EXECUTION_POSITION_WAIT?: number };
 
 /** An engine starts failing (`down`) or succeeding (`up`) every execution and every probe. */
 export interface EngineChange {
@@ -57,8 +59,8 @@ export interface Scenario {
   readonly config: ScenarioConfig;
   /** The file's variables over the defaults: what the policy runs with. */
   readonly settings: PolicySettings;
-  /** Seconds between two signals; the first arrives at 0. */
-  readonly signals: { readonly every: number };
+  /** When signals arrive, what they do, and whether exits follow their positions. */
+  readonly signals: SignalPattern;
   /** In time order; events at the same time keep the file's order. */
   readonly events: readonly ScenarioEvent[];
   /** The simulation ends after everything at this time. */
@@ -103,6 +105,10 @@ const count = numberWhere('a whole number of 1 or more', (value) => Number.isInt
 const flag = z.boolean({ error: expecting('true or false') });
 const engineId = z.enum(ENGINE_IDS, { error: expecting(`one of ${ENGINE_IDS.join(', ')}`) });
 
+/** The variables of position affinity a scenario may set besides the policy's. */
+export const AFFINITY_VARIABLES = { affinity: 'EXECUTION_POSITION_AFFINITY', positionWaitSeconds: 'EXECUTION_POSITION_WAIT' } as const;
+const DEFAULT_POSITION_WAIT_SECONDS = 300;
+
 const configSchema = z.strictObject(
   {
     [POLICY_VARIABLES.failureThreshold]: count.optional(),
@@ -112,6 +118,8 @@ const configSchema = z.strictObject(
     [POLICY_VARIABLES.recoverySuccesses]: count.optional(),
     [POLICY_VARIABLES.healthCheckIntervalSeconds]: duration.optional(),
     [POLICY_VARIABLES.autoResume]: flag.optional(),
+    [AFFINITY_VARIABLES.affinity]: flag.optional(),
+    [AFFINITY_VARIABLES.positionWaitSeconds]: duration.optional(),
   },
   { error: expecting('an object of policy variables') },
 );
@@ -188,7 +196,17 @@ const expectationSchema = z.strictObject({
   state: z.enum(TOP_STATES, { error: expecting(`one of ${TOP_STATES.join(', ')}`) }),
 });
 
-const signalsSchema = z.strictObject({ every: duration }, { error: expecting('an object like {"every": 1}') });
+const action = z.enum(SIGNAL_ACTIONS, { error: expecting(`one of ${SIGNAL_ACTIONS.join(', ')}`) });
+const quantity = numberWhere('a number above 0', (value) => value > 0);
+const signalsSchema = z.strictObject(
+  {
+    every: duration,
+    actions: z.array(action, { error: expecting('an array of actions such as ["BUY", "SELL"]') }).min(1, { error: expecting('at least one action') }).optional(),
+    quantities: z.array(quantity, { error: expecting('an array of quantities such as [30, 30]') }).min(1, { error: expecting('at least one quantity') }).optional(),
+  },
+  { error: expecting('an object like {"every": 1}') },
+);
+
 
 const scenarioSchema = z.strictObject(
   {
@@ -223,7 +241,7 @@ function problemOf(issue: z.core.$ZodIssue): string {
   const field = pathText(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const where = field === '' ? 'the scenario' : field;
-    if (field === 'config') return `${where}: ${unknownKeys(issue.keys, 'variable', Object.values(POLICY_VARIABLES))}`;
+    if (field === 'config') return `${where}: ${unknownKeys(issue.keys, 'variable', [...Object.values(POLICY_VARIABLES), ...Object.values(AFFINITY_VARIABLES)])}`;
     return `${where}: ${unknownKeys(issue.keys, 'field', acceptedFieldsAt(issue.path))}`;
   }
   return field === '' ? issue.message : `${field}: ${issue.message}`;
@@ -290,7 +308,13 @@ export function parseScenario(json: unknown): Scenario {
     description: file.description ?? null,
     config,
     settings: settingsFrom(config),
-    signals: file.signals,
+    signals: {
+      every: file.signals.every,
+      actions: file.signals.actions ?? null,
+      quantities: file.signals.quantities ?? [1],
+      affinity: config[AFFINITY_VARIABLES.affinity] ?? false,
+      positionWaitSeconds: config[AFFINITY_VARIABLES.positionWaitSeconds] ?? DEFAULT_POSITION_WAIT_SECONDS,
+    },
     events: file.events,
     until: file.until,
     expect: file.expect,

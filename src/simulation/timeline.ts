@@ -72,12 +72,23 @@ export function describeEntry(entry: TimelineEntry): string {
       const signals = entry.count === 1 ? '1 signal' : `${entry.count} signals`;
       return `${signals} held while paused go out, oldest first, to ${entry.engine}`;
     }
-    case 'end':
+    case 'affinity':
+      return `${entry.action} ${entry.quantity} goes to ${entry.engine}, which holds the position (position affinity)`;
+    case 'positionWait':
+      return `the next signal reduces the position on ${entry.engine}, unavailable: it waits, and the signals behind it too`;
+    case 'positionUnavailable':
+      return `${entry.action} ${entry.quantity} gave up waiting for ${entry.engine}: position_engine_unavailable, sent nowhere`;
+    case 'end': {
+      const { signals } = entry;
+      const held = ENGINE_IDS.some((engine) => signals.positions[engine] !== 0);
+      const positions = held ? `; positions ${formatCounts(signals.positions)}` : '';
+      const unavailable = signals.positionUnavailable === 0 ? '' : `, position_engine_unavailable ${signals.positionUnavailable}`;
       return (
         `end in ${entry.state}; failures ${formatCounts(entry.failures)}; ` +
-        `signals executed ${formatCounts(entry.signals.executed)}, ` +
-        `failed attempts ${formatCounts(entry.signals.failed)}, still waiting ${entry.signals.waiting}`
+        `signals executed ${formatCounts(signals.executed)}, ` +
+        `failed attempts ${formatCounts(signals.failed)}, still waiting ${signals.waiting}${unavailable}${positions}`
       );
+    }
   }
 }
 
@@ -113,6 +124,18 @@ export function formatSettings(scenario: Scenario): string {
     .join('\n');
 }
 
+/** The actions of the signals and the position-affinity settings, when the scenario gives actions. */
+function formatSignalPattern(scenario: Scenario): string[] {
+  const { actions, quantities, affinity, positionWaitSeconds } = scenario.signals;
+  if (actions === null) return [];
+  const count = Math.max(actions.length, quantities.length);
+  const pattern = Array.from({ length: count }, (_, index) => `${actions[index % actions.length] ?? ''} ${quantities[index % quantities.length] ?? ''}`);
+  return [
+    `  signals in turn: ${pattern.join(', ')}, then again`,
+    `  EXECUTION_POSITION_AFFINITY=${String(affinity)}, EXECUTION_POSITION_WAIT=${positionWaitSeconds}`,
+  ];
+}
+
 /** The whole report of a run, as `npm run simulate` prints it. */
 export function formatReport(result: SimulationResult): string {
   const { scenario } = result;
@@ -123,6 +146,7 @@ export function formatReport(result: SimulationResult): string {
     'Settings:',
     formatSettings(scenario),
     `  a signal every ${formatSeconds(scenario.signals.every)}, until ${formatSeconds(scenario.until)}`,
+    ...formatSignalPattern(scenario),
   ];
   return [
     ...header,

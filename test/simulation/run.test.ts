@@ -118,6 +118,9 @@ describe('signals', () => {
       executed: { lean_self_hosted: 10, quanttrader_pybroker: 16, nautilus_trader: 0 },
       failed: { lean_self_hosted: 5, quanttrader_pybroker: 0, nautilus_trader: 0 },
       waiting: 0,
+      // Plain signals keep no positions.
+      positionUnavailable: 0,
+      positions: { lean_self_hosted: 0, quanttrader_pybroker: 0, nautilus_trader: 0 },
     });
   });
 });
