@@ -2,6 +2,7 @@
  * Alert delivery: a log line every time, and a POST to `ALERT_WEBHOOK_URL` when set, retried with
  * backoff in the background so that execution never waits for it.
  */
+import { sleep, systemClock, type Clock } from './clock.js';
 import type { Logger } from './log.js';
 import type { Alert } from './policy/alerts.js';
 
@@ -22,12 +23,15 @@ export interface AlerterOptions {
   readonly backoffMs?: number;
   readonly timeoutMs?: number;
   readonly fetch?: typeof fetch;
+  /** Times the backoff and the wait of `close`. */
+  readonly clock?: Clock;
 }
 
 /** An alerter that logs and, with a webhook URL, POSTs `{event, from, to, reason, at, text}`. */
 export function createAlerter(options: AlerterOptions): Alerter {
   const { log, webhookUrl, attempts = 5, backoffMs = 500, timeoutMs = 5000 } = options;
   const post = options.fetch ?? fetch;
+  const clock = options.clock ?? systemClock;
   const inFlight = new Set<Promise<void>>();
 
   async function deliver(alert: Alert): Promise<void> {
@@ -48,7 +52,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
         log.warn({ alert: alert.event, attempt, err: error }, 'alert webhook unreachable');
       }
       if (attempt < attempts) {
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        await sleep(clock, delay);
         delay *= 2;
       }
     }
@@ -63,10 +67,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
     },
     async close(timeout = 2000) {
       if (inFlight.size === 0) return;
-      await Promise.race([
-        Promise.allSettled([...inFlight]),
-        new Promise((resolve) => setTimeout(resolve, timeout).unref()),
-      ]);
+      await Promise.race([Promise.allSettled([...inFlight]), sleep(clock, timeout)]);
     },
   };
 }

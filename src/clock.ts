@@ -28,6 +28,16 @@ export const systemClock: Clock = {
 };
 
 /**
+ * The real clock on monotonic time (`performance.now`): for what must not move when the wall clock
+ * is stepped, such as how long the leader lease is still ours. Its `now` is no epoch time.
+ */
+export const monotonicClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => systemClock.setTimeout(callback, ms),
+  clearTimeout: (handle) => systemClock.clearTimeout(handle),
+};
+
+/**
  * Runs `callback` every `ms` on `clock` until the returned function is called: an interval is a
  * timeout re-armed as it fires, so every clock (a simulated one too) has intervals. It is re-armed
  * before `callback` runs, so a callback that throws keeps it going and one that stops it stops it.

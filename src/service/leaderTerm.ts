@@ -2,6 +2,7 @@
  * One term as leader: restore the policy state, run the actor, probe the engines, consume signals,
  * save every change. A term ends when the service stops or the lease is lost.
  */
+import { sleep, systemClock } from '../clock.js';
 import type { Redis } from 'ioredis';
 import type { InspectionEvent } from 'xstate';
 import { ENGINE_IDS, type EngineId } from '../../machines/engines.js';
@@ -62,7 +63,7 @@ async function until<T>(what: string, log: Logger, attempt: () => Promise<T>): P
       return await attempt();
     } catch (error) {
       log.error({ err: error, tries }, `${what} failed; retrying`);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(tries * 500, 5000)));
+      await sleep(systemClock, Math.min(tries * 500, 5000));
     }
   }
 }

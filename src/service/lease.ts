@@ -9,7 +9,7 @@
  * process sends after that is refused by the lease check in Redis and, at the engines, by the
  * epoch (fencing).
  */
-import { performance } from 'node:perf_hooks';
+import { monotonicClock, sleep, type Clock } from '../clock.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { withScripts } from '../redis/commands.js';
@@ -68,8 +68,8 @@ export interface LeaderLeaseOptions {
   /** `LEADER_LEASE_SECONDS` in ms. */
   readonly leaseMs: number;
   readonly log: Logger;
-  /** Monotonic milliseconds; `performance.now` by default. */
-  readonly now?: () => number;
+  /** Monotonic time and timers; {@link monotonicClock} by default, so a stepped wall clock moves nothing. */
+  readonly clock?: Clock;
 }
 
 // Renew three times per lease, and count the lease lost a safety margin before it could expire:
@@ -92,15 +92,16 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
   const redis = withScripts(options.redis);
   // Redis takes whole milliseconds; the variable takes decimals of a second.
   const leaseMs = Math.max(1, Math.round(options.leaseMs));
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? monotonicClock;
+  const now = (): number => clock.now();
   const listeners = new Set<(term: LeaseTerm | null) => void>();
   let validUntil = -Infinity;
   let current: LeaseTerm | null = null;
   /** The token of the term this instance held last: it may replace its own key at once. */
   let lastToken = '';
   let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
-  let expiryTimer: NodeJS.Timeout | null = null;
+  let timer: unknown = null;
+  let expiryTimer: unknown = null;
 
   const setTerm = (term: LeaseTerm | null): void => {
     if (current === term) return;
@@ -111,11 +112,13 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
   };
 
   const armExpiry = (): void => {
-    if (expiryTimer) clearTimeout(expiryTimer);
-    expiryTimer = setTimeout(() => {
-      if (now() >= validUntil) setTerm(null);
-    }, Math.max(0, validUntil - now()) + 1);
-    expiryTimer.unref();
+    if (expiryTimer !== null) clock.clearTimeout(expiryTimer);
+    expiryTimer = clock.setTimeout(
+      () => {
+        if (now() >= validUntil) setTerm(null);
+      },
+      Math.max(0, validUntil - now()) + 1,
+    );
   };
 
   const tryAcquire = async (deadHolder: string): Promise<LeaseTerm | string | null> =>
@@ -178,10 +181,9 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
 
   const loop = (): void => {
     if (stopped) return;
-    timer = setTimeout(() => {
+    timer = clock.setTimeout(() => {
       void attempt().finally(loop);
     }, leaseMs / RENEWALS_PER_LEASE);
-    timer.unref();
   };
 
   return {
@@ -211,8 +213,8 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     async release() {
       if (stopped) return;
       stopped = true;
-      if (timer) clearTimeout(timer);
-      if (expiryTimer) clearTimeout(expiryTimer);
+      if (timer !== null) clock.clearTimeout(timer);
+      if (expiryTimer !== null) clock.clearTimeout(expiryTimer);
       const ending = current;
       setTerm(null);
       if (ending !== null) {
@@ -224,7 +226,7 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
           },
         );
         // A shutdown during a Redis outage does not wait for it: the key expires by itself.
-        const waited = new Promise<false>((resolve) => setTimeout(() => resolve(false), RELEASE_WAIT_MS).unref());
+        const waited = sleep(clock, RELEASE_WAIT_MS).then(() => false);
         if (!(await Promise.race([releasing, waited]))) log.warn({ key }, 'Redis did not answer the lease release in time; it expires by itself');
       }
     },
