@@ -49,13 +49,13 @@ export interface BridgeOptions {
    * engine confirmed it. Throw {@link OrderRejectedError} or {@link EngineUnavailableError} only
    * when the engine certainly did not place it; any other error means "may have been placed".
    */
-  placeOrder(signal: Signal, context: OrderContext): Promise<unknown>;
+  readonly placeOrder: (signal: Signal, context: OrderContext) => Promise<unknown>;
   /**
    * Asks the engine what became of an order whose outcome is unknown (a crash while placing, an
    * error from `placeOrder`). Answer `not_placed` only when the engine can promise it will never
    * place it. Without it, such orders stay 409 until settled with {@link Bridge.settle}.
    */
-  lookupOrder?(key: string, signal: unknown): Promise<LookupResult>;
+  readonly lookupOrder?: (key: string, signal: unknown) => Promise<LookupResult>;
   readonly store: IdempotencyStore;
   /** Refuse orders with an epoch below the highest seen (contract section 7); default true. */
   readonly fencing?: boolean;
@@ -64,7 +64,7 @@ export interface BridgeOptions {
   /** How often unknown outcomes are asked about again; default 5000 ms. */
   readonly resolveEveryMs?: number;
   /** Where the kit says what it did; default: nowhere. */
-  log?(message: string, fields?: Record<string, unknown>): void;
+  readonly log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 /** A bridge: its HTTP app and its controls. */

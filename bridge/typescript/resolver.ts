@@ -22,7 +22,7 @@ export interface ResolverOptions {
   readonly placing: ReadonlySet<string>;
   readonly lookupOrder: ((key: string, signal: unknown) => Promise<LookupResult>) | undefined;
   readonly everyMs: number;
-  log(message: string, fields?: Record<string, unknown>): void;
+  readonly log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface Resolver {

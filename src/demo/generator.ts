@@ -8,7 +8,7 @@ export function createSignalFactory(options: { prefix?: string; random?: () => n
   const now = options.now ?? Date.now;
   const prefix = options.prefix ?? `demo-${now().toString(36)}`;
   let sequence = 0;
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   return function nextSignal(): string {
     sequence++;
     const symbol = pick(SYMBOLS);

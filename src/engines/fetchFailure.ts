@@ -59,7 +59,7 @@ function detailsOf(value: unknown): ErrorDetails | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const code = 'code' in value && typeof value.code === 'string' ? value.code : undefined;
   const syscall = 'syscall' in value && typeof value.syscall === 'string' ? value.syscall : undefined;
-  const message = 'message' in value && typeof value.message === 'string' ? value.message : String(value);
+  const message = 'message' in value && typeof value.message === 'string' ? value.message : Object.prototype.toString.call(value);
   return { code, syscall, message };
 }
 

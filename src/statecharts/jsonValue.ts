@@ -17,7 +17,9 @@ export function toJsonValue(value: unknown): JsonValue {
     const entries = Object.entries(value).filter(([, item]) => item !== undefined);
     return Object.fromEntries(entries.map(([key, item]) => [key, toJsonValue(item)]));
   }
-  return String(value);
+  // What is left: bigint, symbol, undefined.
+  if (typeof value === 'bigint' || typeof value === 'symbol') return value.toString();
+  return 'undefined';
 }
 
 /** A JSON object (not an array, not null). */
