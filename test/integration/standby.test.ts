@@ -8,7 +8,8 @@ import { eventually, postJson, produce, signalJson, streamRecords } from '../hel
 
 describe.each(['stream', 'list'] as const)('leader and standby with a %s queue', (kind) => {
   const fixture = useServiceFixture(kind);
-  const start = (consumerName: string) => fixture.start({ LEADER_LEASE_SECONDS: '1' }, consumerName);
+  // Two seconds: a term a busy machine stalls for a few hundred ms must not end on its own.
+  const start = (consumerName: string) => fixture.start({ LEADER_LEASE_SECONDS: '2' }, consumerName);
   const executedIds = async (): Promise<string[]> =>
     (await streamRecords(fixture.redis, fixture.keys.executionEvents))
       .filter((record) => record.outcome === 'executed')
@@ -34,7 +35,7 @@ describe.each(['stream', 'list'] as const)('leader and standby with a %s queue',
     // executes them after an operator resume on it.
     await produce(fixture.redis, fixture.keys, kind, signalJson('takeover-1'));
     await leader.stop();
-    await eventually('the standby to take the lease', () => standby.service.role() === 'leader', 5000);
+    await eventually('the standby to take the lease', () => standby.service.role() === 'leader', 8000);
     expect(await standby.status()).toMatchObject({ role: 'leader', state: 'paused', paused_reason: 'drill' });
     expect(await executedIds()).toEqual([]);
     expect((await standby.request('/admin/execution/resume', postJson())).status).toBe(200);
