@@ -11,6 +11,7 @@
  * Run through `bin/execution-failover.js`; tests call {@link runCli} in-process.
  */
 import { parseArgs } from 'node:util';
+import { auditCommand } from './audit.js';
 import { bridgeCheckCommand } from './bridgeCheck.js';
 import { EXIT, UsageError, type CliIo, type Command, type ParsedArgs } from './command.js';
 import { deadLetterListCommand } from './deadLetterList.js';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   deadLetterListCommand,
   deadLetterReplayCommand,
   positionsCommand,
+  auditCommand,
   bridgeCheckCommand,
 ];
 

@@ -80,6 +80,17 @@ describe('pause, resume and switch', () => {
       ['resume', 'ok'],
     ]);
     expect(JSON.parse(audit[0]?.params ?? '')).toEqual({ reason: 'broker maintenance' });
+
+    // The audit command reads them back, newest first.
+    const listed = await cli(['audit', '--url', url]);
+    expect(listed.code).toBe(0);
+    expect(listed.out.map((line) => line.split(/ {2,}/))).toEqual([
+      ['AT', 'ACTION', 'REMOTE', 'RESULT', 'PARAMS'],
+      [audit[1]?.at, 'resume', '127.0.0.1', 'ok'],
+      [audit[0]?.at, 'pause', '127.0.0.1', 'ok', '{"reason":"broker maintenance"}'],
+    ]);
+    const one = await cli(['audit', '--count', '1', '--url', url, '--json']);
+    expect(JSON.parse(one.out[0] ?? '')).toEqual({ entries: [expect.objectContaining({ action: 'resume', result: 'ok' })] });
   });
 
   it('resume when not paused is refused: the service error on stderr, exit 1, nothing changed', async () => {
@@ -161,7 +172,7 @@ describe('usage errors and an unreachable service exit 2', () => {
   });
 
   it('every command has --help, printed with exit 0 and naming --url, --json and the exit codes', async () => {
-    for (const name of ['status', 'pause', 'resume', 'switch', 'maintenance', 'positions', 'dead-letter list', 'dead-letter replay']) {
+    for (const name of ['status', 'pause', 'resume', 'switch', 'maintenance', 'positions', 'audit', 'dead-letter list', 'dead-letter replay']) {
       const { code, out } = await cli([...name.split(' '), '--help']);
       expect(code, name).toBe(0);
       expect(out[0], name).toMatch(new RegExp(`^usage: execution-failover ${name}`));
