@@ -19,7 +19,9 @@ afterEach(async () => {
 });
 
 async function startServed(env: Record<string, string> = {}): Promise<{ service: TestService; url: string }> {
-  const service = await fixture.start({ AUDIT_STREAM: `${fixture.keys.prefix}audit`, ...env });
+  // A generous engine timeout: on a busy machine a slow answer would count as a failure and move
+  // signals to another engine than the one these tests expect.
+  const service = await fixture.start({ AUDIT_STREAM: `${fixture.keys.prefix}audit`, ENGINE_TIMEOUT_MS: '5000', ...env });
   const app = await serveApp(service.service.app);
   served.push(app);
   return { service, url: app.url };
