@@ -43,7 +43,11 @@ const stream = new LiveStream(STREAM_PATH, token, {
   },
   onLog: (update) => live.showLog(update),
 });
-token.onChange(() => stream.restart());
+token.onChange(() => {
+  // A token just forgotten or replaced must not be followed by a list read with the wrong one.
+  adminLists.setLive(false);
+  stream.restart();
+});
 
 const tabs = [
   { tab: byId('tab-live', HTMLButtonElement), panel: byId('panel-live', HTMLElement), note: 'the live service, as it runs', diagram: 'live-diagram' },
