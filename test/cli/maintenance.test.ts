@@ -130,6 +130,15 @@ describe('maintenance', () => {
     expect(past.err[0]).toContain('(400): until: a time in the future');
   });
 
+  it('keeps the path of --url, for a service behind a proxy under a prefix', async () => {
+    const received: Received[] = [];
+    const app = await serveApp(new Hono().route('/failover', maintenanceStub(received)));
+    served.push(app);
+    const { code } = await cli(['maintenance', 'nautilus_trader', '--on', '--reason', 'prefixed', '--url', `${app.url}/failover`]);
+    expect(code).toBe(0);
+    expect(received.map((request) => [request.method, request.path])).toEqual([['PUT', '/failover/admin/engines/nautilus_trader/maintenance']]);
+  });
+
   it.each([
     [['maintenance', 'lean_self_hosted'], 'say --on or --off'],
     [['maintenance', 'lean_self_hosted', '--on', '--off'], 'either --on or --off, not both'],
