@@ -83,6 +83,8 @@ export interface Config {
   readonly inspectMaxClients: number;
   /** Consumers of the group idle this long with nothing pending are removed (stream queue). */
   readonly consumerIdleRemoveSeconds: number;
+  /** `SIGNAL_STREAM_TRIM_INTERVAL`: how often the leader trims the acknowledged signal entries (stream queue). */
+  readonly streamTrimIntervalSeconds: number;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -216,6 +218,7 @@ const VARIABLES = {
   INSPECT_MAX_CLIENTS: { schema: positiveInteger('open inspector streams', 100_000), fallback: '50' },
   // Compared with Redis's idle milliseconds, never a timer: it may be longer than a timer can wait.
   CONSUMER_IDLE_REMOVE_SECONDS: { schema: seconds('idle time', MAX_TTL_SECONDS), fallback: String(24 * 3600) },
+  SIGNAL_STREAM_TRIM_INTERVAL: { schema: seconds('trim interval'), fallback: '60' },
 } as const;
 
 /**
@@ -365,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireEngines: bo
     outcomeStreamMaxLen: optionalWhole(env, 'OUTCOME_STREAM_MAXLEN'),
     inspectMaxClients: read(env, 'INSPECT_MAX_CLIENTS'),
     consumerIdleRemoveSeconds: read(env, 'CONSUMER_IDLE_REMOVE_SECONDS'),
+    streamTrimIntervalSeconds: read(env, 'SIGNAL_STREAM_TRIM_INTERVAL'),
   };
   return Object.freeze(config);
 }

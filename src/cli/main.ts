@@ -2,7 +2,8 @@
  * `execution-failover <command> [options]`: the command line's dispatcher (contract section 12).
  *
  * Commands register by being listed in {@link COMMANDS}: each is a module in `src/cli/` exporting
- * one {@link Command} (name, synopsis, help, its options, `run`). The dispatcher owns what is the
+ * one {@link Command} (name, synopsis, help, its options, `run`). A name of two words
+ * (`dead-letter list`) makes its first word a group: `dead-letter --help` lists the group. The dispatcher owns what is the
  * same for all of them: finding the command, parsing its options strictly (an unknown option or a
  * missing value is a usage error), `--help` for each command, `--json` accepted by every command,
  * and the exit codes: 2 for any usage error, else what the command answers.
@@ -10,11 +11,31 @@
  * Run through `bin/execution-failover.js`; tests call {@link runCli} in-process.
  */
 import { parseArgs } from 'node:util';
+import { auditCommand } from './audit.js';
 import { bridgeCheckCommand } from './bridgeCheck.js';
 import { EXIT, UsageError, type CliIo, type Command, type ParsedArgs } from './command.js';
+import { deadLetterListCommand } from './deadLetterList.js';
+import { deadLetterReplayCommand } from './deadLetterReplay.js';
+import { maintenanceCommand } from './maintenance.js';
+import { pauseCommand } from './pause.js';
+import { positionsCommand } from './positions.js';
+import { resumeCommand } from './resume.js';
+import { statusCommand } from './status.js';
+import { switchCommand } from './switch.js';
 
 /** Every command, in the order `--help` lists them. Add a command here. */
-export const COMMANDS: readonly Command[] = [bridgeCheckCommand];
+export const COMMANDS: readonly Command[] = [
+  statusCommand,
+  pauseCommand,
+  resumeCommand,
+  switchCommand,
+  maintenanceCommand,
+  deadLetterListCommand,
+  deadLetterReplayCommand,
+  positionsCommand,
+  auditCommand,
+  bridgeCheckCommand,
+];
 
 /** Options every command takes. */
 const COMMON_OPTIONS = {
@@ -24,17 +45,42 @@ const COMMON_OPTIONS = {
 
 const PROGRAM = 'execution-failover';
 
-function overview(commands: readonly Command[]): string[] {
+/** The commands, one aligned line each: name and summary. */
+function commandList(commands: readonly Command[]): string[] {
   const width = Math.max(...commands.map((command) => command.name.length));
+  return commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+}
+
+function overview(commands: readonly Command[]): string[] {
   return [
     `usage: ${PROGRAM} <command> [options]`,
     '',
     'commands:',
-    ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    ...commandList(commands),
     '',
-    `${PROGRAM} <command> --help says more about one. Every command takes --json.`,
+    `${PROGRAM} <command> --help says more about one. Every command takes --json; the service`,
+    'commands take --url (default $EXECUTION_FAILOVER_URL, else http://127.0.0.1:8001) and read the',
+    'admin token from ADMIN_TOKEN.',
     'Exit codes: 0 done, 1 refused (or a bridge-check rule failed), 2 usage error or unreachable.',
   ];
+}
+
+/** The commands of a group (`dead-letter`), or none when `word` names no group. */
+function groupOf(commands: readonly Command[], word: string): Command[] {
+  return commands.filter((command) => command.name.startsWith(`${word} `));
+}
+
+function groupHelp(word: string, members: readonly Command[]): string[] {
+  return [`usage: ${PROGRAM} ${word} <${members.map((command) => command.name.slice(word.length + 1)).join('|')}> [options]`, '', 'commands:', ...commandList(members), '', `${PROGRAM} ${word} <command> --help says more about one.`];
+}
+
+/** The command `words` name (one word, or a group's two) and the arguments after its name. */
+function lookup(commands: readonly Command[], words: readonly string[]): { command: Command; rest: string[] } | undefined {
+  const [first, second, ...others] = words;
+  const pair = commands.find((command) => command.name === `${first} ${second}`);
+  if (pair !== undefined) return { command: pair, rest: others };
+  const single = commands.find((command) => command.name === first);
+  return single === undefined ? undefined : { command: single, rest: words.slice(1) };
 }
 
 function commandHelp(command: Command): string[] {
@@ -77,15 +123,32 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     return EXIT.usage;
   }
   if (name === '--help' || name === '-h' || name === 'help') {
-    const wanted = rest[0] === undefined ? undefined : commands.find((command) => command.name === rest[0]);
-    if (rest[0] !== undefined && wanted === undefined) return usageError(io, `unknown command "${rest[0]}"`);
-    for (const line of wanted === undefined ? overview(commands) : commandHelp(wanted)) io.out(line);
+    if (rest[0] === undefined) {
+      for (const line of overview(commands)) io.out(line);
+      return EXIT.ok;
+    }
+    const wanted = lookup(commands, rest)?.command;
+    const members = groupOf(commands, rest[0]);
+    if (wanted === undefined && members.length === 0) return usageError(io, `unknown command "${rest.join(' ')}"`);
+    for (const line of wanted === undefined ? groupHelp(rest[0], members) : commandHelp(wanted)) io.out(line);
     return EXIT.ok;
   }
-  const command = commands.find((candidate) => candidate.name === name);
-  if (command === undefined) return usageError(io, `unknown command "${name}"`);
+  const found = lookup(commands, argv);
+  if (found === undefined) {
+    const members = groupOf(commands, name);
+    if (members.length === 0) return usageError(io, `unknown command "${name}"`);
+    const sub = rest[0];
+    if (sub === '--help' || sub === '-h') {
+      for (const line of groupHelp(name, members)) io.out(line);
+      return EXIT.ok;
+    }
+    io.err(`${PROGRAM}: ${sub === undefined ? `"${name}" needs a subcommand` : `unknown subcommand "${name} ${sub}"`}`);
+    for (const line of groupHelp(name, members)) io.err(line);
+    return EXIT.usage;
+  }
+  const { command } = found;
   try {
-    const args = parseFor(command, rest);
+    const args = parseFor(command, found.rest);
     if (args.values.help === true) {
       for (const line of commandHelp(command)) io.out(line);
       return EXIT.ok;

@@ -11,6 +11,7 @@ import type { CommandResult, PolicyControl } from '../policy/control.js';
 import type { DeadLetters } from '../signals/deadLetters.js';
 import type { PositionLedger } from '../signals/positions.js';
 import { auditWrites, noteAudit, type AuditEntry } from './audit.js';
+import { mountAuditRoutes, type AuditTrail } from './auditRoutes.js';
 import { refuseCrossSiteWrites, requireBearerToken } from './auth.js';
 import { BODY_TOO_LARGE, MAX_ADMIN_BODY_BYTES, readJson } from './body.js';
 import { mountDeadLetterRoutes } from './deadLetterRoutes.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
   readonly deadLetters?: DeadLetters | null;
   /** Appends an admin write to `AUDIT_STREAM`; default: the log only. */
   readonly audit?: (entry: AuditEntry) => Promise<unknown>;
+  /** Reads `AUDIT_STREAM` back (`GET /admin/audit`); null without Redis. */
+  readonly auditTrail?: AuditTrail | null;
 }
 
 const pauseBody = z.object({ reason: z.string().max(500, 'reason: at most 500 characters').optional().nullable() }).strict();
@@ -106,6 +109,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   mountDeadLetterRoutes(app, { deadLetters: deps.deadLetters ?? null, log });
+  mountAuditRoutes(app, { trail: deps.auditTrail ?? null, log });
   app.get('/admin/positions', async (c) => {
     // Without affinity no ledger is kept: whatever an earlier run left would mislead.
     if (deps.positions === undefined || deps.positions === null) return c.json({ positions: [] });

@@ -125,6 +125,18 @@ function render(tokenRequired: boolean, diagram: string): string {
       <ol class="event-log" id="event-log"></ol>
     </section>
   </div>
+  <div class="columns">
+    <section class="card">
+      <div class="card-head"><h2>Operator actions</h2><span class="hint">the audit stream, newest first</span></div>
+      <table class="audit" id="audit"><thead><tr><th>time</th><th>action</th><th>result</th><th>from</th><th>details</th></tr></thead><tbody></tbody></table>
+      <p class="empty" id="audit-note">Not read yet.</p>
+    </section>
+    <section class="card">
+      <div class="card-head"><h2>Positions</h2><span class="hint">net per engine (position affinity)</span></div>
+      <table class="positions" id="positions"><thead></thead><tbody></tbody></table>
+      <p class="empty" id="positions-note">Not read yet.</p>
+    </section>
+  </div>
 </main>
 
 <main id="panel-sim" role="tabpanel" aria-labelledby="tab-sim" hidden>

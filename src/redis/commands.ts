@@ -32,6 +32,7 @@ declare module 'ioredis' {
     efReadListItemsBuffer(...keysThenArgs: Arg[]): Result<unknown, Context>;
     efRemoveIdleConsumers(leaseKey: string, stream: string, token: string, group: string, consumer: string, minIdleMs: Arg): Result<unknown, Context>;
     efSetIfLeader(leaseKey: string, key: string, token: string, value: string): Result<unknown, Context>;
+    efTrimAcknowledged(leaseKey: string, stream: string, token: string): Result<unknown, Context>;
   }
 }
 
@@ -49,6 +50,7 @@ const SCRIPTS = {
   efReadListItems: 'readListItems',
   efRemoveIdleConsumers: 'removeIdleConsumers',
   efSetIfLeader: 'setIfLeader',
+  efTrimAcknowledged: 'trimAcknowledged',
 } as const;
 
 const SCRIPT_DIR = new URL('./scripts/', import.meta.url);

@@ -20,6 +20,7 @@ import { withScripts } from '../redis/commands.js';
 import type { PositionLedger } from '../signals/positions.js';
 import type { OrderRateLimiter } from '../execution/orderRate.js';
 import type { SignalQueue, TermFence } from '../signals/queue.js';
+import { startStreamTrimming } from '../signals/streamTrim.js';
 
 /** What a term needs from the service. */
 export interface LeaderTermDeps {
@@ -165,6 +166,7 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
       // still settle.
       await queue.close();
       await managerClosed;
+      await trimming?.stop();
       log.debug({ epoch }, 'term ending: the signals in flight are settled or left pending');
       await prober.stop();
       runtime.stop();
@@ -172,6 +174,11 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
       log.debug({ epoch }, 'term ended: the policy state is saved');
     })());
 
+  // Housekeeping of the leader alone: a stream grows by every acknowledged entry unless trimmed.
+  const trimming =
+    config.signalQueueKind === 'stream' && redis !== null && fence !== null
+      ? startStreamTrimming({ redis, stream: config.signalQueue, fence, intervalMs: config.streamTrimIntervalSeconds * 1000, log })
+      : null;
   prober.start();
   try {
     await manager.start();

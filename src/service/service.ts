@@ -15,6 +15,7 @@ import type { ExecutionEngine } from '../engines/types.js';
 import type { ExecutionManager } from '../execution/manager.js';
 import { createApp } from '../http/app.js';
 import type { AuditEntry } from '../http/audit.js';
+import { redisAuditTrail } from '../http/auditRoutes.js';
 import { createDeadLetters } from '../signals/deadLetters.js';
 import { isMemoryQueue } from '../signals/memoryQueue.js';
 import { createPositionLedger, type PositionLedger } from '../signals/positions.js';
@@ -244,6 +245,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     positions,
     deadLetters: redis === null ? null : createDeadLetters({ redis, stream: config.deadLetterQueue, queue: config.signalQueue, queueKind: config.signalQueueKind }),
     ...(redis === null ? {} : { audit: (entry: AuditEntry) => recordAudit(redis, config.auditStream, entry) }),
+    auditTrail: redis === null ? null : redisAuditTrail(redis, config.auditStream),
     extend: (built) => options.extendApp?.(built, service),
   });
 

@@ -55,7 +55,8 @@ export async function startInspectedService(options: InspectedServiceOptions): P
     keys: options.keys,
     kind: 'stream',
     engineUrls,
-    env: { HOST: '127.0.0.1', PORT: String(options.port), LOG_LEVEL: 'warn', ...options.env },
+    // The test's own audit stream: the page lists it, and the contract's default is shared by every test.
+    env: { HOST: '127.0.0.1', PORT: String(options.port), LOG_LEVEL: 'warn', AUDIT_STREAM: `${options.keys.prefix}audit`, ...options.env },
   });
   const config = loadConfig(env, { requireEngines: true });
   const problems: Record<string, unknown>[] = [];

@@ -250,6 +250,12 @@ describe('loadConfig: bounds on what others can make the service hold', () => {
     expect(load({ CONSUMER_IDLE_REMOVE_SECONDS: '0.5' }).consumerIdleRemoveSeconds).toBe(0.5);
     expect(load({ CONSUMER_IDLE_REMOVE_SECONDS: String(90 * 24 * 3600) }).consumerIdleRemoveSeconds).toBe(90 * 24 * 3600);
   });
+
+  it('reads SIGNAL_STREAM_TRIM_INTERVAL, 60 s by default, refusing 0', () => {
+    expect(load({}).streamTrimIntervalSeconds).toBe(60);
+    expect(load({ SIGNAL_STREAM_TRIM_INTERVAL: '0.5' }).streamTrimIntervalSeconds).toBe(0.5);
+    expect(configErrorOf(() => load({ SIGNAL_STREAM_TRIM_INTERVAL: '0' })).message).toMatch(/trim interval: a number of seconds greater than 0/);
+  });
 });
 
 describe('loadConfig: Redis high availability (section 10)', () => {

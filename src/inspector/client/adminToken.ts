@@ -97,3 +97,20 @@ export async function postJson(path: string, body: unknown, token: AdminToken): 
   }
   return response.ok ? { ok: true, status: response.status, body: parsed } : { ok: false, status: response.status, error: errorOf(parsed, response.status) };
 }
+
+/** A JSON GET from this service with the token's headers; never throws. */
+export async function getJson(path: string, token: AdminToken): Promise<JsonAnswer> {
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: { Accept: 'application/json', ...token.headers() }, cache: 'no-store' });
+  } catch (error) {
+    return { ok: false, status: 0, error: `the service did not answer (${error instanceof Error ? error.message : String(error)})` };
+  }
+  let parsed: unknown = null;
+  try {
+    parsed = await response.json();
+  } catch {
+    // An answer without JSON: the status says enough.
+  }
+  return response.ok ? { ok: true, status: response.status, body: parsed } : { ok: false, status: response.status, error: errorOf(parsed, response.status) };
+}

@@ -4,11 +4,14 @@
  */
 import { STREAM_PATH } from '../protocol.js';
 import { AdminToken } from './adminToken.js';
+import { AuditList } from './auditList.js';
 import { Controls } from './controls.js';
 import { frameDiagram } from './diagram.js';
 import { byId } from './dom.js';
 import { LiveStream } from './liveStream.js';
 import { LiveView } from './liveView.js';
+import { PositionsTable } from './positionsTable.js';
+import { Refresher } from './refresher.js';
 import { SimulationView } from './simulationView.js';
 
 /** The page says in `<body data-auth>` whether the service has an admin token: no data, just that. */
@@ -16,17 +19,35 @@ const token = new AdminToken(document.body.dataset.auth === 'token');
 const controls = new Controls(token);
 const live = new LiveView(controls.faults);
 const simulation = new SimulationView();
+const audit = new AuditList(token);
+const positions = new PositionsTable(token);
+// The admin API's lists have no stream: read while live, every 5 s and soon after a change.
+const adminLists = new Refresher(
+  async () => {
+    await Promise.all([audit.refresh(), positions.refresh()]);
+  },
+  5000,
+  1000,
+);
 
 const stream = new LiveStream(STREAM_PATH, token, {
   onStatus(status) {
     live.showConnection(status);
+    adminLists.setLive(status.kind === 'live');
     if (status.kind === 'unauthorized') controls.showTokenPanel(true, token.get() === null ? null : 'The admin token was refused: enter it again.');
     if (status.kind === 'live') controls.showTokenPanel(false, null);
   },
-  onSnapshot: (snapshot) => live.showSnapshot(snapshot),
+  onSnapshot: (snapshot) => {
+    live.showSnapshot(snapshot);
+    adminLists.changed();
+  },
   onLog: (update) => live.showLog(update),
 });
-token.onChange(() => stream.restart());
+token.onChange(() => {
+  // A token just forgotten or replaced must not be followed by a list read with the wrong one.
+  adminLists.setLive(false);
+  stream.restart();
+});
 
 const tabs = [
   { tab: byId('tab-live', HTMLButtonElement), panel: byId('panel-live', HTMLElement), note: 'the live service, as it runs', diagram: 'live-diagram' },
