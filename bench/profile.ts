@@ -2,7 +2,8 @@
  * `npx tsx bench/profile.ts [signals] [concurrency] [--top]`: where the service pipeline (b) spends its
  * time. Runs it once against a private redis-server with the V8 CPU profiler and the sampling heap
  * profiler on for the timed window only, and prints CPU time and allocation per signal by what the
- * code is doing (socket writes, GC, Redis client, policy actor, validation, …).
+ * code is doing (socket writes, GC, Redis client, policy actor, validation, …); `--top` adds the
+ * functions with the most self time and the service frames that allocate most.
  * A diagnostic for the numbers of `npm run bench`, not part of it.
  */
 import { Session } from 'node:inspector/promises';
@@ -91,6 +92,20 @@ function allocationByCategory(head: HeapProfileNode): Map<string, number> {
   return totals;
 }
 
+/** Self time (the function itself, not its callees) by function and file, largest first. */
+function topSelfTime(profile: { nodes: readonly CpuProfileNode[]; samples?: readonly number[]; timeDeltas?: readonly number[] }, limit: number): [string, number][] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const totals = new Map<string, number>();
+  (profile.samples ?? []).forEach((id, index) => {
+    const frame = byId.get(id)?.callFrame;
+    if (frame === undefined) return;
+    const file = frame.url.replace(/^.*\/node_modules\//, '').replace(/^.*\/(src|machines|bench)\//, '$1/');
+    const name = `${frame.functionName || '(anonymous)'}${file === '' ? '' : ` ${file}`}`;
+    totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas?.[index] ?? 0));
+  });
+  return [...totals].sort((a, b) => b[1] - a[1]).slice(0, limit);
+}
+
 /** The frames of the service's own code that allocate most, by file and function. */
 function topAllocators(head: HeapProfileNode, limit: number): [string, number][] {
   const totals = new Map<string, number>();
@@ -118,6 +133,7 @@ async function main(): Promise<void> {
     // Untimed first run: the JIT, the connections and the profiler's own start-up stay out of it.
     await runServicePipeline({ redisUrl: redis.url, runId: 'warm', signals: 2000, symbols: 1000, concurrency, timeoutMs: 60_000 });
     let cpu: Map<string, number> = new Map();
+    let selfTime: [string, number][] = [];
     let allocation: Map<string, number> = new Map();
     const profiler: Meter = {
       async begin() {
@@ -135,6 +151,7 @@ async function main(): Promise<void> {
         const { profile } = await session.post('Profiler.stop');
         const heap = await session.post('HeapProfiler.stopSampling');
         cpu = cpuByCategory(profile);
+        selfTime = topSelfTime(profile, 30);
         allocation = allocationByCategory(heap.profile.head);
         heapHead = heap.profile.head;
         return { nodeCpuUsPerSignal: Number.NaN, redisCpuUsPerSignal: Number.NaN, redisCommandsPerSignal: Number.NaN };
@@ -145,6 +162,10 @@ async function main(): Promise<void> {
     printTable('Wall time of the main thread', 'µs', cpu, signals);
     const kilobytes = new Map([...allocation].map(([category, bytes]) => [category, bytes / 1024]));
     printTable('Allocated', 'KB', kilobytes, signals);
+    if (top) {
+      console.log('\nThe functions with the most self time (--top):');
+      for (const [name, us] of selfTime) console.log(`${(us / signals).toFixed(2).padStart(10)} µs  ${name}`);
+    }
     if (top && heapHead !== null) {
       console.log('\nThe service frames that allocate most (--top):');
       for (const [name, bytes] of topAllocators(heapHead, 15)) console.log(`${(bytes / 1024 / signals).toFixed(2).padStart(10)} KB  ${name}`);

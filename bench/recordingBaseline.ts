@@ -2,15 +2,15 @@
  * (a′) The limit of this design: a bare ioredis loop that does, per signal, the Redis work the
  * contract asks of the service, with the service's own scripts (`beginAttempt.lua`: lease and
  * entry checks, dedup look-up, attempt record; `settleSignal.lua`: the checks again, outcome entry,
- * dedup record, attempt removal, acknowledgement), with no other logic and batched as the service
- * batches: per read batch one script call before "dispatch" and one after, the next read riding along.
+ * dedup record, attempt removal, acknowledgement) called with the service's own arguments
+ * (`recordCalls.ts`), with no other logic and batched as the service batches: per read batch one
+ * script call before "dispatch" and one after, the next read riding along.
  * The gap between (a′) and (b) is what the service's own structure costs; the gap between (a) and
  * (a′) is what the contract's records cost.
  */
 import { Redis } from 'ioredis';
 import { withScripts } from '../src/redis/commands.js';
-import { attemptKey, dedupKey } from '../src/signals/keys.js';
-import { outcomeFields } from '../src/signals/outcome.js';
+import { beginAttemptCall, settleSignalCall, type RecordScope } from '../src/signals/recordCalls.js';
 import type { Meter, RunCost } from './meter.js';
 import { fillStream } from './signals.js';
 import { nowMs, perSecond } from './timing.js';
@@ -55,6 +55,13 @@ export async function runRecordingBaseline(options: RecordingBaselineOptions): P
   const group = 'bench.recording.group';
   const consumer = 'recording';
   const lease = { key: 'bench.recording.leader', token: 'bench-term', epoch: 1 };
+  const scope: RecordScope = {
+    queueKey: stream,
+    group,
+    consumer,
+    destinations: { queueName: stream, eventsStream: events, deadLetterStream: 'bench.recording.dead', dedupTtlMs: DEDUP_TTL_MS },
+    fence: { leaseKey: lease.key, token: lease.token, epoch: lease.epoch },
+  };
   try {
     await fillStream(redis, stream, 'recording', 0, options.signals, options.symbols);
     await redis.xgroup('CREATE', stream, group, 0);
@@ -70,39 +77,32 @@ export async function runRecordingBaseline(options: RecordingBaselineOptions): P
       if (entries.length === 0) throw new Error(`The recording baseline stream ran dry after ${moved} of ${options.signals} signals`);
       const batch = entries.map(([id, fields]) => ({ id, raw: fields?.[1] ?? '', signalId: signalIdOf(fields?.[1] ?? '') }));
       // Before dispatch: is it a duplicate, was it sent before, and record where it goes now.
-      const attemptKeys = batch.flatMap(({ signalId }) => [dedupKey(stream, signalId), attemptKey(stream, signalId)]);
-      await redis.efBeginAttempt(
-        2 + attemptKeys.length,
-        lease.key,
-        stream,
-        ...attemptKeys,
-        lease.token,
-        'stream',
-        group,
-        consumer,
-        lease.epoch,
-        DEDUP_TTL_MS,
-        ...batch.flatMap(({ id }) => [id, ENGINE, '1']),
+      const begin = beginAttemptCall(
+        scope,
+        batch.map(({ id, signalId }) => ({ ref: { kind: 'stream', ref: id }, signalId, engine: ENGINE, first: true })),
       );
+      await redis.efBeginAttempt(begin.numberOfKeys, ...begin.keysThenArgs);
       // After the (instant) execution: the records and the ack, and the next read in the same write.
       const at = Date.now();
-      const settleArgs = batch.flatMap(({ id, raw, signalId }) => {
-        const fields = outcomeFields({
-          signalId,
-          outcome: 'executed',
-          engine: ENGINE,
-          attempts: 1,
-          reason: `executed on ${ENGINE}`,
-          signal: raw,
-          at,
-          report: { engine: ENGINE, order_id: `bench-${signalId}`, signal_id: signalId, status: 'filled', fill_price: 187.5, filled_at: new Date(at).toISOString() },
-          latencyMs: 0,
-        });
-        const values = Object.entries(fields).flat();
-        return [id, DEDUP_TTL_MS, '1', values.length, ...values];
-      });
-      const settleKeys = batch.flatMap(({ signalId }) => [events, dedupKey(stream, signalId), attemptKey(stream, signalId)]);
-      const settled = redis.efSettleSignal(2 + settleKeys.length, lease.key, stream, ...settleKeys, lease.token, 'stream', group, consumer, ...settleArgs);
+      const settle = settleSignalCall(
+        scope,
+        batch.map(({ id, raw, signalId }) => ({
+          ref: { kind: 'stream', ref: id },
+          clearsAttempt: true,
+          outcome: {
+            signalId,
+            outcome: 'executed',
+            engine: ENGINE,
+            attempts: 1,
+            reason: `executed on ${ENGINE}`,
+            signal: raw,
+            at,
+            report: { engine: ENGINE, order_id: `bench-${signalId}`, signal_id: signalId, status: 'filled', fill_price: 187.5, filled_at: new Date(at).toISOString() },
+            latencyMs: 0,
+          },
+        })),
+      );
+      const settled = redis.efSettleSignal(settle.numberOfKeys, ...settle.keysThenArgs);
       moved += batch.length;
       reading = moved < options.signals ? redis.xreadgroup('GROUP', group, consumer, 'COUNT', options.batch, 'STREAMS', stream, '>') : Promise.resolve(null);
       await settled;

@@ -52,20 +52,25 @@ export interface Outcome {
   readonly positionChange?: PositionChange;
 }
 
+/**
+ * The fields of an outcome entry, in the order they are written: every outcome has the first seven,
+ * an executed one also the last two, so the names of any outcome are a prefix of this list.
+ */
+export const OUTCOME_FIELD_NAMES = ['signal_id', 'outcome', 'engine', 'attempts', 'reason', 'signal', 'at', 'report', 'latency_ms'] as const;
+
+/** The values of {@link OUTCOME_FIELD_NAMES} for `outcome`: seven, or nine when executed. */
+export function outcomeFieldValues(outcome: Outcome): string[] {
+  const values = [outcome.signalId, outcome.outcome, outcome.engine ?? '', String(outcome.attempts), outcome.reason, outcome.signal, new Date(outcome.at).toISOString()];
+  if (outcome.outcome === 'executed') values.push(JSON.stringify(outcome.report ?? null), String(Math.round(outcome.latencyMs ?? 0)));
+  return values;
+}
+
 /** The stream entry fields of an outcome, exactly as the contract names them. */
 export function outcomeFields(outcome: Outcome): Record<string, string> {
-  const fields: Record<string, string> = {
-    signal_id: outcome.signalId,
-    outcome: outcome.outcome,
-    engine: outcome.engine ?? '',
-    attempts: String(outcome.attempts),
-    reason: outcome.reason,
-    signal: outcome.signal,
-    at: new Date(outcome.at).toISOString(),
-  };
-  if (outcome.outcome === 'executed') {
-    fields.report = JSON.stringify(outcome.report ?? null);
-    fields.latency_ms = String(Math.round(outcome.latencyMs ?? 0));
-  }
+  const fields: Record<string, string> = {};
+  outcomeFieldValues(outcome).forEach((value, index) => {
+    const name = OUTCOME_FIELD_NAMES[index];
+    if (name !== undefined) fields[name] = value;
+  });
   return fields;
 }

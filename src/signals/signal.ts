@@ -4,19 +4,21 @@
  * stop the queue.
  */
 import { z } from 'zod';
-import { SIGNAL_ACTIONS, type SignalAction } from '../../machines/routing.js';
 import { parseIsoInstant } from './isoTime.js';
+import { commonSignal } from './signalFastPath.js';
+import {
+  MAX_SIGNAL_BYTES,
+  MAX_SIGNAL_DEPTH,
+  MAX_SIGNAL_ID_CHARS,
+  MAX_SYMBOL_CHARS,
+  ORDER_TYPES,
+  SIGNAL_ACTIONS,
+  SIGNAL_ID_PATTERN,
+  type OrderType,
+  type SignalAction,
+} from './signalRules.js';
 
-/** Signals whose JSON text is larger than this many UTF-8 bytes are invalid without parsing. */
-export const MAX_SIGNAL_BYTES = 64 * 1024;
-
-export { SIGNAL_ACTIONS, type SignalAction } from '../../machines/routing.js';
-
-/** The accepted `order_type` values, after upper-casing. */
-export const ORDER_TYPES = ['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT'] as const;
-
-/** One of {@link ORDER_TYPES}. */
-export type OrderType = (typeof ORDER_TYPES)[number];
+export { MAX_SIGNAL_BYTES, MAX_SIGNAL_DEPTH, ORDER_TYPES, SIGNAL_ACTIONS, type OrderType, type SignalAction } from './signalRules.js';
 
 /**
  * A validated signal, as passed on to an engine (its JSON body). `action` and `order_type` are
@@ -46,16 +48,6 @@ export type ParsedSignal =
   | { readonly ok: true; readonly signal: Signal }
   /** `signalId` is the `signal_id` when it could be read as a string, else ''. */
   | { readonly ok: false; readonly signalId: string; readonly reason: string };
-
-/**
- * Signals nested deeper than this are invalid. Not a contract rule but a safety one: JSON.parse
- * copes with any depth that fits in 64 KiB, while JSON.stringify, needed to send the signal to an
- * engine, overflows the stack a few thousand levels down. No trading signal nests this deep.
- */
-export const MAX_SIGNAL_DEPTH = 100;
-
-const MAX_SIGNAL_ID_CHARS = 128;
-const MAX_SYMBOL_CHARS = 64;
 
 /** A zod error message for a field: "required" when missing, else what it must be. */
 function fieldError(field: string, expected: string): (issue: { input?: unknown }) => string {
@@ -99,10 +91,7 @@ const EXPIRES_AT_EXPECTED = 'an ISO 8601 date-time such as 2026-11-25T14:35:00Z'
 
 const signalSchema = z
   .object({
-    // The id travels as the Idempotency-Key header: a character a header cannot carry, or spaces at
-    // its ends (which HTTP trims), would make the key differ from the id, or fail every attempt and
-    // count against a healthy engine.
-    signal_id: boundedText('signal_id', MAX_SIGNAL_ID_CHARS).refine((text) => /^([\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?)?$/.test(text), {
+    signal_id: boundedText('signal_id', MAX_SIGNAL_ID_CHARS).refine((text) => SIGNAL_ID_PATTERN.test(text), {
       error: 'signal_id must be printable ASCII without spaces at its ends (it is sent as the Idempotency-Key header)',
     }),
     symbol: boundedText('symbol', MAX_SYMBOL_CHARS),
@@ -181,10 +170,23 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
  * an `{ ok: false }` with a human-readable reason naming the field(s) at fault.
  */
 export function parseSignal(raw: string): ParsedSignal {
+  return validate(raw, true);
+}
+
+/**
+ * {@link parseSignal} without the fast path: every signal through the zod schema. The property
+ * test holds the two to the same answers; nothing else needs it.
+ */
+export function parseSignalBySchema(raw: string): ParsedSignal {
+  return validate(raw, false);
+}
+
+function validate(raw: string, fastPath: boolean): ParsedSignal {
   try {
     // The declared type is not trusted: the raw text comes from Redis through other code.
     if (typeof raw !== 'string') return invalid('', `signal must be text, got ${describeJsonType(raw)}`);
-    const bytes = Buffer.byteLength(raw, 'utf8');
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: short text needs no count.
+    const bytes = raw.length * 3 <= MAX_SIGNAL_BYTES ? 0 : Buffer.byteLength(raw, 'utf8');
     if (bytes > MAX_SIGNAL_BYTES) {
       return invalid('', `signal is ${bytes} bytes, larger than the ${MAX_SIGNAL_BYTES}-byte (64 KiB) limit`);
     }
@@ -196,6 +198,10 @@ export function parseSignal(raw: string): ParsedSignal {
       return invalid('', `signal is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (!isJsonObject(parsed)) return invalid('', `signal must be a JSON object, got ${describeJsonType(parsed)}`);
+    // The common signal, accepted without zod; anything else (bad input included) takes the full
+    // path below, which words the reason. Both accept the same signals as the same value.
+    const common = fastPath ? commonSignal(parsed) : null;
+    if (common !== null) return { ok: true, signal: common };
 
     const signalId = typeof parsed.signal_id === 'string' ? parsed.signal_id : '';
     if (nestingDepth(parsed) > MAX_SIGNAL_DEPTH) {

@@ -8,11 +8,13 @@ import type { Redis } from 'ioredis';
 import { isEngineId } from '../../machines/engines.js';
 import { withScripts } from '../redis/commands.js';
 import { connectionSession, waitForReplicas } from '../service/redisConnection.js';
-import { attemptKey, dedupKey, positionField, positionsKey } from './keys.js';
-import { EVENT_STREAM_OUTCOMES, outcomeFields, type Outcome } from './outcome.js';
+import type { Outcome } from './outcome.js';
 import type { OutcomeDestinations } from './outcomeRecord.js';
 import { createBatcher, type BatchAnswer } from './batcher.js';
+import { beginAttemptCall, settleSignalCall, type EntryRef, type RecordScope } from './recordCalls.js';
 import type { AttemptRequest, AttemptStart, QueuedSignal, SettleResult, SignalQueue, TermFence } from './queue.js';
+
+export type { EntryRef } from './recordCalls.js';
 
 /** `REDIS_MIN_REPLICAS` and `REDIS_WAIT_TIMEOUT_MS`. */
 export interface ReplicaConfirmation {
@@ -35,16 +37,6 @@ export interface SignalRecordsOptions {
   readonly fence: TermFence;
   /** Unset or 0 replicas: no `WAIT`. */
   readonly replicas?: ReplicaConfirmation;
-}
-
-/**
- * How the scripts name an entry (`src/redis/scripts/includes/holdsEntry.lua`): a stream entry by
- * its id; a list item by its bytes, or (`list-digest`) one too large to keep by its length and
- * SHA-1, `<length>:<hex>`.
- */
-export interface EntryRef {
-  readonly kind: 'stream' | 'list' | 'list-digest';
-  readonly ref: string | Buffer;
 }
 
 const SETTLE_RESULTS: readonly SettleResult[] = ['settled', 'already_executed', 'not_leader', 'not_owner'];
@@ -97,7 +89,8 @@ function settleAnswerOf(answer: unknown): BatchAnswer<SettleResult> {
  * made in the same turn go to Redis as one script call each way (and one WAIT for the attempts).
  */
 export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQueue, 'beginAttempt' | 'settle'> & { close(): void } {
-  const { kind, queueKey, group, consumer, destinations, fence, entryRef } = options;
+  const { kind, destinations, entryRef } = options;
+  const scope: RecordScope = { queueKey: options.queueKey, group: options.group, consumer: options.consumer, destinations, fence: options.fence };
   const redis = withScripts(options.redis);
   const minReplicas = options.replicas?.minReplicas ?? 0;
   // WAIT must follow the write on its connection, and holds that connection until the replicas
@@ -109,14 +102,13 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
   const beginBatch = createBatcher<AttemptItem, AttemptStart>(async (items) => {
     // A reconnect between the records and their WAIT may land on another server: then unconfirmed.
     const session = connectionSession(attempts);
-    const keys = items.flatMap(({ attempt }) => [dedupKey(destinations.queueName, attempt.signalId), attemptKey(destinations.queueName, attempt.signalId)]);
-    const args = items.flatMap(({ entry, attempt }) => {
-      const named = entryRef(entry);
-      return [named.kind, named.ref, attempt.engine, attempt.first ? '1' : '0'];
-    });
+    const call = beginAttemptCall(
+      scope,
+      items.map(({ entry, attempt }) => ({ ref: entryRef(entry), signalId: attempt.signalId, engine: attempt.engine, first: attempt.first })),
+    );
     let answers: unknown;
     try {
-      answers = await attempts.efBeginAttempt(2 + keys.length, fence.leaseKey, queueKey, ...keys, fence.token, group, consumer, fence.epoch, destinations.dedupTtlMs, ...args);
+      answers = await attempts.efBeginAttempt(call.numberOfKeys, ...call.keysThenArgs);
     } catch (error) {
       throw new Error(`Could not record the attempts of ${items.length} signal(s) (${items.map(({ attempt }) => `"${attempt.signalId}" on ${attempt.engine}`).join(', ')})`, { cause: error });
     }
@@ -130,30 +122,13 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
   });
 
   const settleBatch = createBatcher<SettleItem, SettleResult>(async (items) => {
-    const keys = items.flatMap(({ outcome }) => [
-      EVENT_STREAM_OUTCOMES.has(outcome.outcome) ? destinations.eventsStream : destinations.deadLetterStream,
-      dedupKey(destinations.queueName, outcome.signalId),
-      attemptKey(destinations.queueName, outcome.signalId),
-      positionsKey(destinations.queueName, outcome.positionChange?.engine ?? outcome.engine ?? 'none'),
-    ]);
-    const args = items.flatMap(({ entry, outcome, clearsAttempt }) => {
-      const fields = Object.entries(outcomeFields(outcome)).flat();
-      const named = entryRef(entry);
-      return [
-        named.kind,
-        named.ref,
-        outcome.outcome === 'executed' ? destinations.dedupTtlMs : '',
-        clearsAttempt && outcome.signalId !== '' ? '1' : '0',
-        ...(outcome.positionChange === undefined || outcome.outcome !== 'executed'
-          ? ['', '']
-          : [positionField(outcome.positionChange.strategyId, outcome.positionChange.symbol), String(outcome.positionChange.amount)]),
-        fields.length,
-        ...fields,
-      ];
-    });
+    const call = settleSignalCall(
+      scope,
+      items.map(({ entry, outcome, clearsAttempt }) => ({ ref: entryRef(entry), outcome, clearsAttempt })),
+    );
     let answers: unknown;
     try {
-      answers = await redis.efSettleSignal(2 + keys.length, fence.leaseKey, queueKey, ...keys, fence.token, group, consumer, destinations.outcomeMaxLen ?? '', ...args);
+      answers = await redis.efSettleSignal(call.numberOfKeys, ...call.keysThenArgs);
     } catch (error) {
       throw new Error(`Could not record the outcomes of ${items.length} signal(s) (${kind} "${destinations.queueName}")`, { cause: error });
     }

@@ -18,13 +18,15 @@
     ARGV[2]            the consumer group (stream only)
     ARGV[3]            the consumer (stream only)
     ARGV[4]            OUTCOME_STREAM_MAXLEN: the outcome streams keep about this many entries; '' for all
+    ARGV[5]            the number of outcome field names that follow, n
+    ARGV[6 … 5 + n]    the outcome field names, in order (sent once: each item has a prefix of them)
     then, item after item:
       its kind: 'stream', 'list', or 'list-digest' (an item too large to keep, named '<length>:<sha1>');
       the entry id (stream), the item's text (list) or '<length>:<sha1>' (list-digest);
       the dedup TTL in milliseconds for an executed outcome, else '';
       '1' to remove the attempt record;
       the position's field (a JSON [strategy_id, symbol]) and the amount it moves by, or '' and '';
-      the number of outcome values that follow (field, value, …), then those values
+      the number of outcome values that follow, then those values: one per field name, in order
 
   Output, one per item:
     'settled'
@@ -36,7 +38,8 @@
 --- @include holdsEntry
 local leased = redis.call('GET', KEYS[1]) == ARGV[1]
 local answers = {}
-local at = 5
+local names = tonumber(ARGV[5])
+local at = 6 + names
 local items = (#KEYS - 2) / 4
 for i = 1, items do
   local outcomeStream, dedupKey, attemptKey, positionsKey = KEYS[4 * i - 1], KEYS[4 * i], KEYS[4 * i + 1], KEYS[4 * i + 2]
@@ -45,7 +48,8 @@ for i = 1, items do
   local count = tonumber(ARGV[at + 6])
   local fields = {}
   for f = 1, count do
-    fields[f] = ARGV[at + 6 + f]
+    fields[2 * f - 1] = ARGV[5 + f]
+    fields[2 * f] = ARGV[at + 6 + f]
   end
   at = at + 7 + count
   local refused, held = holdsEntry(leased, kind, KEYS[2], ARGV[2], ARGV[3], entry)
