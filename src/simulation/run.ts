@@ -429,7 +429,7 @@ export class Simulation {
         outcome: 'started',
         at,
         state,
-        candidates: recoveryCandidates(snapshot.context.settings, engineOfState(state)),
+        candidates: recoveryCandidates(snapshot.context, engineOfState(state)),
       });
     } else if (wasChecking && !checking && topStateOf(previous.value) === state) {
       this.timelineEntries.push({

@@ -100,6 +100,7 @@ const duration = numberWhere(
   (value) => value >= MIN_DURATION_SECONDS,
 );
 const count = numberWhere('a whole number of 1 or more', (value) => Number.isInteger(value) && value >= 1);
+const percentage = numberWhere('a percentage from 1 to 100', (value) => value >= 1 && value <= 100);
 const flag = z.boolean({ error: expecting('true or false') });
 const engineId = z.enum(ENGINE_IDS, { error: expecting(`one of ${ENGINE_IDS.join(', ')}`) });
 
@@ -112,6 +113,11 @@ const configSchema = z.strictObject(
     [POLICY_VARIABLES.recoverySuccesses]: count.optional(),
     [POLICY_VARIABLES.healthCheckIntervalSeconds]: duration.optional(),
     [POLICY_VARIABLES.autoResume]: flag.optional(),
+    [POLICY_VARIABLES.failureRateThreshold]: percentage.optional(),
+    [POLICY_VARIABLES.failureRateWindowSeconds]: duration.optional(),
+    [POLICY_VARIABLES.failureRateMinCalls]: count.optional(),
+    [POLICY_VARIABLES.slowCallMs]: count.optional(),
+    [POLICY_VARIABLES.slowCallRateThreshold]: percentage.optional(),
   },
   { error: expecting('an object of policy variables') },
 );
@@ -240,6 +246,11 @@ function settingsFrom(config: ScenarioConfig): PolicySettings {
     healthCheckIntervalSeconds:
       config[POLICY_VARIABLES.healthCheckIntervalSeconds] ?? DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds,
     autoResume: config[POLICY_VARIABLES.autoResume] ?? DEFAULT_POLICY_SETTINGS.autoResume,
+    failureRateThreshold: config[POLICY_VARIABLES.failureRateThreshold] ?? DEFAULT_POLICY_SETTINGS.failureRateThreshold,
+    failureRateWindowSeconds: config[POLICY_VARIABLES.failureRateWindowSeconds] ?? DEFAULT_POLICY_SETTINGS.failureRateWindowSeconds,
+    failureRateMinCalls: config[POLICY_VARIABLES.failureRateMinCalls] ?? DEFAULT_POLICY_SETTINGS.failureRateMinCalls,
+    slowCallMs: config[POLICY_VARIABLES.slowCallMs] ?? DEFAULT_POLICY_SETTINGS.slowCallMs,
+    slowCallRateThreshold: config[POLICY_VARIABLES.slowCallRateThreshold] ?? DEFAULT_POLICY_SETTINGS.slowCallRateThreshold,
   };
 }
 
