@@ -87,9 +87,26 @@ function isMaintenanceEvent(event: FailoverEvent): event is MaintenanceEvent {
   return event.type === 'MAINTENANCE_STARTED' || event.type === 'MAINTENANCE_ENDED' || event.type === 'MAINTENANCE_DUE';
 }
 
+/**
+ * Whether the pause is the one maintenance caused: its reason, and the move that made it (an
+ * operator's pause with the reason "maintenance" is shown as given, so the reason alone cannot tell).
+ */
+function isMaintenancePause(context: FailoverContext): boolean {
+  return context.pausedReason === MAINTENANCE_PAUSE && context.lastTransition?.reason === 'maintenance';
+}
+
 /** The context as it would be with `event`'s maintenance change applied. */
 function withMaintenanceOf(context: FailoverContext, event: MaintenanceEvent): FailoverContext {
   return { ...context, maintenance: maintenanceAfter(context.maintenance, event) };
+}
+
+/** The guard that `active` trips by `reason` on this call and the policy goes to `next` (null: nowhere). */
+function tripGuard(reason: TripReason) {
+  return ({ context, event }: { context: FailoverContext; event: FailoverEvent }, params: { active: EngineId; next: EngineId | null }) =>
+    (event.type === 'EXECUTION_FAILED' || event.type === 'EXECUTION_SUCCEEDED') &&
+    event.engine === params.active &&
+    tripReasonOf(context, event) === reason &&
+    nextAvailableAfter(context, params.active) === params.next;
 }
 
 /** The machine's named pieces. */
@@ -163,9 +180,8 @@ const failoverSetup = setup({
     })),
     holdForOperator: assign(({ event }) => {
       assertEvent(event, 'PAUSE');
-      // The policy's own reasons mark pauses it may end by itself: an operator's must never pass for one.
-      const own = event.reason === ALL_ENGINES_FAILED || event.reason === MAINTENANCE_PAUSE;
-      return { pausedReason: own ? `operator: ${event.reason}` : event.reason };
+      // The policy's own reason marks a pause auto-resume may end: an operator's must never pass for it.
+      return { pausedReason: event.reason === ALL_ENGINES_FAILED ? `operator: ${event.reason}` : event.reason };
     }),
     holdForAllFailed: assign({ pausedReason: ALL_ENGINES_FAILED }),
     holdForMaintenance: assign({ pausedReason: MAINTENANCE_PAUSE }),
@@ -192,11 +208,9 @@ const failoverSetup = setup({
     /** A success changes something when the engine had failures or a window counts it. */
     successCounts: ({ context, event }) =>
       event.type === 'EXECUTION_SUCCEEDED' && (context.failures[event.engine] > 0 || windowsEnabled(context.settings)),
-    tripsTo: ({ context, event }, params: { active: EngineId; next: EngineId | null; reason: TripReason }) =>
-      (event.type === 'EXECUTION_FAILED' || event.type === 'EXECUTION_SUCCEEDED') &&
-      event.engine === params.active &&
-      tripReasonOf(context, event) === params.reason &&
-      nextAvailableAfter(context, params.active) === params.next,
+    tripsTo: tripGuard('threshold'),
+    failureRateTripsTo: tripGuard('failure_rate'),
+    slowCallsTripsTo: tripGuard('slow_calls'),
     switchTargetIs: ({ context, event }, params: { engine: EngineId }) =>
       event.type === 'SWITCH' && event.engine === params.engine && context.maintenance[params.engine] === null,
     recovers: ({ context, event }, params: { active: EngineId | null; engine: EngineId }) =>
@@ -213,7 +227,7 @@ const failoverSetup = setup({
     endsMaintenance: ({ context, event }) => isMaintenanceEvent(event) && endsMaintenance(context.maintenance, event),
     maintenanceOverTo: ({ context, event }, params: { engine: EngineId }) =>
       isMaintenanceEvent(event) &&
-      context.pausedReason === MAINTENANCE_PAUSE &&
+      isMaintenancePause(context) &&
       endsMaintenance(context.maintenance, event) &&
       firstCandidate(withMaintenanceOf(context, event)) === params.engine,
     maintenanceDeadlinePending: ({ context }) => nextMaintenanceEnd(context.maintenance) !== null,

@@ -18,18 +18,21 @@ export function alert(kind: PolicyAlertKind) {
   return { type: 'alert' as const, params: { kind } };
 }
 
+/** The guard of a trip by each rule: one name per rule, so the drawing tells the arrows apart. */
+const TRIP_GUARDS = { threshold: 'tripsTo', failure_rate: 'failureRateTripsTo', slow_calls: 'slowCallsTripsTo' } as const;
+
 /** The trips of `active` by each of `reasons`: to each other engine, then to `paused` when none is left. */
 function tripCandidates(active: EngineId, reasons: readonly TripReason[]) {
   const from = stateOfEngine(active);
   const others = ENGINE_IDS.filter((engine) => engine !== active);
   return reasons.flatMap((reason) => [
     ...others.map((next) => ({
-      guard: { type: 'tripsTo' as const, params: { active, next, reason } },
+      guard: { type: TRIP_GUARDS[reason], params: { active, next } },
       target: `#failover.${stateOfEngine(next)}`,
       actions: [{ type: 'tripEngine' as const, params: { reason } }, recordTransition(from, stateOfEngine(next), reason), alert('failover')],
     })),
     {
-      guard: { type: 'tripsTo' as const, params: { active, next: null, reason } },
+      guard: { type: TRIP_GUARDS[reason], params: { active, next: null } },
       target: '#failover.paused',
       actions: [
         { type: 'tripEngine' as const, params: { reason } },

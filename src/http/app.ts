@@ -14,6 +14,7 @@ import { auditWrites, noteAudit, type AuditEntry } from './audit.js';
 import { refuseCrossSiteWrites, requireBearerToken } from './auth.js';
 import { BODY_TOO_LARGE, MAX_ADMIN_BODY_BYTES, readJson } from './body.js';
 import { mountDeadLetterRoutes } from './deadLetterRoutes.js';
+import { mountMaintenanceRoutes } from './maintenanceRoutes.js';
 import { requireLoopbackHost } from './hostGuard.js';
 
 /** What the app needs. */
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps): Hono {
     return answer(c, control.switchTo(parsed.data.engine));
   });
 
+  mountMaintenanceRoutes(app, { control, log });
   mountDeadLetterRoutes(app, { deadLetters: deps.deadLetters ?? null, log });
   app.get('/admin/positions', async (c) => {
     // Without affinity no ledger is kept: whatever an earlier run left would mislead.

@@ -18,6 +18,9 @@ import {
 import { ACTIVE_STATES, key, onEvent, type TransitionSpec } from './specKit.js';
 import type { TransitionKey } from './transitions.js';
 
+/** The machine's guard of each trip rule. */
+const TRIP_GUARDS: Record<TripReason, string> = { threshold: 'tripsTo', failure_rate: 'failureRateTripsTo', slow_calls: 'slowCallsTripsTo' };
+
 const FAILURE_REASONS: readonly TripReason[] = ['threshold', 'failure_rate', 'slow_calls'];
 const SUCCESS_REASONS: readonly TripReason[] = ['failure_rate', 'slow_calls'];
 
@@ -29,7 +32,7 @@ function tripKeys(event: CallEvent['type'], reasons: readonly TripReason[], next
     return reasons.flatMap((reason, r) =>
       others.flatMap((other, n) =>
         (other === null) === (next === 'none')
-          ? [key(source, event, r * others.length + n, `tripsTo(active=${active}, next=${String(other)}, reason=${reason})`)]
+          ? [key(source, event, r * others.length + n, `${TRIP_GUARDS[reason]}(active=${active}, next=${String(other)})`)]
           : [],
       ),
     );

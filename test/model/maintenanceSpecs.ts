@@ -25,7 +25,9 @@ function moveKeys(next: 'engine' | 'none'): TransitionKey[] {
 
 /** Where the end of maintenance resumes a maintenance pause to; null when it does not. */
 function resumesAfterMaintenance(state: PolicyState, event: MaintenanceEvent): EngineId | null {
-  if (topOf(state.value) !== 'paused' || state.context.pausedReason !== MAINTENANCE_PAUSE) return null;
+  // The pause maintenance caused: its reason, and the move into it (an operator may pause with any reason).
+  const causedByMaintenance = state.context.pausedReason === MAINTENANCE_PAUSE && state.context.lastTransition?.reason === 'maintenance';
+  if (topOf(state.value) !== 'paused' || !causedByMaintenance) return null;
   if (!endsSome(state.context, event)) return null;
   return firstChoosable(withMaintenance(state.context, event));
 }

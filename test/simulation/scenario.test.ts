@@ -37,6 +37,11 @@ describe('parseScenario: valid files', () => {
         EXECUTION_RECOVERY_SUCCESSES: 4,
         EXECUTION_HEALTH_CHECK_INTERVAL: 2.5,
         EXECUTION_AUTO_RESUME: true,
+        EXECUTION_FAILURE_RATE_THRESHOLD: 40,
+        EXECUTION_FAILURE_RATE_WINDOW: 30,
+        EXECUTION_FAILURE_RATE_MIN_CALLS: 10,
+        EXECUTION_SLOW_CALL_MS: 4000,
+        EXECUTION_SLOW_CALL_RATE_THRESHOLD: 60,
       },
     });
     expect(scenario.settings).toEqual({
@@ -47,6 +52,11 @@ describe('parseScenario: valid files', () => {
       recoverySuccesses: 4,
       healthCheckIntervalSeconds: 2.5,
       autoResume: true,
+      failureRateThreshold: 40,
+      failureRateWindowSeconds: 30,
+      failureRateMinCalls: 10,
+      slowCallMs: 4000,
+      slowCallRateThreshold: 60,
     });
   });
 
