@@ -108,6 +108,10 @@ export class Simulation {
   private readonly timelineEntries: TimelineEntry[] = [];
   private readonly expectationResults: ExpectationResult[] = [];
   private readonly engineUp: Record<EngineId, boolean> = perEngine(() => true);
+  /** A flaky engine fails every other call; a slow one answers after its latency. Both pass probes. */
+  private readonly engineFlaky: Record<EngineId, boolean> = perEngine(() => false);
+  private readonly flakyCalls: Record<EngineId, number> = perEngine(() => 0);
+  private readonly engineLatencyMs: Record<EngineId, number | undefined> = perEngine(() => undefined);
   private readonly executed: Record<EngineId, number> = perEngine(() => 0);
   private readonly failed: Record<EngineId, number> = perEngine(() => 0);
 
@@ -286,8 +290,17 @@ export class Simulation {
       this.nextEventIndex += 1;
       if (event === undefined) break;
       if ('becomes' in event) {
-        this.engineUp[event.engine] = event.becomes === 'up';
-        this.timelineEntries.push({ kind: 'engine', at: toSeconds(at), engine: event.engine, becomes: event.becomes });
+        this.engineUp[event.engine] = event.becomes !== 'down';
+        this.engineFlaky[event.engine] = event.becomes === 'flaky';
+        this.flakyCalls[event.engine] = 0;
+        this.engineLatencyMs[event.engine] = event.becomes === 'slow' ? event.latency_ms : undefined;
+        this.timelineEntries.push({
+          kind: 'engine',
+          at: toSeconds(at),
+          engine: event.engine,
+          becomes: event.becomes,
+          ...(event.latency_ms === undefined ? {} : { latencyMs: event.latency_ms }),
+        });
         continue;
       }
       const machineEvent = this.operatorEvent(event, at);
@@ -309,6 +322,11 @@ export class Simulation {
         return { type: 'RESUME', at };
       case 'switch':
         return { type: 'SWITCH', engine: action.engine, at };
+      case 'maintenance':
+        // `until` is scenario time, as every time in the file.
+        return { type: 'MAINTENANCE_STARTED', engine: action.engine, reason: action.reason, until: action.until === undefined ? null : action.until * 1000, at };
+      case 'maintenance_end':
+        return { type: 'MAINTENANCE_ENDED', engine: action.engine, at };
     }
   }
 
@@ -339,12 +357,16 @@ export class Simulation {
   }
 
   private execute(engine: EngineId, at: number): void {
-    if (this.engineUp[engine]) {
+    // Flaky: the first call after the change succeeds, the next fails, and so on.
+    const flakyFails = this.engineFlaky[engine] && this.flakyCalls[engine]++ % 2 === 1;
+    const durationMs = this.engineLatencyMs[engine];
+    const timing = durationMs === undefined ? {} : { durationMs };
+    if (this.engineUp[engine] && !flakyFails) {
       this.executed[engine] += 1;
-      this.send({ type: 'EXECUTION_SUCCEEDED', engine, at });
+      this.send({ type: 'EXECUTION_SUCCEEDED', engine, at, ...timing });
     } else {
       this.failed[engine] += 1;
-      this.send({ type: 'EXECUTION_FAILED', engine, at });
+      this.send({ type: 'EXECUTION_FAILED', engine, at, ...timing });
     }
   }
 
