@@ -10,9 +10,10 @@
  * itself with a delay, as it must run in every state).
  */
 import { assertEvent, assign, setup, type SnapshotFrom } from 'xstate';
-import { freshRecord, freshRecords, recordAfterCall, recordAfterProbes, recordAfterTrip, tripReasonOf, windowsEnabled } from './callRules.js';
+import { freshRecord, freshRecords, recordAfterCall, recordAfterProbes, recordAfterTrip, windowsEnabled } from './callRules.js';
 import { perEngine, type EngineId, type TopState } from './engines.js';
 import { activeEngineTransitions, pausedTransitions, recoveryRegion, type PolicyAlertKind } from './failoverTransitions.js';
+import { isMaintenanceEvent, isMaintenancePause, tripGuard, withMaintenanceOf } from './guardRules.js';
 import {
   MAINTENANCE_PAUSE,
   endsMaintenance,
@@ -81,32 +82,6 @@ function eventTime(event: FailoverEvent): number {
 /** The event's time, or null for XState's own start event, which carries none. */
 function eventTimeIfAny(event: FailoverEvent): number | null {
   return typeof event.at === 'number' ? event.at : null;
-}
-
-function isMaintenanceEvent(event: FailoverEvent): event is MaintenanceEvent {
-  return event.type === 'MAINTENANCE_STARTED' || event.type === 'MAINTENANCE_ENDED' || event.type === 'MAINTENANCE_DUE';
-}
-
-/**
- * Whether the pause is the one maintenance caused: its reason, and the move that made it (an
- * operator's pause with the reason "maintenance" is shown as given, so the reason alone cannot tell).
- */
-function isMaintenancePause(context: FailoverContext): boolean {
-  return context.pausedReason === MAINTENANCE_PAUSE && context.lastTransition?.reason === 'maintenance';
-}
-
-/** The context as it would be with `event`'s maintenance change applied. */
-function withMaintenanceOf(context: FailoverContext, event: MaintenanceEvent): FailoverContext {
-  return { ...context, maintenance: maintenanceAfter(context.maintenance, event) };
-}
-
-/** The guard that `active` trips by `reason` on this call and the policy goes to `next` (null: nowhere). */
-function tripGuard(reason: TripReason) {
-  return ({ context, event }: { context: FailoverContext; event: FailoverEvent }, params: { active: EngineId; next: EngineId | null }) =>
-    (event.type === 'EXECUTION_FAILED' || event.type === 'EXECUTION_SUCCEEDED') &&
-    event.engine === params.active &&
-    tripReasonOf(context, event) === reason &&
-    nextAvailableAfter(context, params.active) === params.next;
 }
 
 /** The machine's named pieces. */
