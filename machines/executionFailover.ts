@@ -3,20 +3,32 @@
  *
  * The machine is pure: every event carries the time it happened at (`at`, epoch ms), so the
  * machine never reads a clock, and its effects (`alert`, `requestHealthCheck`) are named here and
- * implemented by whoever runs it, through `.provide()`. The one timer, the recovery delay, is
- * computed from a deadline kept in context, so a restored snapshot re-arms it on `RESTORED`
- * (XState does not re-arm `after` timers on restore: statelyai/xstate#5331).
+ * implemented by whoever runs it, through `.provide()`. Its two timers are computed from deadlines
+ * kept in context, so a restored snapshot re-arms them on `RESTORED` (XState does not re-arm
+ * timers on restore: statelyai/xstate#5331): the recovery delay (an `after` of the recovery
+ * region) and the end of the earliest maintenance (`MAINTENANCE_DUE`, which the machine raises to
+ * itself with a delay, as it must run in every state).
  */
 import { assertEvent, assign, setup, type SnapshotFrom } from 'xstate';
-import { ENGINE_IDS, perEngine, priorityOf, stateOfEngine, type EngineId, type TopState } from './engines.js';
+import { freshRecord, freshRecords, recordAfterCall, recordAfterProbes, recordAfterTrip, windowsEnabled } from './callRules.js';
+import { perEngine, type EngineId, type TopState } from './engines.js';
+import { activeEngineTransitions, pausedTransitions, recoveryRegion, type PolicyAlertKind } from './failoverTransitions.js';
+import { isMaintenanceEvent, isMaintenancePause, tripGuard, withMaintenanceOf } from './guardRules.js';
+import {
+  MAINTENANCE_PAUSE,
+  endsMaintenance,
+  maintenanceAfter,
+  nextMaintenanceEnd,
+  type MaintenanceEvent,
+} from './maintenance.js';
 import {
   HISTORY_LIMIT,
   effectiveRecoveryTimeout,
-  failureTrips,
+  firstCandidate,
   initialContext,
   nextAvailableAfter,
+  probedEngines,
   recoveredBy,
-  recoveryCandidates,
   recoveryCheckFails,
   recoveryTimeoutAfterTrip,
   resumeTarget,
@@ -24,31 +36,38 @@ import {
   type FailoverContext,
   type PolicySettings,
   type TransitionReason,
+  type TripReason,
 } from './policy.js';
+
+export type { PolicyAlertKind } from './failoverTransitions.js';
 
 /** Health probe results of one round: true healthy, false unhealthy; engines not probed are absent. */
 export type ProbeResults = Partial<Record<EngineId, boolean>>;
 
-/** The events the policy understands. `at` is when it happened, in epoch milliseconds. */
+/**
+ * The events the policy understands. `at` is when it happened, in epoch milliseconds; `durationMs`
+ * of a call is how long the engine took to answer (absent: not measured, never slow).
+ */
 export type FailoverEvent =
-  | { readonly type: 'EXECUTION_SUCCEEDED'; readonly engine: EngineId; readonly at: number }
-  | { readonly type: 'EXECUTION_FAILED'; readonly engine: EngineId; readonly at: number }
+  | { readonly type: 'EXECUTION_SUCCEEDED'; readonly engine: EngineId; readonly at: number; readonly durationMs?: number }
+  | { readonly type: 'EXECUTION_FAILED'; readonly engine: EngineId; readonly at: number; readonly durationMs?: number }
   | { readonly type: 'HEALTH_CHECKED'; readonly results: ProbeResults; readonly at: number }
   | { readonly type: 'PAUSE'; readonly reason: string; readonly at: number }
   | { readonly type: 'RESUME'; readonly at: number }
   | { readonly type: 'SWITCH'; readonly engine: EngineId; readonly at: number }
-  | { readonly type: 'RESTORED'; readonly at: number };
+  | { readonly type: 'RESTORED'; readonly at: number }
+  | MaintenanceEvent;
 
 /** What the machine is started with. */
 export interface FailoverInput {
   readonly settings: PolicySettings;
 }
 
-/** The kinds of alert the policy raises; the contract's `event` field of an alert. */
-export type PolicyAlertKind = 'failover' | 'recovery' | 'paused' | 'resumed';
-
 /** The reason recorded when every engine of the chain has failed. */
 export const ALL_ENGINES_FAILED = 'all_engines_failed';
+
+/** The id of the machine's delayed `MAINTENANCE_DUE` to itself. */
+const MAINTENANCE_TIMER = 'maintenanceDue';
 
 interface TransitionParams {
   readonly from: TopState;
@@ -65,8 +84,8 @@ function eventTimeIfAny(event: FailoverEvent): number | null {
   return typeof event.at === 'number' ? event.at : null;
 }
 
-/** The machine definition with its named pieces; run it through `.provide()` with real effects. */
-export const failoverMachine = setup({
+/** The machine's named pieces. */
+const failoverSetup = setup({
   types: {} as {
     context: FailoverContext;
     events: FailoverEvent;
@@ -75,41 +94,36 @@ export const failoverMachine = setup({
   actions: {
     countFailure: assign(({ context, event }) => {
       assertEvent(event, 'EXECUTION_FAILED');
-      return { failures: { ...context.failures, [event.engine]: context.failures[event.engine] + 1 } };
+      return recordAfterCall(context, event);
     }),
     countSuccess: assign(({ context, event }) => {
       assertEvent(event, 'EXECUTION_SUCCEEDED');
-      return { failures: { ...context.failures, [event.engine]: 0 } };
+      return recordAfterCall(context, event);
     }),
-    /** Counts the failure that trips the engine and accounts for ping-pong. */
-    tripEngine: assign(({ context, event }) => {
-      assertEvent(event, 'EXECUTION_FAILED');
+    /** Counts the call that trips the engine in use and accounts for ping-pong. */
+    tripEngine: assign(({ context, event }, params: { reason: TripReason }) => {
+      assertEvent(event, ['EXECUTION_FAILED', 'EXECUTION_SUCCEEDED']);
       return {
-        failures: { ...context.failures, [event.engine]: context.failures[event.engine] + 1 },
+        ...recordAfterTrip(context, event, params.reason),
         recoveryTimeoutSeconds: recoveryTimeoutAfterTrip(context, event.engine, event.at),
         failback: null,
       };
     }),
-    /** Takes a probe round: availability, streaks, and a tripped engine's count once it recovered. */
+    /** Takes a probe round: availability, streaks, and a tripped engine's record once it recovered. */
     recordHealth: assign(({ context, event }) => {
       assertEvent(event, 'HEALTH_CHECKED');
       const streaks = streaksAfter(context, event.results);
-      const { failureThreshold, recoverySuccesses } = context.settings;
       return {
         probeHealthy: perEngine((engine) => event.results[engine] ?? context.probeHealthy[engine]),
         healthyStreaks: streaks,
-        failures: perEngine((engine) =>
-          streaks[engine] >= recoverySuccesses && context.failures[engine] >= failureThreshold
-            ? 0
-            : context.failures[engine],
-        ),
+        ...recordAfterProbes(context, streaks),
       };
     }),
     /** Starts a recovery check: only probes from now on count towards recovery. */
     startRecoveryCheck: assign(({ context }, params: { active: EngineId | null }) => {
-      const candidates = recoveryCandidates(context.settings, params.active);
+      const probed = probedEngines(context.settings, params.active);
       return {
-        healthyStreaks: perEngine((engine) => (candidates.includes(engine) ? 0 : context.healthyStreaks[engine])),
+        healthyStreaks: perEngine((engine) => (probed.includes(engine) ? 0 : context.healthyStreaks[engine])),
       };
     }),
     scheduleRecovery: assign(({ context, event }) => {
@@ -127,15 +141,15 @@ export const failoverMachine = setup({
     markPrimaryInUse: assign(({ event }) => ({ stableSince: eventTimeIfAny(event) })),
     clearStability: assign({ stableSince: null }),
     failBack: assign(({ context, event }, params: { engine: EngineId }) => ({
-      failures: { ...context.failures, [params.engine]: 0 },
+      ...freshRecord(context, params.engine),
       failback: { engine: params.engine, at: eventTime(event), timeoutSeconds: context.recoveryTimeoutSeconds },
     })),
     operatorSwitch: assign(({ context }, params: { engine: EngineId }) => ({
-      failures: { ...context.failures, [params.engine]: 0 },
+      ...freshRecord(context, params.engine),
       failback: null,
     })),
     resetFailures: assign(({ context }) => ({
-      failures: perEngine(() => 0),
+      ...freshRecords(),
       failback: null,
       recoveryTimeoutSeconds: context.settings.recoveryTimeoutSeconds,
     })),
@@ -145,7 +159,17 @@ export const failoverMachine = setup({
       return { pausedReason: event.reason === ALL_ENGINES_FAILED ? `operator: ${event.reason}` : event.reason };
     }),
     holdForAllFailed: assign({ pausedReason: ALL_ENGINES_FAILED }),
+    holdForMaintenance: assign({ pausedReason: MAINTENANCE_PAUSE }),
     clearPause: assign({ pausedReason: null }),
+    changeMaintenance: assign(({ context, event }) => {
+      assertEvent(event, ['MAINTENANCE_STARTED', 'MAINTENANCE_ENDED', 'MAINTENANCE_DUE']);
+      return { maintenance: maintenanceAfter(context.maintenance, event) };
+    }),
+    /**
+     * (Re-)schedules `MAINTENANCE_DUE` for the earliest `until` in context; implemented below with
+     * the setup's own `enqueueActions`, which types it against these actions.
+     */
+    armMaintenanceTimer: (_args, _params: undefined) => {},
     recordTransition: assign(({ context, event }, params: TransitionParams) => {
       const record = { from: params.from, to: params.to, reason: params.reason, at: eventTime(event) };
       return { lastTransition: record, history: [...context.history, record].slice(-HISTORY_LIMIT) };
@@ -156,14 +180,14 @@ export const failoverMachine = setup({
     requestHealthCheck: () => {},
   },
   guards: {
-    hasFailures: ({ context, event }) => event.type === 'EXECUTION_SUCCEEDED' && context.failures[event.engine] > 0,
-    tripsTo: ({ context, event }, params: { active: EngineId; next: EngineId | null }) =>
-      event.type === 'EXECUTION_FAILED' &&
-      event.engine === params.active &&
-      failureTrips(context, params.active) &&
-      nextAvailableAfter(context, params.active) === params.next,
-    switchTargetIs: ({ event }, params: { engine: EngineId }) =>
-      event.type === 'SWITCH' && event.engine === params.engine,
+    /** A success changes something when the engine had failures or a window counts it. */
+    successCounts: ({ context, event }) =>
+      event.type === 'EXECUTION_SUCCEEDED' && (context.failures[event.engine] > 0 || windowsEnabled(context.settings)),
+    tripsTo: tripGuard('threshold'),
+    failureRateTripsTo: tripGuard('failure_rate'),
+    slowCallsTripsTo: tripGuard('slow_calls'),
+    switchTargetIs: ({ context, event }, params: { engine: EngineId }) =>
+      event.type === 'SWITCH' && event.engine === params.engine && context.maintenance[params.engine] === null,
     recovers: ({ context, event }, params: { active: EngineId | null; engine: EngineId }) =>
       event.type === 'HEALTH_CHECKED' && recoveredBy(context, params.active, event.results) === params.engine,
     recoveryCheckFails: ({ context, event }, params: { active: EngineId | null }) =>
@@ -171,21 +195,49 @@ export const failoverMachine = setup({
     resumesTo: ({ context }, params: { engine: EngineId }) => resumeTarget(context) === params.engine,
     autoResumeApplies: ({ context }) =>
       context.settings.autoResume && context.pausedReason === ALL_ENGINES_FAILED,
+    maintenanceMovesTo: ({ context, event }, params: { active: EngineId; next: EngineId | null }) =>
+      event.type === 'MAINTENANCE_STARTED' &&
+      event.engine === params.active &&
+      nextAvailableAfter(withMaintenanceOf(context, event), params.active) === params.next,
+    endsMaintenance: ({ context, event }) => isMaintenanceEvent(event) && endsMaintenance(context.maintenance, event),
+    maintenanceOverTo: ({ context, event }, params: { engine: EngineId }) =>
+      isMaintenanceEvent(event) &&
+      isMaintenancePause(context) &&
+      endsMaintenance(context.maintenance, event) &&
+      firstCandidate(withMaintenanceOf(context, event)) === params.engine,
+    maintenanceDeadlinePending: ({ context }) => nextMaintenanceEnd(context.maintenance) !== null,
   },
   delays: {
     /** Until the recovery deadline, measured from when it was (re-)armed. */
     recoveryDelay: ({ context }) =>
       Math.max(0, (context.recoveryDeadline ?? 0) - (context.recoveryArmedAt ?? 0)),
   },
-}).createMachine({
+});
+
+/** Cancels the pending `MAINTENANCE_DUE` and raises the next one, delayed to the earliest `until`. */
+const armMaintenanceTimer = failoverSetup.enqueueActions(({ context, event, enqueue }) => {
+  enqueue.cancel(MAINTENANCE_TIMER);
+  const deadline = nextMaintenanceEnd(context.maintenance);
+  if (deadline === null) return;
+  enqueue.raise({ type: 'MAINTENANCE_DUE', at: deadline }, { id: MAINTENANCE_TIMER, delay: Math.max(0, deadline - eventTime(event)) });
+});
+
+/** The machine definition with its named pieces; run it through `.provide()` with real effects. */
+export const failoverMachine = failoverSetup
+  .createMachine({
   id: 'failover',
   context: ({ input }) => initialContext(input.settings),
   initial: 'primaryActive',
   on: {
-    // A success on an engine without failures changes nothing: no new snapshot, nothing to save.
-    EXECUTION_SUCCEEDED: { guard: 'hasFailures', actions: 'countSuccess' },
+    // A success that changes nothing makes no new snapshot: nothing to save.
+    EXECUTION_SUCCEEDED: { guard: 'successCounts', actions: 'countSuccess' },
     EXECUTION_FAILED: { actions: 'countFailure' },
     HEALTH_CHECKED: { actions: 'recordHealth' },
+    MAINTENANCE_STARTED: { actions: ['changeMaintenance', 'armMaintenanceTimer'] },
+    MAINTENANCE_ENDED: { guard: 'endsMaintenance', actions: ['changeMaintenance', 'armMaintenanceTimer'] },
+    MAINTENANCE_DUE: { guard: 'endsMaintenance', actions: ['changeMaintenance', 'armMaintenanceTimer'] },
+    // The recovery region re-arms both timers itself; elsewhere only a maintenance end can be pending.
+    RESTORED: { guard: 'maintenanceDeadlinePending', actions: 'armMaintenanceTimer' },
   },
   states: {
     primaryActive: {
@@ -209,7 +261,7 @@ export const failoverMachine = setup({
       ...recoveryRegion('nautilus_trader'),
     },
     paused: {
-      description: 'Nothing is consumed; signals wait in Redis for an operator (or auto-resume).',
+      description: 'Nothing is consumed; signals wait in Redis for an operator (or auto-resume, or the end of maintenance).',
       entry: 'clearStability',
       exit: 'clearPause',
       initial: 'holding',
@@ -223,138 +275,11 @@ export const failoverMachine = setup({
           ...recoveryRegion(null),
         },
       },
-      on: {
-        RESUME: ENGINE_IDS.map((engine) => ({
-          guard: { type: 'resumesTo' as const, params: { engine } },
-          target: `#failover.${stateOfEngine(engine)}`,
-          actions: [
-            { type: 'resetFailures' as const },
-            recordTransition('paused', stateOfEngine(engine), 'operator'),
-            alert('resumed'),
-          ],
-        })),
-        SWITCH: ENGINE_IDS.map((engine) => ({
-          guard: { type: 'switchTargetIs' as const, params: { engine } },
-          target: `#failover.${stateOfEngine(engine)}`,
-          actions: [
-            { type: 'operatorSwitch' as const, params: { engine } },
-            recordTransition('paused', stateOfEngine(engine), 'operator'),
-            alert('resumed'),
-          ],
-        })),
-        PAUSE: { target: '.holding', actions: 'holdForOperator' },
-      },
+      on: pausedTransitions(),
     },
   },
-});
+})
+  .provide({ actions: { armMaintenanceTimer } });
 
 /** A snapshot of the failover machine: its state value, context and status. */
 export type FailoverSnapshot = SnapshotFrom<typeof failoverMachine>;
-
-function recordTransition(from: TopState, to: TopState, reason: TransitionReason) {
-  return { type: 'recordTransition' as const, params: { from, to, reason } };
-}
-
-function alert(kind: PolicyAlertKind) {
-  return { type: 'alert' as const, params: { kind } };
-}
-
-/** Failures, operator pause and operator switch, for the state in which `active` is in use. */
-function activeEngineTransitions(active: EngineId) {
-  const from = stateOfEngine(active);
-  const others = ENGINE_IDS.filter((engine) => engine !== active);
-  return {
-    EXECUTION_FAILED: [
-      ...others.map((next) => ({
-        guard: { type: 'tripsTo' as const, params: { active, next } },
-        target: `#failover.${stateOfEngine(next)}`,
-        actions: [
-          { type: 'tripEngine' as const },
-          recordTransition(from, stateOfEngine(next), 'threshold'),
-          alert('failover'),
-        ],
-      })),
-      {
-        guard: { type: 'tripsTo' as const, params: { active, next: null } },
-        target: '#failover.paused',
-        actions: [
-          { type: 'tripEngine' as const },
-          { type: 'holdForAllFailed' as const },
-          recordTransition(from, 'paused', 'all_engines_failed'),
-          alert('paused'),
-        ],
-      },
-      { actions: { type: 'countFailure' as const } },
-    ],
-    PAUSE: {
-      target: '#failover.paused',
-      actions: [{ type: 'holdForOperator' as const }, recordTransition(from, 'paused', 'operator'), alert('paused')],
-    },
-    SWITCH: ENGINE_IDS.map((engine) =>
-      engine === active
-        ? {
-            guard: { type: 'switchTargetIs' as const, params: { engine } },
-            actions: { type: 'operatorSwitch' as const, params: { engine } },
-          }
-        : {
-            guard: { type: 'switchTargetIs' as const, params: { engine } },
-            target: `#failover.${stateOfEngine(engine)}`,
-            actions: [
-              { type: 'operatorSwitch' as const, params: { engine } },
-              recordTransition(from, stateOfEngine(engine), 'operator'),
-              alert(priorityOf(engine) > priorityOf(active) ? 'failover' : 'recovery'),
-            ],
-          },
-    ),
-  };
-}
-
-/**
- * Waiting for the recovery deadline, then probing the higher-priority engines (all engines of
- * the chain when `active` is null: auto-resume) until one recovers or all fail.
- */
-function recoveryRegion(active: EngineId | null) {
-  const from: TopState = active === null ? 'paused' : stateOfEngine(active);
-  const candidates = ENGINE_IDS.filter((engine) => active === null || priorityOf(engine) < priorityOf(active));
-  return {
-    initial: 'waiting' as const,
-    states: {
-      waiting: {
-        after: { recoveryDelay: { target: 'checking' as const } },
-        on: { RESTORED: { target: 'waiting' as const, reenter: true, actions: { type: 'rearmRecovery' as const } } },
-      },
-      checking: {
-        entry: [{ type: 'startRecoveryCheck' as const, params: { active } }, { type: 'requestHealthCheck' as const }],
-        on: {
-          HEALTH_CHECKED: [
-            ...candidates.map((engine) => ({
-              guard: { type: 'recovers' as const, params: { active, engine } },
-              target: `#failover.${stateOfEngine(engine)}`,
-              actions:
-                active === null
-                  ? [
-                      { type: 'recordHealth' as const },
-                      { type: 'resetFailures' as const },
-                      recordTransition(from, stateOfEngine(engine), 'auto_resume'),
-                      alert('resumed'),
-                    ]
-                  : [
-                      { type: 'recordHealth' as const },
-                      { type: 'failBack' as const, params: { engine } },
-                      recordTransition(from, stateOfEngine(engine), 'recovered'),
-                      alert('recovery'),
-                    ],
-            })),
-            {
-              guard: { type: 'recoveryCheckFails' as const, params: { active } },
-              target: 'waiting' as const,
-              actions: [{ type: 'recordHealth' as const }, { type: 'scheduleRecovery' as const }],
-            },
-            { actions: { type: 'recordHealth' as const } },
-          ],
-          RESTORED: { target: 'checking' as const, reenter: true },
-        },
-      },
-    },
-  };
-}

@@ -2,7 +2,9 @@
  * The failover policy's data and the pure rules the statechart's guards and actions are made of.
  * Everything here is a function of the context and an event: no clock, no I/O.
  */
+import { EMPTY_WINDOW, type CallWindow } from './callWindow.js';
 import { ENGINE_IDS, PRIMARY_ENGINE, perEngine, priorityOf, type EngineId, type TopState } from './engines.js';
+import { noMaintenance, type MaintenanceMap } from './maintenance.js';
 
 /** The policy variables of the contract's section 2, in seconds where they are durations. */
 export interface PolicySettings {
@@ -20,6 +22,16 @@ export interface PolicySettings {
   readonly healthCheckIntervalSeconds: number;
   /** `EXECUTION_AUTO_RESUME`: leave `paused` by itself when an engine recovers after all failed. */
   readonly autoResume: boolean;
+  /** `EXECUTION_FAILURE_RATE_THRESHOLD`: percent of failed calls in the window that trips; null: off. */
+  readonly failureRateThreshold: number | null;
+  /** `EXECUTION_FAILURE_RATE_WINDOW`: seconds of calls the failure-rate and slow-call rules look at. */
+  readonly failureRateWindowSeconds: number;
+  /** `EXECUTION_FAILURE_RATE_MIN_CALLS`: calls in the window before either rate rule may trip. */
+  readonly failureRateMinCalls: number;
+  /** `EXECUTION_SLOW_CALL_MS`: a call answered after more than this is slow; null: off. */
+  readonly slowCallMs: number | null;
+  /** `EXECUTION_SLOW_CALL_RATE_THRESHOLD`: percent of slow calls in the window that trips. */
+  readonly slowCallRateThreshold: number;
 }
 
 /**
@@ -35,6 +47,11 @@ export const POLICY_VARIABLES = {
   recoverySuccesses: 'EXECUTION_RECOVERY_SUCCESSES',
   healthCheckIntervalSeconds: 'EXECUTION_HEALTH_CHECK_INTERVAL',
   autoResume: 'EXECUTION_AUTO_RESUME',
+  failureRateThreshold: 'EXECUTION_FAILURE_RATE_THRESHOLD',
+  failureRateWindowSeconds: 'EXECUTION_FAILURE_RATE_WINDOW',
+  failureRateMinCalls: 'EXECUTION_FAILURE_RATE_MIN_CALLS',
+  slowCallMs: 'EXECUTION_SLOW_CALL_MS',
+  slowCallRateThreshold: 'EXECUTION_SLOW_CALL_RATE_THRESHOLD',
 } as const satisfies { readonly [Field in keyof PolicySettings]: string };
 
 /** The defaults of the contract's section 6. */
@@ -46,10 +63,31 @@ export const DEFAULT_POLICY_SETTINGS: PolicySettings = Object.freeze({
   recoverySuccesses: 2,
   healthCheckIntervalSeconds: 10,
   autoResume: false,
+  failureRateThreshold: null,
+  failureRateWindowSeconds: 60,
+  failureRateMinCalls: 20,
+  slowCallMs: null,
+  slowCallRateThreshold: 50,
 });
 
 /** Why the policy moves between top-level states: every reason a transition record may carry. */
-export const TRANSITION_REASONS = ['threshold', 'all_engines_failed', 'recovered', 'operator', 'auto_resume'] as const;
+export const TRANSITION_REASONS = [
+  'threshold',
+  'failure_rate',
+  'slow_calls',
+  'maintenance',
+  'maintenance_over',
+  'all_engines_failed',
+  'recovered',
+  'operator',
+  'auto_resume',
+] as const;
+
+/** The rules that trip an engine: consecutive failures, or one of the window's shares. */
+export type TripReason = 'threshold' | RateTripReason;
+
+/** The window rules: the share of failed calls, the share of slow calls. */
+export type RateTripReason = 'failure_rate' | 'slow_calls';
 
 /** Why the policy moved between top-level states. */
 export type TransitionReason = (typeof TRANSITION_REASONS)[number];
@@ -97,6 +135,12 @@ export interface FailoverContext {
   readonly lastTransition: TransitionRecord | null;
   /** The most recent transitions, newest last, at most `HISTORY_LIMIT`. */
   readonly history: readonly TransitionRecord[];
+  /** Each engine's calls of the last `failureRateWindowSeconds`; kept empty while both rate rules are off. */
+  readonly windows: Record<EngineId, CallWindow>;
+  /** The window rule that tripped each engine, until it recovers or is used again; null: none. */
+  readonly rateTrips: Record<EngineId, RateTripReason | null>;
+  /** Each engine's maintenance; an engine in maintenance is never chosen. */
+  readonly maintenance: MaintenanceMap;
 }
 
 /** How many transitions the context keeps for the status and the inspector. */
@@ -117,6 +161,9 @@ export function initialContext(settings: PolicySettings): FailoverContext {
     pausedReason: null,
     lastTransition: null,
     history: [],
+    windows: perEngine(() => EMPTY_WINDOW),
+    rateTrips: perEngine(() => null),
+    maintenance: noMaintenance(),
   };
 }
 
@@ -125,9 +172,21 @@ export function chainOf(settings: PolicySettings): readonly EngineId[] {
   return settings.failoverEnabled ? ENGINE_IDS : [PRIMARY_ENGINE];
 }
 
-/** False when the engine's last probe failed or its failure count is at the threshold. */
+/**
+ * False when the engine's last probe failed, its failure count is at the threshold or a window
+ * rule tripped it (the status's `engines_available`).
+ */
 export function isAvailable(context: FailoverContext, engine: EngineId): boolean {
-  return context.probeHealthy[engine] !== false && context.failures[engine] < context.settings.failureThreshold;
+  return (
+    context.probeHealthy[engine] !== false &&
+    context.failures[engine] < context.settings.failureThreshold &&
+    context.rateTrips[engine] === null
+  );
+}
+
+/** Whether the policy may choose `engine`: available and not in maintenance. */
+export function isCandidate(context: FailoverContext, engine: EngineId): boolean {
+  return isAvailable(context, engine) && context.maintenance[engine] === null;
 }
 
 /** Whether this failure of `engine` brings its count to the threshold. */
@@ -143,12 +202,17 @@ export function nextAvailableAfter(context: FailoverContext, tripped: EngineId):
   const chain = chainOf(context.settings);
   const lower = chain.filter((engine) => priorityOf(engine) > priorityOf(tripped));
   const higher = chain.filter((engine) => priorityOf(engine) < priorityOf(tripped));
-  return [...lower, ...higher].find((engine) => isAvailable(context, engine)) ?? null;
+  return [...lower, ...higher].find((engine) => isCandidate(context, engine)) ?? null;
 }
 
 /** The engines a recovery check probes from `active`: the higher-priority ones of the chain. */
-export function recoveryCandidates(settings: PolicySettings, active: EngineId | null): EngineId[] {
+export function probedEngines(settings: PolicySettings, active: EngineId | null): EngineId[] {
   return chainOf(settings).filter((engine) => active === null || priorityOf(engine) < priorityOf(active));
+}
+
+/** The probed engines that may recover: those not in maintenance. */
+export function recoveryCandidates(context: FailoverContext, active: EngineId | null): EngineId[] {
+  return probedEngines(context.settings, active).filter((engine) => context.maintenance[engine] === null);
 }
 
 /** The streaks after a probe round: healthy extends a streak (capped), anything else ends it. */
@@ -174,7 +238,7 @@ export function recoveredBy(
 ): EngineId | null {
   const streaks = streaksAfter(context, results);
   return (
-    recoveryCandidates(context.settings, active).find(
+    recoveryCandidates(context, active).find(
       (engine) => streaks[engine] >= context.settings.recoverySuccesses,
     ) ?? null
   );
@@ -187,16 +251,25 @@ export function recoveryCheckFails(
   results: Partial<Record<EngineId, boolean>>,
 ): boolean {
   const streaks = streaksAfter(context, results);
-  const candidates = recoveryCandidates(context.settings, active);
+  const candidates = recoveryCandidates(context, active);
   return (
     candidates.some((engine) => results[engine] !== undefined) &&
     candidates.every((engine) => streaks[engine] === 0)
   );
 }
 
-/** Where an operator's resume goes: the highest-priority engine whose last probe did not fail. */
-export function resumeTarget(context: FailoverContext): EngineId {
-  return chainOf(context.settings).find((engine) => context.probeHealthy[engine] !== false) ?? PRIMARY_ENGINE;
+/**
+ * Where an operator's resume goes: the highest-priority engine not in maintenance whose last probe
+ * did not fail, else the highest-priority one not in maintenance; null when all are.
+ */
+export function resumeTarget(context: FailoverContext): EngineId | null {
+  const open = chainOf(context.settings).filter((engine) => context.maintenance[engine] === null);
+  return open.find((engine) => context.probeHealthy[engine] !== false) ?? open[0] ?? null;
+}
+
+/** Where the policy resumes by itself when a maintenance pause ends: the first candidate, if any. */
+export function firstCandidate(context: FailoverContext): EngineId | null {
+  return chainOf(context.settings).find((engine) => isCandidate(context, engine)) ?? null;
 }
 
 /**

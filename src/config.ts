@@ -140,6 +140,13 @@ const wholeNumber = (what: string, max: number = Number.MAX_SAFE_INTEGER) =>
     .transform(Number)
     .refine((value) => value <= max, `${what}: a whole number of at most ${max}`);
 
+/** A share in percent, 1 to 100, decimals allowed (`12.5`). */
+const percent = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/, 'a percentage from 1 to 100, such as 50 or 12.5')
+  .refine((value) => Number(value) >= 1 && Number(value) <= 100, 'a percentage from 1 to 100');
+
 const booleanFlag = z
   .string()
   .trim()
@@ -183,6 +190,9 @@ const VARIABLES = {
   [POLICY_VARIABLES.recoverySuccesses]: { schema: positiveInteger('healthy probes'), fallback: String(DEFAULT_POLICY_SETTINGS.recoverySuccesses) },
   [POLICY_VARIABLES.healthCheckIntervalSeconds]: { schema: seconds('probe interval'), fallback: String(DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds) },
   [POLICY_VARIABLES.autoResume]: { schema: booleanFlag, fallback: String(DEFAULT_POLICY_SETTINGS.autoResume) },
+  [POLICY_VARIABLES.failureRateWindowSeconds]: { schema: seconds('window'), fallback: String(DEFAULT_POLICY_SETTINGS.failureRateWindowSeconds) },
+  [POLICY_VARIABLES.failureRateMinCalls]: { schema: positiveInteger('calls'), fallback: String(DEFAULT_POLICY_SETTINGS.failureRateMinCalls) },
+  [POLICY_VARIABLES.slowCallRateThreshold]: { schema: percent.transform(Number), fallback: String(DEFAULT_POLICY_SETTINGS.slowCallRateThreshold) },
   SIGNAL_QUEUE: { schema: nonEmpty, fallback: 'execution.signals' },
   SIGNAL_QUEUE_KIND: {
     schema: z.string().trim().toLowerCase().pipe(z.enum(['stream', 'list'], { error: 'stream or list' })),
@@ -281,6 +291,18 @@ function readOrderRates(env: NodeJS.ProcessEnv): Partial<Record<EngineId, number
   return rates;
 }
 
+const slowCallMs = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, 'a whole number of milliseconds')
+  .refine((value) => Number(value) >= 1 && Number(value) <= MAX_TIMER_MS, `a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`);
+
+/** An optional number checked by `schema`; unset or empty is null. */
+function optionalNumber(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<string>): number | null {
+  const text = readOptional(env, name, schema);
+  return text === undefined ? null : Number(text);
+}
+
 /** The policy variables of section 2, from the environment. */
 export function loadPolicySettings(env: NodeJS.ProcessEnv): PolicySettings {
   const variable = POLICY_VARIABLES;
@@ -295,6 +317,12 @@ export function loadPolicySettings(env: NodeJS.ProcessEnv): PolicySettings {
     recoverySuccesses: read(env, variable.recoverySuccesses),
     healthCheckIntervalSeconds: read(env, variable.healthCheckIntervalSeconds),
     autoResume: read(env, variable.autoResume),
+    // Off unless set: the contract gives these two no default.
+    failureRateThreshold: optionalNumber(env, variable.failureRateThreshold, percent),
+    failureRateWindowSeconds: read(env, variable.failureRateWindowSeconds),
+    failureRateMinCalls: read(env, variable.failureRateMinCalls),
+    slowCallMs: optionalNumber(env, variable.slowCallMs, slowCallMs),
+    slowCallRateThreshold: read(env, variable.slowCallRateThreshold),
   };
   if (settings.recoveryTimeoutMaxSeconds < settings.recoveryTimeoutSeconds) {
     throw new ConfigError(

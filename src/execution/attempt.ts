@@ -45,12 +45,13 @@ async function beginAttempt(context: ExecutionContext, job: SignalJob, engine: E
 }
 
 /** Tells the policy (and the metrics) how an engine call went. */
-function report(context: ExecutionContext, engineId: EngineId, result: ExecutionResult): void {
+function report(context: ExecutionContext, engineId: EngineId, result: ExecutionResult, durationMs: number): void {
+  // The duration feeds the slow-call rule: a slow answer counts, success or failure.
   if (result.kind === 'executed') {
-    context.policy.send({ type: 'EXECUTION_SUCCEEDED', engine: engineId });
+    context.policy.send({ type: 'EXECUTION_SUCCEEDED', engine: engineId, durationMs: result.latencyMs });
     context.metrics?.latency(engineId, result.latencyMs / 1000);
   } else if (result.kind === 'failed') {
-    context.policy.send({ type: 'EXECUTION_FAILED', engine: engineId });
+    context.policy.send({ type: 'EXECUTION_FAILED', engine: engineId, durationMs });
     context.metrics?.engineFailure(engineId);
   }
 }
@@ -92,12 +93,13 @@ async function send(
       if (again?.kind !== 'go' || !stillChosen()) return 'not_sent';
     }
     const engine = context.engines[engineId];
+    const sentAt = context.clock.now();
     const result: ExecutionResult =
       engine === undefined
         ? { kind: 'failed', reason: `no adapter is configured for ${engineId}`, unknownOutcome: false }
         : await engine.execute(signal, { epoch: context.epoch });
     // Before the slot frees: the signal that gets it next must see the trip this answer may cause.
-    report(context, engineId, result);
+    report(context, engineId, result, context.clock.now() - sentAt);
     return result;
   } finally {
     context.slots.release();

@@ -9,7 +9,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { EngineId } from '../../machines/engines.js';
-import { isAvailable } from '../../machines/policy.js';
+import { isCandidate } from '../../machines/policy.js';
 import { sleep, systemClock, type Clock } from '../clock.js';
 import type { ExecutionEngine } from '../engines/types.js';
 import type { Logger } from '../log.js';
@@ -115,7 +115,7 @@ export class ExecutionManager {
       epoch: options.epoch,
       limits: { retryBaseMs: 50, drainMs: 5000, positionWaitMs: 300_000, ...options.limits },
       positions: options.positions ?? null,
-      engineAvailable: (engine) => options.policy.isRunning() && isAvailable(options.policy.state().context, engine),
+      engineAvailable: (engine) => options.policy.isRunning() && isCandidate(options.policy.state().context, engine),
       lanes: new KeyedLanes(),
       slots: new Slots(options.concurrency),
       orderRate: options.orderRate ?? UNLIMITED,

@@ -15,6 +15,7 @@ import { mountAuditRoutes, type AuditTrail } from './auditRoutes.js';
 import { refuseCrossSiteWrites, requireBearerToken } from './auth.js';
 import { BODY_TOO_LARGE, MAX_ADMIN_BODY_BYTES, readJson } from './body.js';
 import { mountDeadLetterRoutes } from './deadLetterRoutes.js';
+import { mountMaintenanceRoutes } from './maintenanceRoutes.js';
 import { requireLoopbackHost } from './hostGuard.js';
 
 /** What the app needs. */
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps): Hono {
     return answer(c, control.switchTo(parsed.data.engine));
   });
 
+  mountMaintenanceRoutes(app, { control, log });
   mountDeadLetterRoutes(app, { deadLetters: deps.deadLetters ?? null, log });
   mountAuditRoutes(app, { trail: deps.auditTrail ?? null, log });
   app.get('/admin/positions', async (c) => {

@@ -40,9 +40,34 @@ export function policyAlert(kind: PolicyAlertKind, context: FailoverContext): Al
     case 'threshold':
       text = `Failover: ${fromEngine} failed ${timesInARow(threshold)}; signals now go to ${toEngine}.`;
       break;
-    case 'all_engines_failed':
-      text = `Execution paused: ${fromEngine ?? 'the active engine'} failed ${timesInARow(threshold)} and no engine is left. Signals wait in Redis; an operator must resume (POST /admin/execution/resume).`;
+    case 'failure_rate': {
+      const { failureRateThreshold, failureRateWindowSeconds } = context.settings;
+      text = `Failover: ${fromEngine} failed at least ${failureRateThreshold ?? '?'} % of its calls in the last ${failureRateWindowSeconds} s; signals now go to ${toEngine}.`;
       break;
+    }
+    case 'slow_calls': {
+      const { slowCallRateThreshold, slowCallMs, failureRateWindowSeconds } = context.settings;
+      text = `Failover: at least ${slowCallRateThreshold} % of ${fromEngine}'s calls in the last ${failureRateWindowSeconds} s took longer than ${slowCallMs ?? '?'} ms; signals now go to ${toEngine}.`;
+      break;
+    }
+    case 'maintenance': {
+      const entry = fromEngine === null ? null : context.maintenance[fromEngine];
+      const why = entry === null ? '' : ` (${entry.reason}${entry.until === null ? '' : `, until ${new Date(entry.until).toISOString()}`})`;
+      text =
+        record.to === 'paused'
+          ? `Execution paused: ${fromEngine} went into maintenance${why} and no other engine is available. Signals wait in Redis; execution resumes by itself when a maintenance ends.`
+          : `Maintenance: ${fromEngine} went into maintenance${why}; signals now go to ${toEngine}.`;
+      break;
+    }
+    case 'maintenance_over':
+      text = `Execution resumed by itself on ${toEngine}: a maintenance ended.`;
+      break;
+    case 'all_engines_failed': {
+      const rate = fromEngine === null ? null : context.rateTrips[fromEngine];
+      const how = rate === 'failure_rate' ? 'failed too large a share of its calls' : rate === 'slow_calls' ? 'answered too many calls slowly' : `failed ${timesInARow(threshold)}`;
+      text = `Execution paused: ${fromEngine ?? 'the active engine'} ${how} and no engine is left. Signals wait in Redis; an operator must resume (POST /admin/execution/resume).`;
+      break;
+    }
     case 'recovered':
       text = `Recovery: ${toEngine} passed ${context.settings.recoverySuccesses} health probes in a row; signals go back to it from ${fromEngine}.`;
       break;

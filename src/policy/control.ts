@@ -1,8 +1,9 @@
 /**
- * Operator commands (pause, resume, switch) as the HTTP layer sees them: each answers the status,
+ * Operator commands (pause, resume, switch, maintenance) as the HTTP layer sees them: each answers the status,
  * or says why it cannot be done.
  */
 import { isEngineId, ENGINE_IDS } from '../../machines/engines.js';
+import { resumeTarget } from '../../machines/policy.js';
 import type { PolicyRuntime } from './runtime.js';
 import { statusOf, type Role, type StatusJson } from './status.js';
 
@@ -17,12 +18,32 @@ export interface PolicyControl {
   pause(reason: string): CommandResult;
   resume(): CommandResult;
   switchTo(engine: string): CommandResult;
+  /** Starts (or changes) `engine`'s maintenance; `until` an ISO time in the future, or absent. */
+  startMaintenance(engine: string, reason: string, until: string | undefined): CommandResult;
+  /** Ends `engine`'s maintenance; 409 when it is not in maintenance. */
+  endMaintenance(engine: string): CommandResult;
   /** Whether the policy actor runs (for `/ready`). */
   isRunning(): boolean;
 }
 
 /** The default reason when an operator pauses without giving one. */
 export const DEFAULT_PAUSE_REASON = 'paused by an operator';
+
+/** The default reason of a maintenance started without one. */
+export const DEFAULT_MAINTENANCE_REASON = 'maintenance by an operator';
+
+function unknownEngine(engine: string): CommandResult {
+  return { ok: false, httpStatus: 400, error: `unknown engine "${engine}": expected one of ${ENGINE_IDS.join(', ')}` };
+}
+
+/** An ISO time in epoch ms, or a sentence saying why it is none; `at` is now. */
+function parseUntil(until: string, at: number): number | string {
+  // Date.parse accepts more than ISO 8601 ("Dec 2"); require the ISO shape first.
+  const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(until) ? Date.parse(until) : Number.NaN;
+  if (Number.isNaN(time)) return `until: an ISO 8601 time such as 2026-12-02T03:00:00Z, got "${until}"`;
+  if (time <= at) return `until: ${until} has passed; give a time in the future or leave it out`;
+  return time;
+}
 
 /** Control of the policy this instance drives (the leader). */
 export function leaderControl(runtime: PolicyRuntime, leaderEpoch: number | null): PolicyControl {
@@ -46,15 +67,37 @@ export function leaderControl(runtime: PolicyRuntime, leaderEpoch: number | null
       if (runtime.activeEngine() !== null) {
         return { ok: false, httpStatus: 409, error: `execution is not paused (state ${status().state}); nothing to resume` };
       }
+      if (resumeTarget(runtime.state().context) === null) {
+        return { ok: false, httpStatus: 409, error: 'every engine is in maintenance: end a maintenance to resume' };
+      }
       runtime.send({ type: 'RESUME' });
       return { ok: true, status: status() };
     },
     switchTo(engine) {
-      if (!isEngineId(engine)) {
-        return { ok: false, httpStatus: 400, error: `unknown engine "${engine}": expected one of ${ENGINE_IDS.join(', ')}` };
-      }
+      if (!isEngineId(engine)) return unknownEngine(engine);
       if (!runtime.isRunning()) return stopped();
+      if (runtime.state().context.maintenance[engine] !== null) {
+        return { ok: false, httpStatus: 409, error: `${engine} is in maintenance: end its maintenance before switching to it` };
+      }
       runtime.send({ type: 'SWITCH', engine });
+      return { ok: true, status: status() };
+    },
+    startMaintenance(engine, reason, until) {
+      if (!isEngineId(engine)) return unknownEngine(engine);
+      const at = runtime.now();
+      const end = until === undefined ? null : parseUntil(until, at);
+      if (typeof end === 'string') return { ok: false, httpStatus: 400, error: end };
+      if (!runtime.isRunning()) return stopped();
+      runtime.send({ type: 'MAINTENANCE_STARTED', engine, reason: reason.trim() === '' ? DEFAULT_MAINTENANCE_REASON : reason, until: end, at });
+      return { ok: true, status: status() };
+    },
+    endMaintenance(engine) {
+      if (!isEngineId(engine)) return unknownEngine(engine);
+      if (!runtime.isRunning()) return stopped();
+      if (runtime.state().context.maintenance[engine] === null) {
+        return { ok: false, httpStatus: 409, error: `${engine} is not in maintenance; nothing to end` };
+      }
+      runtime.send({ type: 'MAINTENANCE_ENDED', engine });
       return { ok: true, status: status() };
     },
   };
@@ -73,5 +116,7 @@ export function standbyControl(readStatus: () => Promise<StatusJson>, role: Role
     pause: refuse,
     resume: refuse,
     switchTo: refuse,
+    startMaintenance: refuse,
+    endMaintenance: refuse,
   };
 }

@@ -3,14 +3,19 @@
  * start and by standbys. The recovery deadline is part of it, so a restart re-arms the timer.
  */
 import { z } from 'zod';
-import { ENGINE_IDS, TOP_STATES } from '../../machines/engines.js';
+import { EMPTY_WINDOW } from '../../machines/callWindow.js';
+import { ENGINE_IDS, TOP_STATES, perEngine } from '../../machines/engines.js';
+import { noMaintenance } from '../../machines/maintenance.js';
 import { TRANSITION_REASONS, type FailoverContext } from '../../machines/policy.js';
 import { systemClock, type Clock } from '../clock.js';
 import { resolvePolicyState } from './runtime.js';
 import type { PolicyState } from './status.js';
 
-/** Bumped when the stored format changes incompatibly; other versions are ignored. */
-export const PERSISTED_FORMAT_VERSION = 1;
+/**
+ * Bumped when the stored format changes; versions other than these are ignored. Version 2 added each
+ * engine's call window, window trip and maintenance; a version-1 state loads with none of them.
+ */
+export const PERSISTED_FORMAT_VERSION = 2;
 
 /** The Redis commands persistence uses (an ioredis client fits). */
 export interface StateStore {
@@ -29,7 +34,16 @@ const transitionSchema = z.object({
   at: z.number(),
 });
 
-const contextSchema = z.object({
+const bucketSchema = z.object({
+  start: z.number(),
+  calls: z.number().int().nonnegative(),
+  failures: z.number().int().nonnegative(),
+  slow: z.number().int().nonnegative(),
+});
+
+const maintenanceSchema = z.object({ reason: z.string(), until: z.number().nullable() }).nullable();
+
+const contextV1Schema = z.object({
   failures: perEngineSchema(z.number().int().nonnegative()),
   probeHealthy: perEngineSchema(z.boolean().nullable()),
   healthyStreaks: perEngineSchema(z.number().int().nonnegative()),
@@ -43,12 +57,29 @@ const contextSchema = z.object({
   history: z.array(transitionSchema),
 });
 
-const persistedSchema = z.object({
-  version: z.literal(PERSISTED_FORMAT_VERSION),
-  savedAt: z.number(),
-  value: z.union([z.string(), z.record(z.string(), z.unknown())]),
-  context: contextSchema,
+const contextSchema = contextV1Schema.extend({
+  windows: perEngineSchema(z.array(bucketSchema)),
+  rateTrips: perEngineSchema(z.enum(['failure_rate', 'slow_calls']).nullable()),
+  maintenance: perEngineSchema(maintenanceSchema),
 });
+
+const stateValueSchema = z.union([z.string(), z.record(z.string(), z.unknown())]);
+
+const persistedSchema = z.discriminatedUnion('version', [
+  z.object({ version: z.literal(PERSISTED_FORMAT_VERSION), savedAt: z.number(), value: stateValueSchema, context: contextSchema }),
+  // Written before windows and maintenance existed: every engine starts with neither.
+  z.object({
+    version: z.literal(1),
+    savedAt: z.number(),
+    value: stateValueSchema,
+    context: contextV1Schema.transform((context) => ({
+      ...context,
+      windows: perEngine(() => EMPTY_WINDOW),
+      rateTrips: perEngine(() => null),
+      maintenance: noMaintenance(),
+    })),
+  }),
+]);
 
 /** What was found under the state key. */
 export type LoadedPolicyState =

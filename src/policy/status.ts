@@ -34,6 +34,8 @@ export interface StatusJson {
   readonly role: Role;
   /** The leader term's epoch; on a standby the latest it knows, null if none. */
   readonly leader_epoch: number | null;
+  /** Each engine's maintenance: null, or its reason and end (ISO time, null when open-ended). */
+  readonly engines_maintenance: Record<EngineId, { readonly reason: string; readonly until: string | null } | null>;
 }
 
 /** The parts of a machine snapshot the status needs: its state value and context. */
@@ -75,5 +77,9 @@ export function statusOf(state: PolicyState, options: { role: Role; now: number;
     last_transition: context.lastTransition === null ? null : transitionJson(context.lastTransition),
     role: options.role,
     leader_epoch: options.leaderEpoch,
+    engines_maintenance: perEngine((engine) => {
+      const entry = context.maintenance[engine];
+      return entry === null ? null : { reason: entry.reason, until: entry.until === null ? null : new Date(entry.until).toISOString() };
+    }),
   };
 }

@@ -190,6 +190,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     pause: (reason) => (term ?? { control: refuseOnStandby }).control.pause(reason),
     resume: () => (term ?? { control: refuseOnStandby }).control.resume(),
     switchTo: (engine) => (term ?? { control: refuseOnStandby }).control.switchTo(engine),
+    startMaintenance: (engine, reason, until) => (term ?? { control: refuseOnStandby }).control.startMaintenance(engine, reason, until),
+    endMaintenance: (engine) => (term ?? { control: refuseOnStandby }).control.endMaintenance(engine),
     isRunning: () => term !== null && term.control.isRunning(),
   };
 

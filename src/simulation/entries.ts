@@ -5,7 +5,7 @@
 import type { EngineId, TopState } from '../../machines/engines.js';
 import type { PolicyAlertKind, ProbeResults } from '../../machines/executionFailover.js';
 import type { TransitionReason } from '../../machines/policy.js';
-import type { OperatorAction, Scenario } from './scenario.js';
+import type { EngineBehaviour, OperatorAction, Scenario } from './scenario.js';
 
 /** A count per engine. */
 export type EngineCounts = Readonly<Record<EngineId, number>>;
@@ -33,12 +33,13 @@ export interface StartEntry {
   readonly recoveryTimeoutSeconds: number;
 }
 
-/** A scenario event made an engine fail (`down`) or succeed (`up`) from now on. */
+/** A scenario event made an engine fail (`down`), succeed (`up`), fail every other call (`flaky`) or answer late (`slow`). */
 export interface EngineEntry {
   readonly kind: 'engine';
   readonly at: number;
   readonly engine: EngineId;
-  readonly becomes: 'down' | 'up';
+  readonly becomes: EngineBehaviour;
+  readonly latencyMs?: number;
 }
 
 /** An operator action was sent; `accepted` is false when the policy ignores it in its state. */

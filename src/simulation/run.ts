@@ -37,7 +37,7 @@ import {
   type PolicyAlertKind,
   type ProbeResults,
 } from '../../machines/executionFailover.js';
-import { isAvailable, recoveryCandidates, type TransitionRecord } from '../../machines/policy.js';
+import { isCandidate, recoveryCandidates, type TransitionRecord } from '../../machines/policy.js';
 import { TrackingClock } from './clock.js';
 import type {
   EngineCounts,
@@ -111,6 +111,10 @@ export class Simulation {
   private readonly timelineEntries: TimelineEntry[] = [];
   private readonly expectationResults: ExpectationResult[] = [];
   private readonly engineUp: Record<EngineId, boolean> = perEngine(() => true);
+  /** A flaky engine fails every other call; a slow one answers after its latency. Both pass probes. */
+  private readonly engineFlaky: Record<EngineId, boolean> = perEngine(() => false);
+  private readonly flakyCalls: Record<EngineId, number> = perEngine(() => 0);
+  private readonly engineLatencyMs: Record<EngineId, number | undefined> = perEngine(() => undefined);
   private readonly executed: Record<EngineId, number> = perEngine(() => 0);
   private readonly failed: Record<EngineId, number> = perEngine(() => 0);
 
@@ -301,8 +305,17 @@ export class Simulation {
       this.nextEventIndex += 1;
       if (event === undefined) break;
       if ('becomes' in event) {
-        this.engineUp[event.engine] = event.becomes === 'up';
-        this.timelineEntries.push({ kind: 'engine', at: toSeconds(at), engine: event.engine, becomes: event.becomes });
+        this.engineUp[event.engine] = event.becomes !== 'down';
+        this.engineFlaky[event.engine] = event.becomes === 'flaky';
+        this.flakyCalls[event.engine] = 0;
+        this.engineLatencyMs[event.engine] = event.becomes === 'slow' ? event.latency_ms : undefined;
+        this.timelineEntries.push({
+          kind: 'engine',
+          at: toSeconds(at),
+          engine: event.engine,
+          becomes: event.becomes,
+          ...(event.latency_ms === undefined ? {} : { latencyMs: event.latency_ms }),
+        });
         continue;
       }
       const machineEvent = this.operatorEvent(event, at);
@@ -324,6 +337,11 @@ export class Simulation {
         return { type: 'RESUME', at };
       case 'switch':
         return { type: 'SWITCH', engine: action.engine, at };
+      case 'maintenance':
+        // `until` is scenario time, as every time in the file.
+        return { type: 'MAINTENANCE_STARTED', engine: action.engine, reason: action.reason, until: action.until === undefined ? null : action.until * 1000, at };
+      case 'maintenance_end':
+        return { type: 'MAINTENANCE_ENDED', engine: action.engine, at };
     }
   }
 
@@ -346,7 +364,7 @@ export class Simulation {
     let backlogShown = held === 0 || !this.heldByPause;
     for (;;) {
       const { context } = this.actor.getSnapshot();
-      const decision = this.flow.decide(at, engineOfState(this.state), (engine) => isAvailable(context, engine));
+      const decision = this.flow.decide(at, engineOfState(this.state), (engine) => isCandidate(context, engine));
       if (decision.kind === 'none') return;
       if (decision.kind === 'paused') {
         this.heldByPause = true;
@@ -372,13 +390,17 @@ export class Simulation {
   }
 
   private execute(engine: EngineId, at: number, signal: SimulatedSignal): void {
-    if (this.engineUp[engine]) {
+    // Flaky: the first call after the change succeeds, the next fails, and so on.
+    const flakyFails = this.engineFlaky[engine] && this.flakyCalls[engine]++ % 2 === 1;
+    const durationMs = this.engineLatencyMs[engine];
+    const timing = durationMs === undefined ? {} : { durationMs };
+    if (this.engineUp[engine] && !flakyFails) {
       this.executed[engine] += 1;
       this.flow.executed(signal, engine);
-      this.send({ type: 'EXECUTION_SUCCEEDED', engine, at });
+      this.send({ type: 'EXECUTION_SUCCEEDED', engine, at, ...timing });
     } else {
       this.failed[engine] += 1;
-      this.send({ type: 'EXECUTION_FAILED', engine, at });
+      this.send({ type: 'EXECUTION_FAILED', engine, at, ...timing });
     }
   }
 
@@ -463,7 +485,7 @@ export class Simulation {
         outcome: 'started',
         at,
         state,
-        candidates: recoveryCandidates(snapshot.context.settings, engineOfState(state)),
+        candidates: recoveryCandidates(snapshot.context, engineOfState(state)),
       });
     } else if (wasChecking && !checking && topStateOf(previous.value) === state) {
       this.timelineEntries.push({

@@ -29,18 +29,30 @@ export type ScenarioConfig = {
   readonly [Field in keyof PolicySettings as (typeof POLICY_VARIABLES)[Field]]?: PolicySettings[Field];
 } & { readonly EXECUTION_POSITION_AFFINITY?: boolean; readonly EXECUTION_POSITION_WAIT?: number };
 
-/** An engine starts failing (`down`) or succeeding (`up`) every execution and every probe. */
+/**
+ * An engine starts failing (`down`) or succeeding (`up`) every execution and every probe, failing
+ * every other execution (`flaky`), or answering every execution after `latency_ms` (`slow`); a
+ * flaky or slow engine passes its probes.
+ */
 export interface EngineChange {
   readonly at: number;
   readonly engine: EngineId;
-  readonly becomes: 'down' | 'up';
+  readonly becomes: EngineBehaviour;
+  /** How long a `slow` engine takes to answer; only with `slow`, and required there. */
+  readonly latency_ms?: number;
 }
+
+/** How an engine behaves from an engine change on. */
+export type EngineBehaviour = 'down' | 'up' | 'flaky' | 'slow';
 
 /** What an operator does through the admin API. */
 export type OperatorAction =
   | { readonly at: number; readonly operator: 'pause'; readonly reason: string }
   | { readonly at: number; readonly operator: 'resume' }
-  | { readonly at: number; readonly operator: 'switch'; readonly engine: EngineId };
+  | { readonly at: number; readonly operator: 'switch'; readonly engine: EngineId }
+  /** `until` in scenario seconds; absent: until a `maintenance_end`. */
+  | { readonly at: number; readonly operator: 'maintenance'; readonly engine: EngineId; readonly reason: string; readonly until?: number }
+  | { readonly at: number; readonly operator: 'maintenance_end'; readonly engine: EngineId };
 
 /** Something that happens to the system at a time. */
 export type ScenarioEvent = EngineChange | OperatorAction;
@@ -72,6 +84,9 @@ export interface Scenario {
 /** The reason an operator pause gets when the file gives none. */
 export const DEFAULT_PAUSE_REASON = 'operator';
 
+/** The reason a maintenance gets when the file gives none. */
+export const DEFAULT_MAINTENANCE_REASON = 'maintenance';
+
 /** More periodic steps than this (signals or probe rounds) make a file too long to simulate. */
 export const MAX_PERIODIC_STEPS = 1_000_000;
 
@@ -102,6 +117,7 @@ const duration = numberWhere(
   (value) => value >= MIN_DURATION_SECONDS,
 );
 const count = numberWhere('a whole number of 1 or more', (value) => Number.isInteger(value) && value >= 1);
+const percentage = numberWhere('a percentage from 1 to 100', (value) => value >= 1 && value <= 100);
 const flag = z.boolean({ error: expecting('true or false') });
 const engineId = z.enum(ENGINE_IDS, { error: expecting(`one of ${ENGINE_IDS.join(', ')}`) });
 
@@ -118,17 +134,28 @@ const configSchema = z.strictObject(
     [POLICY_VARIABLES.recoverySuccesses]: count.optional(),
     [POLICY_VARIABLES.healthCheckIntervalSeconds]: duration.optional(),
     [POLICY_VARIABLES.autoResume]: flag.optional(),
+    [POLICY_VARIABLES.failureRateThreshold]: percentage.optional(),
+    [POLICY_VARIABLES.failureRateWindowSeconds]: duration.optional(),
+    [POLICY_VARIABLES.failureRateMinCalls]: count.optional(),
+    [POLICY_VARIABLES.slowCallMs]: count.optional(),
+    [POLICY_VARIABLES.slowCallRateThreshold]: percentage.optional(),
     [AFFINITY_VARIABLES.affinity]: flag.optional(),
     [AFFINITY_VARIABLES.positionWaitSeconds]: duration.optional(),
   },
   { error: expecting('an object of policy variables') },
 );
 
-const engineChangeSchema = z.strictObject({
-  at: time,
-  engine: engineId,
-  becomes: z.enum(['down', 'up'], { error: expecting('"down" or "up"') }),
-});
+const engineChangeSchema = z
+  .strictObject({
+    at: time,
+    engine: engineId,
+    becomes: z.enum(['down', 'up', 'flaky', 'slow'], { error: expecting('"down", "up", "flaky" or "slow"') }),
+    latency_ms: numberWhere('a whole number of milliseconds, 1 or more', (value) => Number.isInteger(value) && value >= 1).optional(),
+  })
+  .refine((change) => (change.becomes === 'slow') === (change.latency_ms !== undefined), {
+    error: '"latency_ms" goes with "becomes": "slow", and "slow" needs it',
+    path: ['latency_ms'],
+  });
 
 const pauseSchema = z.strictObject({
   at: time,
@@ -141,7 +168,25 @@ const pauseSchema = z.strictObject({
 const resumeSchema = z.strictObject({ at: time, operator: z.literal('resume') });
 const switchSchema = z.strictObject({ at: time, operator: z.literal('switch'), engine: engineId });
 
-const OPERATOR_SCHEMAS = { pause: pauseSchema, resume: resumeSchema, switch: switchSchema } as const;
+const maintenanceSchema = z.strictObject({
+  at: time,
+  operator: z.literal('maintenance'),
+  engine: engineId,
+  reason: z
+    .string({ error: expecting('a non-empty string') })
+    .refine((text) => text.length > 0, { error: expecting('a non-empty string') })
+    .default(DEFAULT_MAINTENANCE_REASON),
+  until: time.optional(),
+});
+const maintenanceEndSchema = z.strictObject({ at: time, operator: z.literal('maintenance_end'), engine: engineId });
+
+const OPERATOR_SCHEMAS = {
+  pause: pauseSchema,
+  resume: resumeSchema,
+  switch: switchSchema,
+  maintenance: maintenanceSchema,
+  maintenance_end: maintenanceEndSchema,
+} as const;
 
 function isOperatorName(value: unknown): value is keyof typeof OPERATOR_SCHEMAS {
   return typeof value === 'string' && Object.hasOwn(OPERATOR_SCHEMAS, value);
@@ -179,7 +224,7 @@ const eventSchema = z.unknown().transform((value, ctx): ScenarioEvent => {
     }
     schema = OPERATOR_SCHEMAS[operator];
   } else if (!('becomes' in value)) {
-    return fail('must have either "operator" (pause, resume, switch) or "engine" and "becomes" (down, up)');
+    return fail('must have either "operator" (pause, resume, switch, maintenance, maintenance_end) or "engine" and "becomes" (down, up, flaky, slow)');
   }
   const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
@@ -258,6 +303,11 @@ function settingsFrom(config: ScenarioConfig): PolicySettings {
     healthCheckIntervalSeconds:
       config[POLICY_VARIABLES.healthCheckIntervalSeconds] ?? DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds,
     autoResume: config[POLICY_VARIABLES.autoResume] ?? DEFAULT_POLICY_SETTINGS.autoResume,
+    failureRateThreshold: config[POLICY_VARIABLES.failureRateThreshold] ?? DEFAULT_POLICY_SETTINGS.failureRateThreshold,
+    failureRateWindowSeconds: config[POLICY_VARIABLES.failureRateWindowSeconds] ?? DEFAULT_POLICY_SETTINGS.failureRateWindowSeconds,
+    failureRateMinCalls: config[POLICY_VARIABLES.failureRateMinCalls] ?? DEFAULT_POLICY_SETTINGS.failureRateMinCalls,
+    slowCallMs: config[POLICY_VARIABLES.slowCallMs] ?? DEFAULT_POLICY_SETTINGS.slowCallMs,
+    slowCallRateThreshold: config[POLICY_VARIABLES.slowCallRateThreshold] ?? DEFAULT_POLICY_SETTINGS.slowCallRateThreshold,
   };
 }
 

@@ -5,7 +5,23 @@
 import { ENGINE_IDS } from '../../machines/engines.js';
 import { POLICY_VARIABLES, type PolicySettings } from '../../machines/policy.js';
 import type { EngineCounts, ExpectationResult, SimulationResult, TimelineEntry } from './entries.js';
-import type { Scenario } from './scenario.js';
+import type { OperatorAction, Scenario } from './scenario.js';
+
+/** An operator action in words. */
+function describeOperator(action: OperatorAction): string {
+  switch (action.operator) {
+    case 'pause':
+      return `pause (reason: ${action.reason})`;
+    case 'switch':
+      return `switch to ${action.engine}`;
+    case 'resume':
+      return 'resume';
+    case 'maintenance':
+      return `maintenance of ${action.engine} (reason: ${action.reason}${action.until === undefined ? '' : `, until ${formatSeconds(action.until)}`})`;
+    case 'maintenance_end':
+      return `end of ${action.engine}'s maintenance`;
+  }
+}
 
 /** Seconds as people write them: `14 s`, `0.5 s`. */
 export function formatSeconds(seconds: number): string {
@@ -34,15 +50,10 @@ export function describeEntry(entry: TimelineEntry): string {
         `recovery timeout ${formatSeconds(entry.recoveryTimeoutSeconds)}`
       );
     case 'engine':
-      return `${entry.engine} goes ${entry.becomes}`;
+      return `${entry.engine} goes ${entry.becomes}${entry.latencyMs === undefined ? '' : ` (${entry.latencyMs} ms)`}`;
     case 'operator': {
       const { action } = entry;
-      const what =
-        action.operator === 'pause'
-          ? `pause (reason: ${action.reason})`
-          : action.operator === 'switch'
-            ? `switch to ${action.engine}`
-            : 'resume';
+      const what = describeOperator(action);
       return `operator ${what}${entry.accepted ? '' : ': ignored in this state'}`;
     }
     case 'transition': {

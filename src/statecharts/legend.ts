@@ -15,10 +15,43 @@ export interface GuardLegend {
 
 /** The failover machine's guards. `none` in a label stands for a null param. */
 export const GUARD_LEGEND: Readonly<Record<string, GuardLegend>> = {
-  hasFailures: {
+  successCounts: {
     params: [],
     arrow: false,
-    meaning: 'The engine that succeeded has consecutive failures to reset; a success on a clean engine changes nothing.',
+    meaning:
+      'The engine that succeeded has consecutive failures to reset, or a window rule is on and counts the call; otherwise a success changes nothing.',
+  },
+  failureRateTripsTo: {
+    params: ['active', 'next'],
+    arrow: true,
+    meaning:
+      'This call leaves at least `EXECUTION_FAILURE_RATE_MIN_CALLS` calls of `active` in the window with a failed share at `EXECUTION_FAILURE_RATE_THRESHOLD`, and `next` is where the policy goes (`none`: it pauses).',
+  },
+  slowCallsTripsTo: {
+    params: ['active', 'next'],
+    arrow: true,
+    meaning:
+      'This call leaves at least `EXECUTION_FAILURE_RATE_MIN_CALLS` calls of `active` in the window with a share slower than `EXECUTION_SLOW_CALL_MS` at `EXECUTION_SLOW_CALL_RATE_THRESHOLD`, and `next` is where the policy goes (`none`: it pauses).',
+  },
+  maintenanceMovesTo: {
+    params: ['active', 'next'],
+    arrow: true,
+    meaning: 'The operator puts `active`, the engine in use, into maintenance; `next` is the next available engine (`none`: it pauses with `paused_reason` maintenance).',
+  },
+  endsMaintenance: {
+    params: [],
+    arrow: false,
+    meaning: 'The event ends some engine’s maintenance (an operator’s end, or the earliest `until` reached).',
+  },
+  maintenanceOverTo: {
+    params: ['engine'],
+    arrow: false,
+    meaning: 'A maintenance ends during the pause maintenance caused, and `engine` is the highest-priority available engine: the policy resumes by itself.',
+  },
+  maintenanceDeadlinePending: {
+    params: [],
+    arrow: false,
+    meaning: 'Some maintenance has an `until` still to come: its timer is re-armed after a restore.',
   },
   tripsTo: {
     params: ['active', 'next'],

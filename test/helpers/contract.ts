@@ -17,4 +17,5 @@ export const STATUS_KEYS: readonly string[] = [
   'last_transition',
   'role',
   'leader_epoch',
+  'engines_maintenance',
 ];

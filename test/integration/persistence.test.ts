@@ -431,3 +431,53 @@ describe('createPolicyStateWriter', () => {
     expect(written.length).toBe(attempts);
   });
 });
+
+describe('format versions and what version 2 adds', () => {
+  it('still loads a version-1 state, written before windows and maintenance, with neither', async () => {
+    // Literally what version 1 wrote: a backup waiting for its recovery deadline.
+    const v1 = JSON.stringify({
+      version: 1,
+      savedAt: START,
+      value: { backup1Active: 'waiting' },
+      context: {
+        failures: { lean_self_hosted: 5, quanttrader_pybroker: 0, nautilus_trader: 0 },
+        probeHealthy: { lean_self_hosted: null, quanttrader_pybroker: null, nautilus_trader: null },
+        healthyStreaks: { lean_self_hosted: 0, quanttrader_pybroker: 0, nautilus_trader: 0 },
+        recoveryTimeoutSeconds: 300,
+        recoveryDeadline: START + 300_000,
+        recoveryArmedAt: START,
+        failback: null,
+        stableSince: null,
+        pausedReason: null,
+        lastTransition: { from: 'primaryActive', to: 'backup1Active', reason: 'threshold', at: START },
+        history: [{ from: 'primaryActive', to: 'backup1Active', reason: 'threshold', at: START }],
+      },
+    });
+    await redis.set(key, v1);
+    const { state } = found(await loadPolicyState(redis, key, SETTINGS));
+    expect(state.value).toEqual({ backup1Active: 'waiting' });
+    expect(state.context.maintenance).toEqual({ lean_self_hosted: null, quanttrader_pybroker: null, nautilus_trader: null });
+    expect(state.context.rateTrips).toEqual({ lean_self_hosted: null, quanttrader_pybroker: null, nautilus_trader: null });
+    expect(state.context.windows).toEqual({ lean_self_hosted: [], quanttrader_pybroker: [], nautilus_trader: [] });
+    const { runtime, healthChecks } = start({ at: START + 60_000, restoreFrom: state });
+    expect(runtime.activeEngine()).toBe('quanttrader_pybroker');
+    expect(healthChecks()).toBe(0);
+  });
+
+  it('keeps a maintenance with its until across a restart and ends it on time after the restore', async () => {
+    const { runtime } = start();
+    const until = START + 120_000;
+    runtime.send({ type: 'MAINTENANCE_STARTED', engine: 'lean_self_hosted', reason: 'gateway restart', until });
+    expect(runtime.activeEngine()).toBe('quanttrader_pybroker');
+    const { state } = found(await saveAndLoad(runtime, START));
+    runtime.stop();
+    expect(state.context.maintenance.lean_self_hosted).toEqual({ reason: 'gateway restart', until });
+
+    const restored = start({ at: START + 60_000, restoreFrom: state });
+    expect(restored.runtime.state().context.maintenance.lean_self_hosted).not.toBeNull();
+    restored.clock.set(until - 1);
+    expect(restored.runtime.state().context.maintenance.lean_self_hosted).not.toBeNull();
+    restored.clock.set(until);
+    expect(restored.runtime.state().context.maintenance.lean_self_hosted).toBeNull();
+  });
+});

@@ -17,13 +17,16 @@ const index = new TransitionIndex();
 /** How many nonconforming steps a failure lists: enough to see a pattern, short enough to read. */
 const REPORTED = 5;
 
+/** Exploring the larger inputs takes tens of seconds on a loaded two-core machine. */
+const EXPLORATION_TIMEOUT_MS = 120_000;
+
 function story(step: ExploredStep): string {
   return [...step.source.trail, step.event].map((event, n) => `    ${n + 1}. ${describeEvent(event)}`).join('\n');
 }
 
 describe('every explored step of the failover statechart follows the spec table', () => {
   for (const input of MODEL_INPUTS) {
-    it(`under the "${input.name}" input`, () => {
+    it(`under the "${input.name}" input`, { timeout: EXPLORATION_TIMEOUT_MS }, () => {
       const { steps } = explore(input, index);
       const failures: string[] = [];
       for (const step of steps) {

@@ -6,9 +6,10 @@
  * Every transition key of the machine is listed under exactly one family; a key that is in the
  * machine and not here (or here and not in the machine) fails the coverage test.
  */
-import type { EngineId } from '../../machines/engines.js';
-import type { FailoverEvent } from '../../machines/executionFailover.js';
-import { isDelayElapsed, isEventOfType, type ModelEvent } from './modelEvents.js';
+import { CALL_SPECS } from './callSpecs.js';
+import { MAINTENANCE_SPECS } from './maintenanceSpecs.js';
+import { isDelayElapsed, type ModelEvent } from './modelEvents.js';
+import { ACTIVE_STATES, RECOVERY_REGIONS, key, onEvent, type TransitionSpec } from './specKit.js';
 import {
   ALL_ENGINES_FAILED,
   PRIORITY,
@@ -16,17 +17,14 @@ import {
   activeEngine,
   enteredValue,
   moving,
-  nextAfterTrip,
   phaseOf,
-  reachesThreshold,
   recoveredEngine,
   recoveryCheckFails,
   resumeTarget,
-  timeoutAfterTrip,
   timeoutInForce,
   topOf,
   withCheckStarted,
-  withFailures,
+  withFreshEngine,
   withFreshStart,
   withPhase,
   withProbeRound,
@@ -36,65 +34,7 @@ import {
 } from './policyOracle.js';
 import type { TransitionKey } from './transitions.js';
 
-/** What sets a transition off: a policy event, a delay running out, or nothing (`always`). */
-export type Trigger = FailoverEvent['type'] | 'delay' | 'eventless';
-
-/** The rules of one family of transitions. */
-export interface TransitionSpec {
-  readonly family: string;
-  /** The rule in words, as the contract states it. */
-  readonly rule: string;
-  readonly trigger: Trigger;
-  /** The machine's transitions that implement the rule. */
-  readonly keys: readonly TransitionKey[];
-  /** Whether the rule must fire in `state` on `event` (for eventless rules: right after `event`). */
-  applies(state: PolicyState, event: ModelEvent): boolean;
-  /** The state the rule leads to. Only meaningful where `applies` holds. */
-  next(state: PolicyState, event: ModelEvent): PolicyState;
-}
-
-type EventOf<T extends FailoverEvent['type']> = Extract<FailoverEvent, { type: T }>;
-
-/** A rule set off by the policy event `type`; `applies` and `next` see that event, typed. */
-function onEvent<T extends FailoverEvent['type']>(
-  type: T,
-  family: string,
-  rule: string,
-  keys: readonly TransitionKey[],
-  applies: (state: PolicyState, event: EventOf<T>) => boolean,
-  next: (state: PolicyState, event: EventOf<T>) => PolicyState,
-): TransitionSpec {
-  const typed = (event: ModelEvent): EventOf<T> => {
-    if (!isEventOfType(event, type)) throw new Error(`The "${family}" rule is for ${type}, not ${event.type}.`);
-    return event;
-  };
-  return {
-    family,
-    rule,
-    trigger: type,
-    keys,
-    applies: (state, event) => isEventOfType(event, type) && applies(state, event),
-    next: (state, event) => next(state, typed(event)),
-  };
-}
-
-const ACTIVE_STATES = PRIORITY.map((engine) => STATE_OF_ENGINE[engine]);
-const RECOVERY_REGIONS = ['failover.backup1Active', 'failover.backup2Active', 'failover.paused.autoResuming'];
-
-function key(source: string, event: string, index: number, guard = 'unguarded'): TransitionKey {
-  return `${source} ${event} #${index} [${guard}]`;
-}
-
-/** The candidates of an active state's EXECUTION_FAILED array: one per other engine, then none left. */
-function tripKeys(next: 'engine' | 'none'): TransitionKey[] {
-  return PRIORITY.flatMap((active) => {
-    const others = PRIORITY.filter((engine) => engine !== active);
-    const source = `failover.${STATE_OF_ENGINE[active]}`;
-    return next === 'engine'
-      ? others.map((other, index) => key(source, 'EXECUTION_FAILED', index, `tripsTo(active=${active}, next=${other})`))
-      : [key(source, 'EXECUTION_FAILED', others.length, `tripsTo(active=${active}, next=null)`)];
-  });
-}
+export type { Trigger, TransitionSpec } from './specKit.js';
 
 function switchKeys(target: 'other' | 'same'): TransitionKey[] {
   return PRIORITY.flatMap((active) =>
@@ -106,66 +46,10 @@ function switchKeys(target: 'other' | 'same'): TransitionKey[] {
   );
 }
 
-const isActiveEngine = (state: PolicyState, engine: EngineId) => activeEngine(state.value) === engine;
-
 /** The transition families and the rules they must follow. */
 export const TRANSITION_SPECS: readonly TransitionSpec[] = [
-  onEvent(
-    'EXECUTION_SUCCEEDED',
-    'count success',
-    'A successful execution on an engine resets its consecutive failure count.',
-    [key('failover', 'EXECUTION_SUCCEEDED', 0, 'hasFailures')],
-    (state, event) => state.context.failures[event.engine] > 0,
-    (state, event) => ({ value: state.value, context: withFailures(state.context, event.engine, 0) }),
-  ),
-  onEvent(
-    'EXECUTION_FAILED',
-    'count failure',
-    'A failure that does not trip the active engine adds one to that engine’s count, and nothing else.',
-    [key('failover', 'EXECUTION_FAILED', 0), ...ACTIVE_STATES.map((top) => key(`failover.${top}`, 'EXECUTION_FAILED', 3))],
-    (state, event) => !(isActiveEngine(state, event.engine) && reachesThreshold(state.context, event.engine)),
-    (state, event) => ({
-      value: state.value,
-      context: withFailures(state.context, event.engine, state.context.failures[event.engine] + 1),
-    }),
-  ),
-  onEvent(
-    'EXECUTION_FAILED',
-    'trip to next engine',
-    'When the active engine reaches the threshold, switch to the next available engine in priority ' +
-      'order (reason threshold); the recovery timeout doubles on ping-pong and decays after stability.',
-    tripKeys('engine'),
-    (state, event) =>
-      isActiveEngine(state, event.engine) &&
-      reachesThreshold(state.context, event.engine) &&
-      nextAfterTrip(state.context, event.engine) !== null,
-    (state, event) => {
-      const next = nextAfterTrip(state.context, event.engine);
-      if (next === null) throw new Error('No engine left: this is the all-engines-failed rule.');
-      return moving(state, STATE_OF_ENGINE[next], 'threshold', event.at, (context) => ({
-        ...withFailures(context, event.engine, context.failures[event.engine] + 1),
-        recoveryTimeoutSeconds: timeoutAfterTrip(state.context, event.engine, event.at),
-        failback: null,
-      }));
-    },
-  ),
-  onEvent(
-    'EXECUTION_FAILED',
-    'all engines failed',
-    'When the active engine reaches the threshold and no engine is left, pause with reason all_engines_failed.',
-    tripKeys('none'),
-    (state, event) =>
-      isActiveEngine(state, event.engine) &&
-      reachesThreshold(state.context, event.engine) &&
-      nextAfterTrip(state.context, event.engine) === null,
-    (state, event) =>
-      moving(state, 'paused', 'all_engines_failed', event.at, (context) => ({
-        ...withFailures(context, event.engine, context.failures[event.engine] + 1),
-        recoveryTimeoutSeconds: timeoutAfterTrip(state.context, event.engine, event.at),
-        failback: null,
-        pausedReason: ALL_ENGINES_FAILED,
-      })),
-  ),
+  ...CALL_SPECS,
+  ...MAINTENANCE_SPECS,
   onEvent(
     'HEALTH_CHECKED',
     'record health',
@@ -205,7 +89,7 @@ export const TRANSITION_SPECS: readonly TransitionSpec[] = [
       const engine = recoveredEngine(state.context, activeEngine(state.value), event.results);
       if (engine === null) throw new Error('Nothing recovered.');
       return moving(state, STATE_OF_ENGINE[engine], 'recovered', event.at, (context) => ({
-        ...withFailures(withProbeRound(context, event.results), engine, 0),
+        ...withFreshEngine(withProbeRound(context, event.results), engine),
         failback: { engine, at: event.at, timeoutSeconds: state.context.recoveryTimeoutSeconds },
       }));
     },
@@ -281,10 +165,10 @@ export const TRANSITION_SPECS: readonly TransitionSpec[] = [
       ...switchKeys('other'),
       ...PRIORITY.map((engine, index) => key('failover.paused', 'SWITCH', index, `switchTargetIs(engine=${engine})`)),
     ],
-    (state, event) => activeEngine(state.value) !== event.engine,
+    (state, event) => activeEngine(state.value) !== event.engine && state.context.maintenance[event.engine] === null,
     (state, event) =>
       moving(state, STATE_OF_ENGINE[event.engine], 'operator', event.at, (context) => ({
-        ...withFailures(context, event.engine, 0),
+        ...withFreshEngine(context, event.engine),
         recoveryTimeoutSeconds: timeoutInForce(state.context, event.at),
         failback: null,
       })),
@@ -294,11 +178,11 @@ export const TRANSITION_SPECS: readonly TransitionSpec[] = [
     'switch to the active engine',
     'Switching to the engine already active stays put and only resets its count and the ping-pong watch.',
     switchKeys('same'),
-    (state, event) => activeEngine(state.value) === event.engine,
+    (state, event) => activeEngine(state.value) === event.engine && state.context.maintenance[event.engine] === null,
     (state, event) => ({
       value: state.value,
       context: {
-        ...withFailures(state.context, event.engine, 0),
+        ...withFreshEngine(state.context, event.engine),
         recoveryTimeoutSeconds: timeoutInForce(state.context, event.at),
         failback: null,
       },
@@ -307,12 +191,16 @@ export const TRANSITION_SPECS: readonly TransitionSpec[] = [
   onEvent(
     'RESUME',
     'resume',
-    'An operator’s resume leaves the pause for the preferred engine not known unhealthy, with ' +
-      'every count reset and the base recovery timeout (reason operator).',
+    'An operator’s resume leaves the pause for the preferred engine not in maintenance and not ' +
+      'known unhealthy, with every count reset and the base recovery timeout (reason operator); ' +
+      'with every engine in maintenance it stays paused.',
     PRIORITY.map((engine, index) => key('failover.paused', 'RESUME', index, `resumesTo(engine=${engine})`)),
-    (state) => topOf(state.value) === 'paused',
-    (state, event) =>
-      moving(state, STATE_OF_ENGINE[resumeTarget(state.context)], 'operator', event.at, (context) => withFreshStart(context)),
+    (state) => topOf(state.value) === 'paused' && resumeTarget(state.context) !== null,
+    (state, event) => {
+      const target = resumeTarget(state.context);
+      if (target === null) throw new Error('Every engine is in maintenance: nothing to resume to.');
+      return moving(state, STATE_OF_ENGINE[target], 'operator', event.at, (context) => withFreshStart(context));
+    },
   ),
   onEvent(
     'RESTORED',

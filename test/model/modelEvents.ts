@@ -25,6 +25,15 @@ export function isDelayElapsed(event: ModelEvent): event is DelayElapsed {
   return event.type.startsWith('xstate.after.');
 }
 
+/**
+ * Whether `event` is one the machine's own timers produce: a delay running out, or the
+ * `MAINTENANCE_DUE` it raises to itself at the earliest maintenance `until`. A real actor is not
+ * sent these: its clock is moved to their time.
+ */
+export function isTimerEvent(event: ModelEvent): event is DelayElapsed | Extract<FailoverEvent, { type: 'MAINTENANCE_DUE' }> {
+  return isDelayElapsed(event) || event.type === 'MAINTENANCE_DUE';
+}
+
 /** Whether `event` is the policy event of type `type`; narrows it to that event. */
 export function isEventOfType<T extends FailoverEvent['type']>(
   event: ModelEvent,

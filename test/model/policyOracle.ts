@@ -78,9 +78,18 @@ export function chainOf(context: FailoverContext): readonly EngineId[] {
   return context.settings.failoverEnabled ? PRIORITY : [PRIORITY[0]];
 }
 
-/** An engine is unavailable when its last probe failed or its count is at the threshold. */
+/** An engine is unavailable when its last probe failed, its count is at the threshold or a window rule tripped it. */
 export function isAvailable(context: FailoverContext, engine: EngineId): boolean {
-  return context.probeHealthy[engine] !== false && context.failures[engine] < context.settings.failureThreshold;
+  return (
+    context.probeHealthy[engine] !== false &&
+    context.failures[engine] < context.settings.failureThreshold &&
+    context.rateTrips[engine] === null
+  );
+}
+
+/** The policy never chooses an engine in maintenance, nor one that is unavailable. */
+export function isChoosable(context: FailoverContext, engine: EngineId): boolean {
+  return isAvailable(context, engine) && context.maintenance[engine] === null;
 }
 
 /** Whether one more failure of `engine` brings it to the threshold. */
@@ -100,13 +109,18 @@ export function nextAfterTrip(context: FailoverContext, tripped: EngineId): Engi
   const order = chainOf(context)
     .filter((engine) => engine !== tripped)
     .sort((a, b) => distance(a) - distance(b));
-  return order.find((engine) => isAvailable(context, engine)) ?? null;
+  return order.find((engine) => isChoosable(context, engine)) ?? null;
 }
 
 /** The engines a recovery check probes: those preferred to the active one; all of them while paused. */
-export function recoveryCandidates(context: FailoverContext, active: EngineId | null): EngineId[] {
+export function probedEngines(context: FailoverContext, active: EngineId | null): EngineId[] {
   const rank = active === null ? PRIORITY.length : PRIORITY.indexOf(active);
   return chainOf(context).filter((engine) => PRIORITY.indexOf(engine) < rank);
+}
+
+/** Of the probed engines, those that may recover: not in maintenance. */
+export function recoveryCandidates(context: FailoverContext, active: EngineId | null): EngineId[] {
+  return probedEngines(context, active).filter((engine) => context.maintenance[engine] === null);
 }
 
 /** An engine's healthy streak after a probe round: one more when healthy, none when not, as is when not probed. */
@@ -134,24 +148,38 @@ export function recoveryCheckFails(context: FailoverContext, active: EngineId | 
   );
 }
 
-/** A probe round taken into account: last results, streaks, and a tripped engine that recovered counts from zero. */
+/**
+ * A probe round taken into account: last results, streaks, and an engine tripped (by the threshold
+ * or a window rule) that recovered starts afresh.
+ */
 export function withProbeRound(context: FailoverContext, results: ProbeResults): FailoverContext {
   const { failureThreshold, recoverySuccesses } = context.settings;
   const probeHealthy = { ...context.probeHealthy };
   const healthyStreaks = { ...context.healthyStreaks };
-  const failures = { ...context.failures };
+  let next: FailoverContext = context;
   for (const engine of PRIORITY) {
     probeHealthy[engine] = results[engine] ?? context.probeHealthy[engine];
     healthyStreaks[engine] = streakAfter(context, results, engine);
-    if (healthyStreaks[engine] >= recoverySuccesses && failures[engine] >= failureThreshold) failures[engine] = 0;
+    const tripped = context.failures[engine] >= failureThreshold || context.rateTrips[engine] !== null;
+    if (healthyStreaks[engine] >= recoverySuccesses && tripped) next = withFreshEngine(next, engine);
   }
-  return { ...context, probeHealthy, healthyStreaks, failures };
+  return { ...next, probeHealthy, healthyStreaks };
 }
 
-/** A recovery check starts afresh: only probes from now on count for the candidates. */
+/** `engine` starts afresh, as when it is used again: no failures, no window trip, an empty window. */
+export function withFreshEngine(context: FailoverContext, engine: EngineId): FailoverContext {
+  return {
+    ...context,
+    failures: { ...context.failures, [engine]: 0 },
+    rateTrips: { ...context.rateTrips, [engine]: null },
+    windows: { ...context.windows, [engine]: [] },
+  };
+}
+
+/** A recovery check starts afresh: only probes from now on count for the probed engines. */
 export function withCheckStarted(context: FailoverContext, active: EngineId | null): FailoverContext {
   const healthyStreaks = { ...context.healthyStreaks };
-  for (const engine of recoveryCandidates(context, active)) healthyStreaks[engine] = 0;
+  for (const engine of probedEngines(context, active)) healthyStreaks[engine] = 0;
   return { ...context, healthyStreaks };
 }
 
@@ -228,9 +256,13 @@ export function moving(
   return entering(withRecord(change(leaving(state.context, state.value)), from, top, reason, at), top, at);
 }
 
-/** Where an operator's resume goes: the preferred engine of the chain not known unhealthy, else the primary. */
-export function resumeTarget(context: FailoverContext): EngineId {
-  return chainOf(context).find((engine) => context.probeHealthy[engine] !== false) ?? PRIORITY[0];
+/**
+ * Where an operator's resume goes: the preferred engine of the chain not in maintenance and not
+ * known unhealthy, else the preferred one not in maintenance; nowhere when all are in maintenance.
+ */
+export function resumeTarget(context: FailoverContext): EngineId | null {
+  const open = chainOf(context).filter((engine) => context.maintenance[engine] === null);
+  return open.find((engine) => context.probeHealthy[engine] !== false) ?? open[0] ?? null;
 }
 
 /** Every count back to zero, ping-pong forgotten: a fresh start after a pause. */
@@ -238,6 +270,8 @@ export function withFreshStart(context: FailoverContext): FailoverContext {
   return {
     ...context,
     failures: { lean_self_hosted: 0, quanttrader_pybroker: 0, nautilus_trader: 0 },
+    rateTrips: { lean_self_hosted: null, quanttrader_pybroker: null, nautilus_trader: null },
+    windows: { lean_self_hosted: [], quanttrader_pybroker: [], nautilus_trader: [] },
     failback: null,
     recoveryTimeoutSeconds: context.settings.recoveryTimeoutSeconds,
   };

@@ -2,14 +2,14 @@
  * Replays model events on a real actor of the failover machine, on a simulated clock, and reports
  * the transitions each event took, from XState's microstep inspection.
  *
- * Policy events are sent with the clock set to their `at`. A delay running out is not sent: the
- * clock is moved to one millisecond before it, where nothing may happen, then to the moment itself,
- * where the actor's own timer must fire.
+ * Policy events are sent with the clock set to their `at`. A delay running out (or the maintenance
+ * end the machine raises to itself) is not sent: the clock is moved to one millisecond before it,
+ * where nothing may happen, then to the moment itself, where the actor's own timer must fire.
  */
 import { createActor, type Actor } from 'xstate';
 import { failoverMachine, type FailoverInput, type FailoverSnapshot } from '../../machines/executionFailover.js';
 import { TestClock } from '../support/testClock.js';
-import { MODEL_START, describeEvent, isDelayElapsed, type ModelEvent } from './modelEvents.js';
+import { MODEL_START, describeEvent, isTimerEvent, type ModelEvent } from './modelEvents.js';
 import type { TransitionIndex, TransitionKey } from './transitions.js';
 
 /** One microstep of an event: the transitions taken and the snapshot right after them. */
@@ -56,7 +56,7 @@ export class MachineReplay {
   /** Replays `event` and reports the microsteps it caused; throws when the clock misbehaves. */
   step(event: ModelEvent): ReplayedEvent {
     const before = this.snapshot();
-    if (isDelayElapsed(event)) {
+    if (isTimerEvent(event)) {
       this.advanceQuietly(event.at - 1, event);
       this.microsteps = [];
       this.clock.set(event.at);

@@ -12,7 +12,7 @@ import { MODEL_INPUTS } from './inputs.js';
 import { describeEvent } from './modelEvents.js';
 import type { PolicyState } from './policyOracle.js';
 import { MachineReplay } from './replay.js';
-import { MAX_DEPTH, pendingDelay, shortestCases, type TransitionCase } from './traversal.js';
+import { MAX_DEPTH, pendingTimer, shortestCases, type TransitionCase } from './traversal.js';
 import { TransitionIndex } from './transitions.js';
 
 const index = new TransitionIndex();
@@ -73,12 +73,16 @@ describe('each transition of the failover statechart', () => {
           policyState(found.target),
         );
 
-        // A recovery timer left pending must fire at the deadline the context records: not a
-        // millisecond before (the replay throws then), and at it.
-        const pending = pendingDelay(fired.after);
+        // A timer left pending (the recovery delay or a maintenance end) must fire at the deadline
+        // the context records: not a millisecond before (the replay throws then), and at it, as
+        // the spec table says.
+        const pending = pendingTimer(fired.after);
         if (pending !== null) {
           const elapsed = replay.step(pending);
-          expect(familiesOf(elapsed.microsteps.flatMap((microstep) => microstep.keys))).toEqual(['after → checking']);
+          const families = familiesOf(elapsed.microsteps.flatMap((microstep) => microstep.keys));
+          expect(families[0], `the pending timer fires\n${path}`).toMatch(pending.type === 'MAINTENANCE_DUE' ? /^maintenance (ends|over) \(until\)$/ : /^after → checking$/);
+          const timerVerdict = judgeStep(policyState(elapsed.before), pending, elapsed.microsteps.map((microstep) => microstep.keys), policyState(elapsed.after));
+          expect(timerVerdict.problems, `the pending timer's step\n${path}`).toEqual([]);
         }
       } finally {
         replay.stop();

@@ -24,7 +24,8 @@ import {
   type FailoverSnapshot,
   type ProbeResults,
 } from '../../machines/executionFailover.js';
-import type { PolicySettings } from '../../machines/policy.js';
+import { countsAt } from '../../machines/callWindow.js';
+import { nextMaintenanceEnd } from '../../machines/maintenance.js';
 import type { ModelInput } from './inputs.js';
 import { MODEL_START, type DelayElapsed, type ModelEvent } from './modelEvents.js';
 import { TransitionIndex, isAfterEventType, type TransitionKey } from './transitions.js';
@@ -106,33 +107,83 @@ export const OPERATOR_PAUSE_REASON = 'maintenance window';
 /** Milliseconds between an event and the next one, unless the event is a probe round. */
 const EVENT_SPACING_MS = 1_000;
 
+/** How long a slow call takes in the model, and a quick one. */
+const SLOW_CALL_MS = 5_000;
+const QUICK_CALL_MS = 10;
+
+/**
+ * How long after it starts a maintenance with `until` ends in the model: off the whole seconds
+ * of the other events, so its end never coincides with a recovery deadline.
+ */
+export const MAINTENANCE_MS = 30_500;
+
+/** The reason an operator gives for a maintenance, in the model. */
+export const MAINTENANCE_REASON = 'gateway restart';
+
 /**
  * The events the model offers in `snapshot`: executions failing and succeeding on every engine
  * (and, when no timer is pending, the active engine failing once more than the longest recovery
  * timeout later, so ping-pong decay is reachable), probe rounds, operator pause, resume and
- * switches, a restore, and the pending delay running out. Nothing is offered past a pending
- * deadline but the delay itself: on a real clock the timer would fire first.
+ * switches, a restore, and the pending timer running out; under an input that offers them, timed
+ * calls of the engine in use (a slow success among them) and maintenance starting and ending.
+ * Nothing is offered past a pending deadline but the timer itself: on a real clock it would fire
+ * first.
  */
-export function modelEvents(settings: PolicySettings, snapshot: ModelSnapshot): ModelEvent[] {
+export function modelEvents(model: ModelInput, snapshot: ModelSnapshot): ModelEvent[] {
+  const { settings } = model.input;
   const at = snapshot.now + EVENT_SPACING_MS;
   const probeAt = snapshot.now + settings.healthCheckIntervalSeconds * 1000;
   const events: ModelEvent[] = [];
-  for (const engine of ENGINE_IDS) {
-    events.push({ type: 'EXECUTION_FAILED', engine, at }, { type: 'EXECUTION_SUCCEEDED', engine, at });
+  const active = activeEngineOf(snapshot.machine);
+  if (model.offers?.timedCalls === true) {
+    // The window rules are about the engine in use; the others only fail, to become unavailable.
+    const timed = active ?? ENGINE_IDS[0];
+    events.push(
+      { type: 'EXECUTION_FAILED', engine: timed, at, durationMs: QUICK_CALL_MS },
+      { type: 'EXECUTION_SUCCEEDED', engine: timed, at, durationMs: QUICK_CALL_MS },
+      { type: 'EXECUTION_SUCCEEDED', engine: timed, at, durationMs: SLOW_CALL_MS },
+    );
+    for (const engine of ENGINE_IDS) if (engine !== timed) events.push({ type: 'EXECUTION_FAILED', engine, at });
+  } else if (model.offers?.maintenance === true) {
+    // Under maintenance the engine in use failing is what matters: a trip must skip maintained engines.
+    if (active !== null) events.push({ type: 'EXECUTION_FAILED', engine: active, at });
+  } else {
+    for (const engine of ENGINE_IDS) {
+      events.push({ type: 'EXECUTION_FAILED', engine, at }, { type: 'EXECUTION_SUCCEEDED', engine, at });
+    }
   }
   for (const results of PROBE_ROUNDS) events.push({ type: 'HEALTH_CHECKED', results, at: probeAt });
-  events.push({ type: 'PAUSE', reason: OPERATOR_PAUSE_REASON, at }, { type: 'RESUME', at });
+  // The plain inputs explore pause and resume; under the window rules they only widen the graph.
+  if (model.offers?.timedCalls !== true) events.push({ type: 'PAUSE', reason: OPERATOR_PAUSE_REASON, at }, { type: 'RESUME', at });
   for (const engine of ENGINE_IDS) events.push({ type: 'SWITCH', engine, at });
   events.push({ type: 'RESTORED', at });
+  if (model.offers?.maintenance === true) {
+    for (const engine of ENGINE_IDS) {
+      events.push(
+        { type: 'MAINTENANCE_STARTED', engine, reason: MAINTENANCE_REASON, until: null, at },
+        { type: 'MAINTENANCE_STARTED', engine, reason: MAINTENANCE_REASON, until: at + MAINTENANCE_MS, at },
+        { type: 'MAINTENANCE_ENDED', engine, at },
+      );
+    }
+  }
 
-  const pending = pendingDelay(snapshot.machine);
+  const pending = pendingTimer(snapshot.machine);
   if (pending !== null) return [...events.filter((event) => event.at < pending.at), pending];
-  const active = activeEngineOf(snapshot.machine);
   if (active !== null) {
     const muchLater = snapshot.now + (settings.recoveryTimeoutMaxSeconds + 1) * 1000;
     events.push({ type: 'EXECUTION_FAILED', engine: active, at: muchLater });
   }
   return events;
+}
+
+/** The timer that runs out first in `snapshot`: the recovery delay or the end of a maintenance; null if none. */
+export function pendingTimer(snapshot: FailoverSnapshot): ModelEvent | null {
+  const delay = pendingDelay(snapshot);
+  const maintenanceEnd = nextMaintenanceEnd(snapshot.context.maintenance);
+  if (maintenanceEnd !== null && (delay === null || maintenanceEnd < delay.at)) {
+    return { type: 'MAINTENANCE_DUE', at: maintenanceEnd };
+  }
+  return delay;
 }
 
 /** The delay the machine waits on in `snapshot`, running out at the recovery deadline; null if none. */
@@ -156,8 +207,8 @@ export function activeEngineOf(snapshot: FailoverSnapshot): EngineId | null {
 /**
  * What tells two model states apart: the state value, failure counts (capped at the threshold,
  * beyond which they behave alike), probe results, healthy streaks, the recovery timeout in force,
- * the pause reason and which engine a failback watches. Absolute times are left out, so the graph
- * stays finite.
+ * the pause reason, which engine a failback watches, the window counts, window trips and
+ * maintenance. Absolute times are left out, so the graph stays finite.
  */
 export function serializeModelState(snapshot: ModelSnapshot): string {
   const { context, value } = snapshot.machine;
@@ -170,6 +221,12 @@ export function serializeModelState(snapshot: ModelSnapshot): string {
     context.recoveryTimeoutSeconds,
     context.pausedReason,
     context.failback?.engine ?? null,
+    ENGINE_IDS.map((engine) => countsAt(context.windows[engine], snapshot.now, context.settings.failureRateWindowSeconds * 1000)),
+    ENGINE_IDS.map((engine) => context.rateTrips[engine]),
+    ENGINE_IDS.map((engine) => {
+      const entry = context.maintenance[engine];
+      return entry === null ? null : entry.until === null ? 'open' : 'until';
+    }),
   ]);
 }
 
@@ -241,7 +298,7 @@ export function createModelLogic(
 export const MAX_DEPTH = 7;
 
 /** Explores the machine under `input` breadth-first and keeps the shortest case per transition. */
-export function explore(input: ModelInput, index: TransitionIndex, maxDepth = MAX_DEPTH): Exploration {
+export function explore(input: ModelInput, index: TransitionIndex, maxDepth = Math.min(input.maxDepth ?? MAX_DEPTH, MAX_DEPTH)): Exploration {
   const covered = new Set<TransitionKey>();
   const logic = createModelLogic(index, input.input, (keys) => keys.forEach((key) => covered.add(key)));
   let edges = 0;
@@ -253,7 +310,7 @@ export function explore(input: ModelInput, index: TransitionIndex, maxDepth = MA
     // thousands of combinations of counts, probes and streaks).
     stopWhen: (snapshot) => covered.size === index.transitions.length || snapshot.trail.length >= maxDepth,
     events: (snapshot) => {
-      const events = modelEvents(input.input.settings, snapshot);
+      const events = modelEvents(input, snapshot);
       edges += events.length;
       return events;
     },

@@ -37,6 +37,11 @@ describe('parseScenario: valid files', () => {
         EXECUTION_RECOVERY_SUCCESSES: 4,
         EXECUTION_HEALTH_CHECK_INTERVAL: 2.5,
         EXECUTION_AUTO_RESUME: true,
+        EXECUTION_FAILURE_RATE_THRESHOLD: 40,
+        EXECUTION_FAILURE_RATE_WINDOW: 30,
+        EXECUTION_FAILURE_RATE_MIN_CALLS: 10,
+        EXECUTION_SLOW_CALL_MS: 4000,
+        EXECUTION_SLOW_CALL_RATE_THRESHOLD: 60,
       },
     });
     expect(scenario.settings).toEqual({
@@ -47,6 +52,11 @@ describe('parseScenario: valid files', () => {
       recoverySuccesses: 4,
       healthCheckIntervalSeconds: 2.5,
       autoResume: true,
+      failureRateThreshold: 40,
+      failureRateWindowSeconds: 30,
+      failureRateMinCalls: 10,
+      slowCallMs: 4000,
+      slowCallRateThreshold: 60,
     });
   });
 
@@ -114,13 +124,28 @@ describe('parseScenario: invalid files', () => {
     ],
     [
       'an unknown engine condition',
+      { ...minimal, events: [{ at: 1, engine: 'nautilus_trader', becomes: 'sluggish' }] },
+      'events[0].becomes: must be "down", "up", "flaky" or "slow", got "sluggish"',
+    ],
+    [
+      'a slow engine without its latency',
       { ...minimal, events: [{ at: 1, engine: 'nautilus_trader', becomes: 'slow' }] },
-      'events[0].becomes: must be "down" or "up", got "slow"',
+      'events[0].latency_ms: "latency_ms" goes with "becomes": "slow", and "slow" needs it',
+    ],
+    [
+      'a latency for an engine that is not slow',
+      { ...minimal, events: [{ at: 1, engine: 'nautilus_trader', becomes: 'flaky', latency_ms: 50 }] },
+      'events[0].latency_ms: "latency_ms" goes with "becomes": "slow", and "slow" needs it',
+    ],
+    [
+      'a maintenance with an until that is no time',
+      { ...minimal, events: [{ at: 1, operator: 'maintenance', engine: 'nautilus_trader', until: 'soon' }] },
+      'events[0].until: must be a time in seconds',
     ],
     [
       'an unknown operator action',
       { ...minimal, events: [{ at: 1, operator: 'halt' }] },
-      'events[0].operator: must be one of pause, resume, switch, got "halt"',
+      'events[0].operator: must be one of pause, resume, switch, maintenance, maintenance_end, got "halt"',
     ],
     [
       'a switch without an engine',

@@ -66,6 +66,11 @@ describe('loadConfig: defaults', () => {
       recoverySuccesses: 2,
       healthCheckIntervalSeconds: 10,
       autoResume: false,
+      failureRateThreshold: null,
+      failureRateWindowSeconds: 60,
+      failureRateMinCalls: 20,
+      slowCallMs: null,
+      slowCallRateThreshold: 50,
     });
   });
 
@@ -438,6 +443,11 @@ describe('loadPolicySettings', () => {
         EXECUTION_RECOVERY_SUCCESSES: '3',
         EXECUTION_HEALTH_CHECK_INTERVAL: '0.25',
         EXECUTION_AUTO_RESUME: 'true',
+        EXECUTION_FAILURE_RATE_THRESHOLD: '12.5',
+        EXECUTION_FAILURE_RATE_WINDOW: '30',
+        EXECUTION_FAILURE_RATE_MIN_CALLS: '7',
+        EXECUTION_SLOW_CALL_MS: '4000',
+        EXECUTION_SLOW_CALL_RATE_THRESHOLD: '80',
         HOST: '0.0.0.0',
       }),
     ).toEqual({
@@ -448,7 +458,32 @@ describe('loadPolicySettings', () => {
       recoverySuccesses: 3,
       healthCheckIntervalSeconds: 0.25,
       autoResume: true,
+      failureRateThreshold: 12.5,
+      failureRateWindowSeconds: 30,
+      failureRateMinCalls: 7,
+      slowCallMs: 4000,
+      slowCallRateThreshold: 80,
     });
+  });
+
+  it.each([
+    ['EXECUTION_FAILURE_RATE_THRESHOLD', '0'],
+    ['EXECUTION_FAILURE_RATE_THRESHOLD', '101'],
+    ['EXECUTION_FAILURE_RATE_THRESHOLD', 'half'],
+    ['EXECUTION_FAILURE_RATE_WINDOW', '0'],
+    ['EXECUTION_FAILURE_RATE_MIN_CALLS', '2.5'],
+    ['EXECUTION_SLOW_CALL_MS', '0'],
+    ['EXECUTION_SLOW_CALL_MS', '1.5'],
+    ['EXECUTION_SLOW_CALL_RATE_THRESHOLD', '150'],
+  ])('refuses %s=%s with a ConfigError naming the variable', (name, raw) => {
+    let thrown: unknown;
+    try {
+      loadPolicySettings({ [name]: raw });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect(thrown instanceof Error ? thrown.message : '').toContain(name);
   });
 
   it('accepts a maximum equal to the timeout', () => {

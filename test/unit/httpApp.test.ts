@@ -85,6 +85,7 @@ describe('GET /admin/execution-status', () => {
       last_transition: null,
       role: 'leader',
       leader_epoch: 4,
+      engines_maintenance: { lean_self_hosted: null, quanttrader_pybroker: null, nautilus_trader: null },
     });
   });
 

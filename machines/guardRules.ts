@@ -1,0 +1,37 @@
+/**
+ * Pieces of the failover statechart's guards that need more than one line: the trip by one rule,
+ * and what a maintenance event would change. Pure functions of the context and the event.
+ */
+import { tripReasonOf } from './callRules.js';
+import type { EngineId } from './engines.js';
+import type { FailoverEvent } from './executionFailover.js';
+import { MAINTENANCE_PAUSE, maintenanceAfter, type MaintenanceEvent } from './maintenance.js';
+import { nextAvailableAfter, type FailoverContext, type TripReason } from './policy.js';
+
+/** Whether `event` changes maintenance. */
+export function isMaintenanceEvent(event: FailoverEvent): event is MaintenanceEvent {
+  return event.type === 'MAINTENANCE_STARTED' || event.type === 'MAINTENANCE_ENDED' || event.type === 'MAINTENANCE_DUE';
+}
+
+/**
+ * Whether the pause is the one maintenance caused: its reason, and the move that made it (an
+ * operator's pause with the reason "maintenance" is shown as given, so the reason alone cannot tell).
+ */
+export function isMaintenancePause(context: FailoverContext): boolean {
+  return context.pausedReason === MAINTENANCE_PAUSE && context.lastTransition?.reason === 'maintenance';
+}
+
+/** The context as it would be with `event`'s maintenance change applied. */
+export function withMaintenanceOf(context: FailoverContext, event: MaintenanceEvent): FailoverContext {
+  return { ...context, maintenance: maintenanceAfter(context.maintenance, event) };
+}
+
+/** The guard that `active` trips by `reason` on this call and the policy goes to `next` (null: nowhere). */
+export function tripGuard(reason: TripReason) {
+  return ({ context, event }: { context: FailoverContext; event: FailoverEvent }, params: { active: EngineId; next: EngineId | null }) =>
+    (event.type === 'EXECUTION_FAILED' || event.type === 'EXECUTION_SUCCEEDED') &&
+    event.engine === params.active &&
+    tripReasonOf(context, event) === reason &&
+    nextAvailableAfter(context, params.active) === params.next;
+}
+
