@@ -1,8 +1,8 @@
 /**
  * `execution-failover maintenance` over real HTTP against a small Hono stub of the contract's
- * `PUT` and `DELETE /admin/engines/{engine}/maintenance` (section 5): the routes are built on
- * another branch, so this checks the requests the command sends and how it shows the answers,
- * not the service's maintenance itself. The stub answers as the contract says: the status, 400
+ * `PUT` and `DELETE /admin/engines/{engine}/maintenance` (section 5): the exact requests the
+ * command sends and how it shows each answer, errors included. The service's maintenance through
+ * the command is tested in operatorCommands.test.ts. The stub answers as the contract says: the status, 400
  * for an unknown engine or a past `until`, 409 to end a maintenance that is not on.
  */
 import { Hono } from 'hono';

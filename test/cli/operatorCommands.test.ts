@@ -193,3 +193,26 @@ describe('usage errors and an unreachable service exit 2', () => {
     expect(unknown.err[0]).toBe('execution-failover: unknown subcommand "dead-letter purge"');
   });
 });
+
+describe('maintenance, against the running service', () => {
+  it('puts the primary into maintenance (execution moves to backup 1), refuses a switch to it, and ends it', async () => {
+    const { service, url } = await startServed();
+    const on = await cli(['maintenance', 'lean_self_hosted', '--on', '--reason', 'gateway restart', '--json', '--url', url]);
+    expect(on.err).toEqual([]);
+    expect(on.code).toBe(0);
+    const during: unknown = JSON.parse(on.out[0] ?? '');
+    expect(during).toMatchObject({ state: 'backup1Active', engines_maintenance: { lean_self_hosted: { reason: 'gateway restart', until: null } } });
+    expect(await service.status()).toMatchObject({ active_engine: 'quanttrader_pybroker' });
+
+    const refused = await cli(['switch', 'lean_self_hosted', '--url', url]);
+    expect(refused.code).toBe(1);
+    expect(refused.err.join('\n')).toMatch(/409/);
+
+    const off = await cli(['maintenance', 'lean_self_hosted', '--off', '--url', url]);
+    expect(off.code).toBe(0);
+    expect(off.out[0]).toBe('lean_self_hosted: maintenance ended');
+    expect((await service.status()).engines_maintenance.lean_self_hosted).toBeNull();
+    // Ending a maintenance that is not on is refused.
+    expect((await cli(['maintenance', 'lean_self_hosted', '--off', '--url', url])).code).toBe(1);
+  });
+});
