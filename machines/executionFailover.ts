@@ -302,6 +302,7 @@ function activeEngineTransitions(active: EngineId) {
             actions: [
               { type: 'operatorSwitch' as const, params: { engine } },
               recordTransition(from, stateOfEngine(engine), 'operator'),
+              // Stryker disable next-line EqualityOperator: engine !== active here, so `>=` never meets a tie.
               alert(priorityOf(engine) > priorityOf(active) ? 'failover' : 'recovery'),
             ],
           },
