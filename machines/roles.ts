@@ -56,6 +56,7 @@ export const roleMachine = setup({
   },
 }).createMachine({
   id: 'roles',
+  // Stryker disable next-line StringLiteral: XState starts in the first child when `initial` is empty, and this is it.
   initial: 'standby',
   context: { heldEpoch: null, stopRequested: false },
   states: {
