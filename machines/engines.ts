@@ -46,13 +46,12 @@ export function stateOfEngine(engine: EngineId): ActiveState {
 
 /** The engine that receives signals in `state`, or null while paused. */
 export function engineOfState(state: TopState): EngineId | null {
-  if (state === 'paused') return null;
   return ENGINE_IDS.find((engine) => STATE_OF_ENGINE[engine] === state) ?? null;
 }
 
 /** Whether `value` is one of the three engine ids. */
 export function isEngineId(value: unknown): value is EngineId {
-  return typeof value === 'string' && (ENGINE_IDS as readonly string[]).includes(value);
+  return (ENGINE_IDS as readonly unknown[]).includes(value);
 }
 
 /** 0 for the primary, 1 and 2 for the backups: lower is preferred. */

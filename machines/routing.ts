@@ -49,8 +49,9 @@ export function positionHolder(signal: RoutedSignal, positions: Positions): Engi
   if (!closing && signal.action !== 'BUY' && signal.action !== 'SELL') return null;
   // A sell reduces a long (> 0), a buy a short (< 0): the position must point the other way.
   const against = -direction(signal.action);
+  // Stryker disable next-line ArithmeticOperator: `against` is 1 or -1, so dividing by it is multiplying.
   const holders = ENGINE_IDS.filter((engine) => (closing ? Math.abs(positions[engine]) : positions[engine] * against) > FLAT);
-  if (holders.length === 0) return null;
+  // No holder: the sort of nothing has no first element, hence null.
   return [...holders].sort((a, b) => Math.abs(positions[b]) - Math.abs(positions[a]) || priorityOf(a) - priorityOf(b))[0] ?? null;
 }
 
@@ -69,5 +70,6 @@ export function routeSignal(signal: RoutedSignal, positions: Positions, active: 
 export function positionChange(action: string, quantity: number | undefined, report: unknown): number {
   const filled = typeof report === 'object' && report !== null && 'filled_quantity' in report ? report.filled_quantity : undefined;
   const amount = typeof filled === 'number' && Number.isFinite(filled) ? filled : quantity;
+  // Stryker disable next-line ConditionalExpression: `amount === undefined` is for the type; isFinite(undefined) is false too.
   return amount === undefined || !Number.isFinite(amount) ? 0 : direction(action) * Math.abs(amount);
 }
