@@ -12,7 +12,7 @@ export default defineConfig({
       'test/model/**/*.test.ts',
       'test/machines/**/*.test.ts',
       'test/simulation/**/*.test.ts',
-      'test/unit/operatorPause.test.ts',
+      'test/machines/operatorPause.test.ts',
     ],
     exclude: ['test/simulation/cli.test.ts'],
     testTimeout: 30_000,

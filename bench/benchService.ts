@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import type { ExecutionEngine } from '../src/engines/types.js';
 import { createLogger } from '../src/log.js';
 import { startService, type RunningService } from '../src/service/service.js';
-import { serviceKeys, type ServiceKeys } from '../test/helpers/service.js';
+import { serviceKeys, type ServiceKeys } from '../test/support/service.js';
 
 /** The Redis keys one benchmark service uses: the tests' naming, under a prefix of the run's. */
 export type BenchKeys = ServiceKeys;

@@ -7,7 +7,7 @@
  * A diagnostic for the numbers of `npm run bench`, not part of it.
  */
 import { Session } from 'node:inspector/promises';
-import { startPrivateRedis } from '../test/helpers/redisServer.js';
+import { startPrivateRedis } from '../test/support/redisServer.js';
 import type { Meter, RunCost } from './meter.js';
 import { runServicePipeline } from './servicePipeline.js';
 

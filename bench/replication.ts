@@ -5,7 +5,7 @@
  * signal takes when signals go one at a time (one symbol, concurrency 1): the added latency.
  */
 import type { Redis } from 'ioredis';
-import { startPrivateRedis, type PrivateRedis } from '../test/helpers/redisServer.js';
+import { startPrivateRedis, type PrivateRedis } from '../test/support/redisServer.js';
 import { serviceLatency, type LatencyResult } from './latency.js';
 import { runServicePipeline } from './servicePipeline.js';
 import { median } from './timing.js';

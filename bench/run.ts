@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { Redis } from 'ioredis';
-import { startPrivateRedis, type PrivateRedis } from '../test/helpers/redisServer.js';
+import { startPrivateRedis, type PrivateRedis } from '../test/support/redisServer.js';
 import { runActor } from './actor.js';
 import { runBaseline } from './baseline.js';
 import { runFailover, type FailoverResult } from './failover.js';

@@ -4,7 +4,7 @@
  * the idle service gives the reference: what HTTP and the handler cost without signals competing.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { freePort } from '../test/helpers/redisServer.js';
+import { freePort } from '../test/support/redisServer.js';
 import { benchKeys, startBenchService } from './benchService.js';
 import { forkBenchChild, hasType, type BenchChild } from './childProcess.js';
 import { runServicePipeline, type PipelineResult } from './servicePipeline.js';

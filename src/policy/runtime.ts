@@ -102,6 +102,8 @@ export function startPolicyRuntime(options: PolicyRuntimeOptions): PolicyRuntime
     // A failed actor decides nothing any more: nothing may be dispatched on its last word.
     activeEngine: () => (running && actor.getSnapshot().status === 'active' ? engineOfState(topStateOf(actor.getSnapshot().value)) : null),
     send: (event) => {
+      // Spreading a union loses which member it is; the object is the same event with its time.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
       actor.send({ ...event, at: event.at ?? now() } as FailoverEvent);
     },
     subscribe: (listener) => {

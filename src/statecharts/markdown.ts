@@ -32,7 +32,7 @@ export function markdownPage(machine: AnyStateMachine): string {
     [
       `> **Generated file: do not edit by hand.** \`npm run statecharts\` writes this page, \`failover.mmd\`,`,
       `> \`failover.svg\` and \`failover.json\` from \`${MACHINE_SOURCE}\`. Change the machine, then run`,
-      '> `npm run statecharts`; `test/unit/statecharts.test.ts` fails while any of them is stale.',
+      '> `npm run statecharts`; `test/statecharts/statecharts.test.ts` fails while any of them is stale.',
     ].join('\n'),
     [
       `The failover policy as an XState v5 statechart. Top-level states: ${topLevel}.`,

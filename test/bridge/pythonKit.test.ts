@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requirePython, ROOT } from '../helpers/bridgeProcess.js';
+import { requirePython, ROOT } from '../support/bridgeProcess.js';
 
 describe('the Python bridge kit', () => {
   it('passes its unittest suite', () => {

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { requirePython, startBridgeProcess, type BridgeKit, type BridgeProcess } from '../helpers/bridgeProcess.js';
-import { captureIo } from '../helpers/cliIo.js';
-import { pollUntil } from '../helpers/faultPolling.js';
+import { requirePython, startBridgeProcess, type BridgeKit, type BridgeProcess } from '../support/bridgeProcess.js';
+import { captureIo } from '../support/cliIo.js';
+import { pollUntil } from '../support/faultPolling.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -14,11 +14,11 @@ import { topStateOf } from '../../machines/engines.js';
 import { STREAM_PATH } from '../../src/inspector/protocol.js';
 import { runScenario } from '../../src/simulation/run.js';
 import { formatReport } from '../../src/simulation/timeline.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { freePort } from '../helpers/redisServer.js';
-import { postJson, serviceKeys, signalJson, type ServiceKeys } from '../helpers/service.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { freePort } from '../support/redisServer.js';
+import { postJson, serviceKeys, signalJson, type ServiceKeys } from '../support/service.js';
 import { loadScenario } from '../simulation/shippedScenarios.js';
-import { startInspectedService, type StartedInspectedService } from './inspectedService.js';
+import { startInspectedService, type StartedInspectedService } from '../support/inspectedService.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];

@@ -8,10 +8,10 @@
 import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { freePort } from '../helpers/redisServer.js';
-import { postJson, serviceKeys, signalJson, type ServiceKeys } from '../helpers/service.js';
-import { startInspectedService, type StartedInspectedService } from './inspectedService.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { freePort } from '../support/redisServer.js';
+import { postJson, serviceKeys, signalJson, type ServiceKeys } from '../support/service.js';
+import { startInspectedService, type StartedInspectedService } from '../support/inspectedService.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];

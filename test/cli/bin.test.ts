@@ -6,9 +6,9 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/redisServer.js';
-import { serveApp, type ServedApp } from '../helpers/servedApp.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { freePort } from '../support/redisServer.js';
+import { serveApp, type ServedApp } from '../support/servedApp.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 const PROJECT = path.resolve(import.meta.dirname, '../..');
 const fixture = useServiceFixture('stream');

@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { startFakeBridge, type FakeBridge } from '../helpers/fakeBridge.js';
-import { captureIo } from '../helpers/cliIo.js';
-import { startFlawedBridge, type Flaw } from '../helpers/flawedBridge.js';
+import { startFakeBridge, type FakeBridge } from '../support/fakeBridge.js';
+import { captureIo } from '../support/cliIo.js';
+import { startFlawedBridge, type Flaw } from '../support/flawedBridge.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/execution-failover.js');
 

@@ -8,8 +8,8 @@
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { captureIo, type CapturedIo } from '../helpers/cliIo.js';
-import { serveApp, type ServedApp } from '../helpers/servedApp.js';
+import { captureIo, type CapturedIo } from '../support/cliIo.js';
+import { serveApp, type ServedApp } from '../support/servedApp.js';
 
 const ENGINES = ['lean_self_hosted', 'quanttrader_pybroker', 'nautilus_trader'] as const;
 const TOKEN = 'maintenance-stub-token-0123456789';

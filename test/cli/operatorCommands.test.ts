@@ -5,11 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { captureIo, type CapturedIo } from '../helpers/cliIo.js';
-import { freePort } from '../helpers/redisServer.js';
-import { streamRecords, type TestService } from '../helpers/service.js';
-import { serveApp, type ServedApp } from '../helpers/servedApp.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { captureIo, type CapturedIo } from '../support/cliIo.js';
+import { freePort } from '../support/redisServer.js';
+import { streamRecords, type TestService } from '../support/service.js';
+import { serveApp, type ServedApp } from '../support/servedApp.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 const fixture = useServiceFixture('stream');
 const TOKEN = 'cli-test-admin-token-0123456789';
@@ -40,7 +40,7 @@ describe('status', () => {
     expect(err).toEqual([]);
     expect(code).toBe(0);
     expect(out[0]).toBe('state:       primaryActive, signals go to lean_self_hosted');
-    expect(out[1]).toMatch(/^instance:    leader, leader epoch \d+$/);
+    expect(out[1]).toMatch(/^instance: {4}leader, leader epoch \d+$/);
     expect(out).toContain('failover:    on, threshold 2, recovery timeout 1 s');
     expect(out).toContain('last change: none since the state was created');
     const engines = out.slice(out.indexOf('engines:') + 1);

@@ -6,10 +6,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { captureIo, type CapturedIo } from '../helpers/cliIo.js';
-import { eventually, produce, signalJson, type TestService } from '../helpers/service.js';
-import { serveApp, type ServedApp } from '../helpers/servedApp.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { captureIo, type CapturedIo } from '../support/cliIo.js';
+import { eventually, produce, signalJson, type TestService } from '../support/service.js';
+import { serveApp, type ServedApp } from '../support/servedApp.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 const fixture = useServiceFixture('stream');
 

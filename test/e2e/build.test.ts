@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startPrivateRedis, type PrivateRedis } from '../helpers/redisServer.js';
-import { eventually } from '../helpers/service.js';
+import { freePort, startPrivateRedis, type PrivateRedis } from '../support/redisServer.js';
+import { eventually } from '../support/service.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 let copy: string;

@@ -8,10 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeBridge, type FakeBridge } from '../helpers/fakeBridge.js';
-import { freePort, startPrivateRedis, type PrivateRedis } from '../helpers/redisServer.js';
-import { eventually, signalJson, streamRecords } from '../helpers/service.js';
-import { STATUS_KEYS } from '../helpers/contract.js';
+import { startFakeBridge, type FakeBridge } from '../support/fakeBridge.js';
+import { freePort, startPrivateRedis, type PrivateRedis } from '../support/redisServer.js';
+import { eventually, signalJson, streamRecords } from '../support/service.js';
+import { STATUS_KEYS } from '../support/contract.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');

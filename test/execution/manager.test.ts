@@ -12,8 +12,8 @@ import { ExecutionManager } from '../../src/execution/manager.js';
 import { createLogger } from '../../src/log.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
 import { createMemoryQueue, type MemoryQueue } from '../../src/signals/memoryQueue.js';
-import { startFakeBridge, type FakeBridge } from '../helpers/fakeBridge.js';
-import { eventually, signalJson } from '../helpers/service.js';
+import { startFakeBridge, type FakeBridge } from '../support/fakeBridge.js';
+import { eventually, signalJson } from '../support/service.js';
 
 const log = createLogger('silent');
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -50,7 +50,7 @@ describe('order-rate limit', () => {
         await Promise.all(pending);
         expect(starts).toHaveLength(gaps.length);
         // N + 1 consecutive starts span at least a second.
-        for (let i = perSecond; i < starts.length; i++) expect(starts[i]! - starts[i - perSecond]!).toBeGreaterThanOrEqual(1000);
+        for (let i = perSecond; i < starts.length; i++) expect(starts[i] - starts[i - perSecond]).toBeGreaterThanOrEqual(1000);
       }),
       { numRuns: 60 },
     );

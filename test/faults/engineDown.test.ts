@@ -3,7 +3,7 @@
  * backup), and an engine that rejects orders (each rejected signal dead-lettered once, no failover).
  */
 import { afterEach, describe, it } from 'vitest';
-import { closeAllFaultLabs } from '../helpers/faultHarness.js';
+import { closeAllFaultLabs } from '../support/faultHarness.js';
 import { expectFaultFree, FAULT_TEST_TIMEOUT_MS } from './expectFaultFree.js';
 
 afterEach(closeAllFaultLabs);

@@ -4,7 +4,7 @@
  * the other signals are not held up, and nothing is sent elsewhere while in doubt.
  */
 import { afterEach, describe, it } from 'vitest';
-import { closeAllFaultLabs } from '../helpers/faultHarness.js';
+import { closeAllFaultLabs } from '../support/faultHarness.js';
 import { expectFaultFree, FAULT_TEST_TIMEOUT_MS } from './expectFaultFree.js';
 
 afterEach(closeAllFaultLabs);

@@ -1,6 +1,6 @@
 /** The vitest side of a fault scenario: runs it and asserts the guarantee, explaining any failure. */
 import { expect } from 'vitest';
-import { explainFaultResult, runFaultScenario, type FaultResult, type FaultScenario } from '../helpers/faultScenario.js';
+import { explainFaultResult, runFaultScenario, type FaultResult, type FaultScenario } from '../support/faultScenario.js';
 import { faultScenario } from './scenarios.js';
 
 /** How long one fault test may take: its scenario's deadlines plus the service's start-ups. */

@@ -5,9 +5,9 @@
  * or as a dropped connection. The counting bridge reports what was placed, by whom.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeBridge, type FakeBridge, type FakeBridgeOptions } from '../helpers/fakeBridge.js';
-import { engineUrlFor, startCountingBridge, type CountingBridge } from '../helpers/faultBridges.js';
-import { pollUntil } from '../helpers/faultPolling.js';
+import { startFakeBridge, type FakeBridge, type FakeBridgeOptions } from '../support/fakeBridge.js';
+import { engineUrlFor, startCountingBridge, type CountingBridge } from '../support/faultBridges.js';
+import { pollUntil } from '../support/faultPolling.js';
 
 /** Long enough for a test's requests to reach the bridge while an order is still being placed. */
 const PLACE_MS = 500;

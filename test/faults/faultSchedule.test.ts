@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ENGINE_IDS } from '../../machines/engines.js';
-import { FAULT_TIMINGS } from '../helpers/faultHarness.js';
+import { FAULT_TIMINGS } from '../support/faultHarness.js';
 import {
   ALL_STEP_LABELS,
   DEFAULT_LIMITS,
@@ -17,8 +17,8 @@ import {
   scheduleLabels,
   type FaultSchedule,
   type FaultStep,
-} from '../helpers/faultSchedule.js';
-import { scheduleProblems } from '../helpers/faultScheduleCheck.js';
+} from '../support/faultSchedule.js';
+import { scheduleProblems } from '../support/faultScheduleCheck.js';
 
 const SEEDS = Array.from({ length: 200 }, (_, index) => index);
 

@@ -5,7 +5,7 @@
  * only frozen and comes back.
  */
 import { afterEach, describe, it } from 'vitest';
-import { closeAllFaultLabs } from '../helpers/faultHarness.js';
+import { closeAllFaultLabs } from '../support/faultHarness.js';
 import { expectFaultFree, FAULT_TEST_TIMEOUT_MS } from './expectFaultFree.js';
 
 afterEach(closeAllFaultLabs);

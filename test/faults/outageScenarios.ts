@@ -2,8 +2,8 @@
  * Faults of issue 9 around Redis outages: a SIGTERM while Redis is down must end the process within
  * the drain time, losing nothing; the signals it could not settle are settled by the next run.
  */
-import { pollUntil } from '../helpers/faultPolling.js';
-import type { FaultScenario } from '../helpers/faultScenario.js';
+import { pollUntil } from '../support/faultPolling.js';
+import type { FaultScenario } from '../support/faultScenario.js';
 
 /**
  * The manager's drain time (ExecutionLimits.drainMs, 5 s) plus the rest of the shutdown, with room

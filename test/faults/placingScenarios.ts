@@ -4,9 +4,9 @@
  * crash with an immediate restart and by a takeover, and a frozen list-mode leader. A service that
  * believes an early 404 sends the order again, and the naive bridge places it twice.
  */
-import { pollUntil } from '../helpers/faultPolling.js';
-import type { QueueKind } from '../helpers/faultRedis.js';
-import type { FaultScenario } from '../helpers/faultScenario.js';
+import { pollUntil } from '../support/faultPolling.js';
+import type { QueueKind } from '../support/faultRedis.js';
+import type { FaultScenario } from '../support/faultScenario.js';
 
 /**
  * Placing takes longer than a restart (tsx starts in about two seconds), and less than

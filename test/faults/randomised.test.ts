@@ -9,8 +9,8 @@
  * more run plays a fixed seed whose schedule has every kind of step.
  */
 import { afterEach, describe, it } from 'vitest';
-import { closeAllFaultLabs } from '../helpers/faultHarness.js';
-import type { QueueKind } from '../helpers/faultRedis.js';
+import { closeAllFaultLabs } from '../support/faultHarness.js';
+import type { QueueKind } from '../support/faultRedis.js';
 import { expectFaultFree } from './expectFaultFree.js';
 import { FIXED_SEED, freshSeed, randomisedScenario, replayHint, seedFromEnvironment } from './randomised.js';
 

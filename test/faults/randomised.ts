@@ -7,14 +7,14 @@
  * replay a seed. The lab keeps its timing defaults (FAULT_TIMINGS), which the schedule's
  * DEFAULT_LIMITS match (asserted by `faultSchedule.test.ts`).
  */
-import type { FaultLab } from '../helpers/faultHarness.js';
-import { pollFor } from '../helpers/faultPolling.js';
-import { SchedulePlayer } from '../helpers/faultPlayer.js';
-import type { QueueKind } from '../helpers/faultRedis.js';
-import { generateSchedule, INSTANCE_NAMES } from '../helpers/faultSchedule.js';
-export { FIXED_SEED } from '../helpers/faultSchedule.js';
-import { scheduleProblems } from '../helpers/faultScheduleCheck.js';
-import type { FaultScenario } from '../helpers/faultScenario.js';
+import type { FaultLab } from '../support/faultHarness.js';
+import { pollFor } from '../support/faultPolling.js';
+import { SchedulePlayer } from '../support/faultPlayer.js';
+import type { QueueKind } from '../support/faultRedis.js';
+import { generateSchedule, INSTANCE_NAMES } from '../support/faultSchedule.js';
+export { FIXED_SEED } from '../support/faultSchedule.js';
+import { scheduleProblems } from '../support/faultScheduleCheck.js';
+import type { FaultScenario } from '../support/faultScenario.js';
 
 let drawn = 0;
 

@@ -4,7 +4,7 @@
  * during the outage; every signal ends with exactly one outcome.
  */
 import { afterEach, describe, it } from 'vitest';
-import { closeAllFaultLabs } from '../helpers/faultHarness.js';
+import { closeAllFaultLabs } from '../support/faultHarness.js';
 import { expectFaultFree, FAULT_TEST_TIMEOUT_MS } from './expectFaultFree.js';
 
 afterEach(closeAllFaultLabs);

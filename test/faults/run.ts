@@ -6,9 +6,9 @@
  * The randomised rows (`random-stream`, `random-list`; `random-fixed` when named) play a seeded
  * schedule over two instances: a fresh seed each run, or `--seed <n>` (or `FAULT_SEED`) to replay.
  */
-import { closeAllFaultLabs, defaultLogRoot } from '../helpers/faultHarness.js';
-import { explainFaultResult, runFaultScenario, type FaultResult } from '../helpers/faultScenario.js';
-import type { FaultScenario } from '../helpers/faultScenario.js';
+import { closeAllFaultLabs, defaultLogRoot } from '../support/faultHarness.js';
+import { explainFaultResult, runFaultScenario, type FaultResult } from '../support/faultScenario.js';
+import type { FaultScenario } from '../support/faultScenario.js';
 import { FIXED_SEED, freshSeed, randomisedScenario, seedFromEnvironment } from './randomised.js';
 import { FAULT_SCENARIOS } from './scenarios.js';
 

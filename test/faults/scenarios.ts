@@ -7,11 +7,11 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EngineId } from '../../machines/engines.js';
-import { FAULT_TIMINGS } from '../helpers/faultHarness.js';
-import { pollUntil } from '../helpers/faultPolling.js';
-import type { ServiceProcess } from '../helpers/faultProcess.js';
-import { inFlightCount, pendingByConsumer, type OutcomeEntry, type QueueKind } from '../helpers/faultRedis.js';
-import type { FaultChecks, FaultScenario } from '../helpers/faultScenario.js';
+import { FAULT_TIMINGS } from '../support/faultHarness.js';
+import { pollUntil } from '../support/faultPolling.js';
+import type { ServiceProcess } from '../support/faultProcess.js';
+import { inFlightCount, pendingByConsumer, type OutcomeEntry, type QueueKind } from '../support/faultRedis.js';
+import type { FaultChecks, FaultScenario } from '../support/faultScenario.js';
 import { sentinelFailoverLagging, sigtermDuringRedisOutage } from './outageScenarios.js';
 import { crashWhilePlacing, leaderFrozenList, takeoverWhilePlacing } from './placingScenarios.js';
 

@@ -4,7 +4,7 @@
  * XADD reached the replica is lost, and none is executed twice or by two engines.
  */
 import { afterEach, describe, it } from 'vitest';
-import { closeAllFaultLabs } from '../helpers/faultHarness.js';
+import { closeAllFaultLabs } from '../support/faultHarness.js';
 import { expectFaultFree } from './expectFaultFree.js';
 
 afterEach(closeAllFaultLabs);

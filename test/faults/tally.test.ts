@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EngineId } from '../../machines/engines.js';
-import type { OrderPost, PlacedOrder } from '../helpers/faultBridges.js';
-import type { OutcomeEntry } from '../helpers/faultRedis.js';
-import { tallyFaultRun, type TallyInput } from '../helpers/faultTally.js';
+import type { OrderPost, PlacedOrder } from '../support/faultBridges.js';
+import type { OutcomeEntry } from '../support/faultRedis.js';
+import { tallyFaultRun, type TallyInput } from '../support/faultTally.js';
 
 let position = 0;
 

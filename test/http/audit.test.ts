@@ -3,8 +3,8 @@
  * parameters, result, remote address and time; reads are not recorded.
  */
 import { describe, expect, it } from 'vitest';
-import { streamRecords } from '../helpers/service.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { streamRecords } from '../support/service.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 const fixture = useServiceFixture('stream');
 

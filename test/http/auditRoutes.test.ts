@@ -3,8 +3,8 @@
  * line show it; the admin token guards it like every `/admin/*` route.
  */
 import { describe, expect, it } from 'vitest';
-import { postJson } from '../helpers/service.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { postJson } from '../support/service.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 const fixture = useServiceFixture('stream');
 const TOKEN = 'audit-route-token-0123456789';

@@ -1,7 +1,7 @@
 /** The loopback Host rule (contract section 5): without ADMIN_TOKEN, no DNS rebinding. */
 import { describe, expect, it } from 'vitest';
 import { hostOfHeader, isLoopbackHost } from '../../src/loopback.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 const fixture = useServiceFixture('stream');
 

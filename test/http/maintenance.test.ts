@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StatusJson } from '../../src/policy/status.js';
-import { HARNESS_START, callApp, startHttpHarness, type HttpHarness } from '../helpers/httpHarness.js';
+import { HARNESS_START, callApp, startHttpHarness, type HttpHarness } from '../support/httpHarness.js';
 
 const harnesses: HttpHarness[] = [];
 afterEach(() => {

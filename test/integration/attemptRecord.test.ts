@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { attemptKey } from '../../src/signals/keys.js';
-import { eventually, produce, signalJson } from '../helpers/service.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { eventually, produce, signalJson } from '../support/service.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 const fixture = useServiceFixture('stream');
 

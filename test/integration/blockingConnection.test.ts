@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BLOCKING_READ_OPTIONS, createBlockingConnection, type BlockingConnection } from '../../src/signals/blockingConnection.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 let prefix: string;
 let redis: Redis;

@@ -11,7 +11,7 @@ import { classifyFetchFailure } from '../../src/engines/fetchFailure.js';
 import { createHttpBridge } from '../../src/engines/httpBridge.js';
 import type { EngineCall, ExecutionEngine } from '../../src/engines/types.js';
 import type { Signal } from '../../src/signals/signal.js';
-import { startFakeBridge, type FakeBridge, type FakeBridgeOptions } from '../helpers/fakeBridge.js';
+import { startFakeBridge, type FakeBridge, type FakeBridgeOptions } from '../support/fakeBridge.js';
 
 const TIMEOUT_MS = 200;
 /** The caller's leader epoch; what the bridge does with it is tested in bridgeProtocol.test.ts. */

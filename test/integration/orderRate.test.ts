@@ -4,8 +4,8 @@
  * each symbol's order, counts in `execution_rate_limited_total` and is no engine failure.
  */
 import { describe, expect, it } from 'vitest';
-import { eventually, produce, signalJson, type QueueKind } from '../helpers/service.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { eventually, produce, signalJson, type QueueKind } from '../support/service.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 const PER_SECOND = 4;
 // The bridge stamps an order when its body has arrived, after the service started it; on a busy

@@ -19,7 +19,7 @@ import {
 } from '../../src/policy/persistence.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
 import type { PolicyState } from '../../src/policy/status.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { TestClock } from '../support/testClock.js';
 
 const START = Date.parse('2026-11-25T14:30:00.000Z');

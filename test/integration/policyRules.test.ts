@@ -4,8 +4,8 @@
  * execute, and maintenance put over HTTP moves execution, is audited and persisted.
  */
 import { describe, expect, it } from 'vitest';
-import { eventually, produce, signalJson, streamRecords } from '../helpers/service.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { eventually, produce, signalJson, streamRecords } from '../support/service.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 describe('window rules and maintenance in the running service', () => {
   const fixture = useServiceFixture('stream');

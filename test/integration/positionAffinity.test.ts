@@ -4,8 +4,8 @@
  * dead-lettered when it stays away; the ledger is recorded with the outcome and survives a restart.
  */
 import { describe, expect, it } from 'vitest';
-import { eventually, produce, signalJson, type QueueKind } from '../helpers/service.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { eventually, produce, signalJson, type QueueKind } from '../support/service.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 const AFFINITY = { EXECUTION_POSITION_AFFINITY: 'true', EXECUTION_FAILOVER_THRESHOLD: '1' };
 

@@ -3,12 +3,12 @@
  * per queue kind: the outcome table of contract section 3, failover, recovery, pause and resume,
  * operator commands, the persisted state across a restart, and admin auth.
  */
-import { Redis } from 'ioredis';
+import { type Redis } from 'ioredis';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { EngineId } from '../../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS, initialContext } from '../../machines/policy.js';
 import { serializePolicyState } from '../../src/policy/persistence.js';
-import type { FakeBridge, FakeBridgeMode, RecordedRequest } from '../helpers/fakeBridge.js';
+import type { FakeBridge, FakeBridgeMode, RecordedRequest } from '../support/fakeBridge.js';
 import {
   eventually,
   pendingCount,
@@ -20,8 +20,8 @@ import {
   type QueueKind,
   type ServiceKeys,
   type TestService,
-} from '../helpers/service.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+} from '../support/service.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 const EXECUTED_FIELDS = ['signal_id', 'outcome', 'engine', 'attempts', 'reason', 'signal', 'at', 'report', 'latency_ms'];
 const DEAD_LETTER_FIELDS = ['signal_id', 'outcome', 'engine', 'attempts', 'reason', 'signal', 'at'];

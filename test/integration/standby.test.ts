@@ -3,8 +3,8 @@
  * standby from the persisted state, refuses commands, and takes over when the leader goes.
  */
 import { describe, expect, it } from 'vitest';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
-import { eventually, postJson, produce, signalJson, streamRecords } from '../helpers/service.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
+import { eventually, postJson, produce, signalJson, streamRecords } from '../support/service.js';
 
 describe.each(['stream', 'list'] as const)('leader and standby with a %s queue', (kind) => {
   const fixture = useServiceFixture(kind);

@@ -3,8 +3,8 @@
  * is not ready, and leads once the cause is gone, without a restart.
  */
 import { describe, expect, it } from 'vitest';
-import { eventually, produce, signalJson } from '../helpers/service.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { eventually, produce, signalJson } from '../support/service.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 describe('a leader term that cannot start', () => {
   const fixture = useServiceFixture('stream');

@@ -4,9 +4,9 @@
  * dead-lettered as in_doubt with an alert; meanwhile the signals behind it go on.
  */
 import { describe, expect, it } from 'vitest';
-import type { FakeBridge } from '../helpers/fakeBridge.js';
-import { eventually, produce, signalJson } from '../helpers/service.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import type { FakeBridge } from '../support/fakeBridge.js';
+import { eventually, produce, signalJson } from '../support/service.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 
 const fixture = useServiceFixture('stream');
 const start = (env: Record<string, string>) => fixture.start(env);

@@ -28,7 +28,7 @@ import { countsAt } from '../../machines/callWindow.js';
 import { nextMaintenanceEnd } from '../../machines/maintenance.js';
 import type { ModelInput } from './inputs.js';
 import { MODEL_START, type DelayElapsed, type ModelEvent } from './modelEvents.js';
-import { TransitionIndex, isAfterEventType, type TransitionKey } from './transitions.js';
+import { type TransitionIndex, isAfterEventType, type TransitionKey } from './transitions.js';
 
 /** A state of the model: the machine's snapshot, the model's clock, and how it was reached. */
 export interface ModelSnapshot {

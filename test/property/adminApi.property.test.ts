@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_ADMIN_BODY_BYTES } from '../../src/http/body.js';
-import { startHttpHarness, type HttpHarness } from '../helpers/httpHarness.js';
+import { startHttpHarness, type HttpHarness } from '../support/httpHarness.js';
 import { anyText, jsonValue } from './signalArbitraries.js';
 
 const RUNS = 150;

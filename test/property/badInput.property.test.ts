@@ -22,8 +22,8 @@ import { createListQueue } from '../../src/signals/listQueue.js';
 import type { SignalQueue, TermFence } from '../../src/signals/queue.js';
 import { MAX_SIGNAL_BYTES, parseSignal } from '../../src/signals/signal.js';
 import { createStreamQueue } from '../../src/signals/streamQueue.js';
-import { startFakeBridge, type FakeBridge } from '../helpers/fakeBridge.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { startFakeBridge, type FakeBridge } from '../support/fakeBridge.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 type Kind = 'stream' | 'list';
 

@@ -19,7 +19,7 @@ import type { Alert } from '../../src/policy/alerts.js';
 import { startPolicyRuntime } from '../../src/policy/runtime.js';
 import { createMemoryQueue } from '../../src/signals/memoryQueue.js';
 import { MAX_SIGNAL_BYTES, parseSignal } from '../../src/signals/signal.js';
-import { HARNESS_START, startHttpHarness, type HttpHarness } from '../helpers/httpHarness.js';
+import { HARNESS_START, startHttpHarness, type HttpHarness } from '../support/httpHarness.js';
 import { TestClock } from '../support/testClock.js';
 
 const KIB_64 = 64 * 1024;

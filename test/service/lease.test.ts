@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { createLeaderLease, type LeaderLease, type LeaseTerm } from '../../src/service/lease.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { eventually } from '../helpers/service.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { eventually } from '../support/service.js';
 
 const log = createLogger('silent');
 let redis: Redis;

@@ -1,6 +1,6 @@
 /**
  * The service's Redis connection against real processes (contract section 10): a primary, a
- * replica and three Sentinels per test (test/helpers/sentinelTopology.ts), killed, frozen and
+ * replica and three Sentinels per test (test/support/sentinelTopology.ts), killed, frozen and
  * demoted for real. Each failover takes a few seconds, so each test has its own topology.
  */
 import { Writable } from 'node:stream';
@@ -19,8 +19,8 @@ import {
   REPLY_GRACE_MS,
   type BlockingConnection,
 } from '../../src/signals/blockingConnection.js';
-import { pollUntil } from '../helpers/faultPolling.js';
-import { startSentinelTopology, type SentinelTopology, type SentinelTopologyOptions } from '../helpers/sentinelTopology.js';
+import { pollUntil } from '../support/faultPolling.js';
+import { startSentinelTopology, type SentinelTopology, type SentinelTopologyOptions } from '../support/sentinelTopology.js';
 
 const FAILOVER_TIMEOUT_MS = 15_000;
 

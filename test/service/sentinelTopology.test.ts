@@ -11,8 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pollUntil } from '../helpers/faultPolling.js';
-import { startSentinelTopology, type SentinelTopology } from '../helpers/sentinelTopology.js';
+import { pollUntil } from '../support/faultPolling.js';
+import { startSentinelTopology, type SentinelTopology } from '../support/sentinelTopology.js';
 
 let topology: SentinelTopology | undefined;
 const clients: Redis[] = [];
@@ -114,7 +114,7 @@ describe('startSentinelTopology', () => {
   it('leaves no process behind when the test process is killed', async () => {
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'ef-topology-orphan-'));
     try {
-      const helper = fileURLToPath(new URL('../helpers/sentinelTopology.ts', import.meta.url));
+      const helper = fileURLToPath(new URL('../support/sentinelTopology.ts', import.meta.url));
       const script = path.join(scratch, 'start.mts');
       await writeFile(
         script,

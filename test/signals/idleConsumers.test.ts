@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import type { SignalQueue, TermFence } from '../../src/signals/queue.js';
 import { createStreamQueue, type StreamQueueOptions } from '../../src/signals/streamQueue.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 const IDLE_MS = 300;
 const GROUP = 'execution-manager';

@@ -6,7 +6,6 @@
  * conformance suite.) Bytes are counted on the queue's own sockets.
  */
 import { createHash } from 'node:crypto';
-import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processingKey } from '../../src/signals/keys.js';
@@ -14,7 +13,7 @@ import { createListQueue } from '../../src/signals/listQueue.js';
 import type { Outcome } from '../../src/signals/outcome.js';
 import type { QueuedSignal, SignalQueue, TermFence } from '../../src/signals/queue.js';
 import { MAX_SIGNAL_BYTES } from '../../src/signals/signal.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 const MIB = 1024 * 1024;
 const PER_ITEM_SLACK = 1024;
@@ -70,7 +69,7 @@ function digestOf(text: string | Buffer): string {
 }
 
 async function bytesReadDuring<T>(connection: Redis, action: () => Promise<T>): Promise<{ result: T; bytes: number }> {
-  const socket = connection.stream as Socket;
+  const socket = connection.stream;
   const before = socket.bytesRead;
   const result = await action();
   return { result, bytes: socket.bytesRead - before };
@@ -138,7 +137,7 @@ describe('list queue: items larger than 64 KiB', () => {
     const queue = listQueue();
     await queue.start();
     const big = `{"signal_id":"big","risk_meta":"${'m'.repeat(3 * MIB)}"}`;
-    const sharedBefore = (shared.stream as Socket).bytesRead;
+    const sharedBefore = (shared.stream).bytesRead;
     const { result: taken, bytes } = await bytesReadDuring(blocking, async () => {
       const taking = queue.take(32, 10_000);
       await untilBlocked();
@@ -147,7 +146,7 @@ describe('list queue: items larger than 64 KiB', () => {
     });
     expect(taken).toHaveLength(3);
     expect(bytes).toBeLessThan(big.length + 4 * 1024);
-    expect((shared.stream as Socket).bytesRead - sharedBefore).toBeLessThan(3 * (MAX_SIGNAL_BYTES + PER_ITEM_SLACK));
+    expect((shared.stream).bytesRead - sharedBefore).toBeLessThan(3 * (MAX_SIGNAL_BYTES + PER_ITEM_SLACK));
     for (const entry of taken) expect(await queue.settle(entry, invalidOutcome(entry), { clearsAttempt: false })).toBe('settled');
     expect(await producer.llen(processing)).toBe(0);
   });

@@ -4,7 +4,7 @@ import { attemptKey, dedupKey, processingKey } from '../../src/signals/keys.js';
 import { createListQueue, type ListQueueOptions } from '../../src/signals/listQueue.js';
 import type { Outcome, OutcomeKind } from '../../src/signals/outcome.js';
 import type { QueuedSignal, SignalQueue, TermFence } from '../../src/signals/queue.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 const DEDUP_TTL_SECONDS = 600;
 

@@ -10,7 +10,7 @@ import { createMemoryQueue, type MemoryQueue } from '../../src/signals/memoryQue
 import type { Outcome, OutcomeKind } from '../../src/signals/outcome.js';
 import type { QueuedSignal, SignalQueue, TermFence } from '../../src/signals/queue.js';
 import { createStreamQueue } from '../../src/signals/streamQueue.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 export const DEDUP_TTL_SECONDS = 600;
 

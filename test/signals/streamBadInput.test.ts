@@ -4,7 +4,6 @@
  * number of bytes into the process. (What every queue kind does with bad bytes is in the
  * conformance suite.) Bytes are counted on the queue's own sockets.
  */
-import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/signals/outcome.js';
@@ -12,7 +11,7 @@ import type { QueuedSignal, SignalQueue, TermFence } from '../../src/signals/que
 import { MAX_SIGNAL_BYTES } from '../../src/signals/signal.js';
 import { ENTRY_BOUNDS } from '../../src/signals/streamEntry.js';
 import { createStreamQueue } from '../../src/signals/streamQueue.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 const MIB = 1024 * 1024;
 /** What a read may bring per entry beyond its 64 KiB: ids, lengths, the reply's framing. */
@@ -57,7 +56,7 @@ function invalidOutcome(entry: QueuedSignal): Outcome {
 
 /** Bytes `connection` received while `action` ran. */
 async function bytesReadDuring<T>(connection: Redis, action: () => Promise<T>): Promise<{ result: T; bytes: number }> {
-  const socket = connection.stream as Socket;
+  const socket = connection.stream;
   const before = socket.bytesRead;
   const result = await action();
   return { result, bytes: socket.bytesRead - before };
@@ -132,7 +131,7 @@ describe('stream queue: entries far larger than 64 KiB', () => {
     const queue = streamQueue();
     await queue.start();
     const big = `{"signal_id":"big","risk_meta":"${'m'.repeat(3 * MIB)}"}`;
-    const sharedBefore = (shared.stream as Socket).bytesRead;
+    const sharedBefore = (shared.stream).bytesRead;
     const { result: taken, bytes } = await bytesReadDuring(blocking, async () => {
       const taking = queue.take(32, 10_000);
       await untilBlocked();
@@ -143,7 +142,7 @@ describe('stream queue: entries far larger than 64 KiB', () => {
     });
     expect(taken).toHaveLength(5);
     expect(bytes).toBeLessThan(Buffer.byteLength(big) + 4 * 1024);
-    expect((shared.stream as Socket).bytesRead - sharedBefore).toBeLessThan(6 * (MAX_SIGNAL_BYTES + PER_ENTRY_SLACK));
+    expect((shared.stream).bytesRead - sharedBefore).toBeLessThan(6 * (MAX_SIGNAL_BYTES + PER_ENTRY_SLACK));
     expect(taken.every((entry) => entry.invalid?.includes('64 KiB') === true)).toBe(true);
   });
 

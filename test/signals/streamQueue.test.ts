@@ -4,7 +4,7 @@ import { attemptKey, dedupKey } from '../../src/signals/keys.js';
 import type { Outcome, OutcomeKind } from '../../src/signals/outcome.js';
 import type { SignalQueue, TermFence } from '../../src/signals/queue.js';
 import { createStreamQueue, type StreamQueueOptions } from '../../src/signals/streamQueue.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 const DEDUP_TTL_SECONDS = 600;
 

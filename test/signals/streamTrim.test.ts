@@ -9,9 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import type { TermFence } from '../../src/signals/queue.js';
 import { startStreamTrimming, trimAcknowledged, type TrimResult } from '../../src/signals/streamTrim.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { eventually, produce, signalJson } from '../helpers/service.js';
-import { useServiceFixture } from '../helpers/serviceFixture.js';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { eventually, produce, signalJson } from '../support/service.js';
+import { useServiceFixture } from '../support/serviceFixture.js';
 import { TestClock } from '../support/testClock.js';
 
 const GROUP = 'execution-manager';

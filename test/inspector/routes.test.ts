@@ -20,7 +20,7 @@ import { SHIPPED_SCENARIO_DIR, scenarioFiles } from '../../src/inspector/scenari
 import { createLogger } from '../../src/log.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
 import { TestClock } from '../support/testClock.js';
-import { recordSse } from './sseReader.js';
+import { recordSse } from '../support/sseReader.js';
 
 const TOKEN = 'route-test-token';
 const AUTH = { Authorization: `Bearer ${TOKEN}` };

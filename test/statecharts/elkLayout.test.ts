@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { failoverMachine } from '../../machines/executionFailover.js';
 import { chartOf } from '../../src/statecharts/chart.js';
-import { layoutChart, type Box, type Point, type StateShape } from '../../src/statecharts/elkLayout.js';
+import { layoutChart, type Box, type StateShape } from '../../src/statecharts/elkLayout.js';
 
 const layout = await layoutChart(chartOf(failoverMachine));
 
@@ -46,7 +46,7 @@ describe('the ELK layout of the failover statechart', () => {
       for (const other of layout.edges) {
         if (other === edge) continue;
         other.points.slice(1).forEach((end, index) => {
-          const start = other.points[index] as Point;
+          const start = other.points[index];
           const segment = { x: Math.min(start.x, end.x), y: Math.min(start.y, end.y), width: Math.abs(end.x - start.x), height: Math.abs(end.y - start.y) };
           expect(overlaps(label.box, segment), `${name} crossed by the arrow into ${other.target}`).toBe(false);
         });

@@ -254,7 +254,7 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
     throw new Error('Could not start the Sentinel topology (is redis-server 7 installed?)', { cause: error });
   }
 
-  let primary = nodes[0] as Node;
+  let primary = nodes[0];
   let frozenPrimary: Node | null = null;
   const sentinels = sentinelNodes.map((node) => ({ host: LOOPBACK, port: node.port }));
   const nodeAt = (port: number): Node | undefined => nodes.find((node) => node.port === port);

@@ -10,9 +10,9 @@ import { createInspector, type Inspector } from '../../src/inspector/index.js';
 import { relayUrlForLog, type WebSocketInspectorFactory } from '../../src/inspector/statelyRelay.js';
 import { createLogger } from '../../src/log.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
-import { eventually } from '../helpers/service.js';
+import { eventually } from '../support/service.js';
 import { TestClock } from '../support/testClock.js';
-import { startWebSocketSink, type WebSocketSink } from './webSocketSink.js';
+import { startWebSocketSink, type WebSocketSink } from '../support/webSocketSink.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

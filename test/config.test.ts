@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadPolicySettings, type Config } from '../../src/config.js';
+import { ConfigError, loadConfig, loadPolicySettings, type Config } from '../src/config.js';
 
 const ENGINES = {
   ENGINE_LEAN_SELF_HOSTED_URL: 'http://127.0.0.1:9101',

@@ -1,6 +1,6 @@
 /** Per-test Redis access: the URL the global setup chose, and unique key names with cleanup. */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { type Redis } from 'ioredis';
 import { inject } from 'vitest';
 
 /** The Redis the test run uses. */

@@ -6,15 +6,15 @@
 import { Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { EngineId } from '../../machines/engines.js';
-import type { PolicyAlertKind } from '../../machines/executionFailover.js';
-import { DEFAULT_POLICY_SETTINGS, initialContext, type PolicySettings } from '../../machines/policy.js';
-import { createAlerter, type Alerter, type AlerterOptions } from '../../src/alerts.js';
-import { createLogger } from '../../src/log.js';
-import { policyAlert, type Alert } from '../../src/policy/alerts.js';
-import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
-import { refusingWebhookUrl, startWebhookServer, type WebhookReply, type WebhookServer } from '../helpers/webhookServer.js';
-import { TestClock } from '../support/testClock.js';
+import type { EngineId } from '../machines/engines.js';
+import type { PolicyAlertKind } from '../machines/executionFailover.js';
+import { DEFAULT_POLICY_SETTINGS, initialContext, type PolicySettings } from '../machines/policy.js';
+import { createAlerter, type Alerter, type AlerterOptions } from '../src/alerts.js';
+import { createLogger } from '../src/log.js';
+import { policyAlert, type Alert } from '../src/policy/alerts.js';
+import { startPolicyRuntime, type PolicyRuntime } from '../src/policy/runtime.js';
+import { refusingWebhookUrl, startWebhookServer, type WebhookReply, type WebhookServer } from './support/webhookServer.js';
+import { TestClock } from './support/testClock.js';
 
 const START = Date.parse('2026-11-25T14:30:00.000Z');
 const ALERT_KEYS = ['event', 'from', 'to', 'reason', 'at', 'text'];

@@ -11,7 +11,7 @@ import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { Alert } from '../../src/policy/alerts.js';
 import { leaderControl, type PolicyControl } from '../../src/policy/control.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
-import { TestClock } from '../support/testClock.js';
+import { TestClock } from './testClock.js';
 
 /** When every harness starts: an ordinary trading day, so ISO times are easy to read. */
 export const HARNESS_START = Date.parse('2026-11-25T14:30:00.000Z');

@@ -9,7 +9,7 @@ import { STATECHARTS_DIR } from '../../src/statecharts/location.js';
 import { PROJECT_README, readmeDiagramBlock, withDiagramBlock } from '../../src/statecharts/readmeBlock.js';
 import { CURRENT_STATE_CLASS, STATE_CLASS, TOP_STATE_CLASS, stateElementId } from '../../src/statecharts/diagramIds.js';
 import { definitionJson, markdownPage, mermaid, statechartFiles, svg } from '../../src/statecharts/render.js';
-import { childOf, hasClass, rectBox, svgElements, type SvgElement } from '../helpers/svgText.js';
+import { childOf, hasClass, rectBox, svgElements, type SvgElement } from '../support/svgText.js';
 
 // ELK lays the drawing out asynchronously: generate everything once, before the tests are collected.
 const files = await statechartFiles(failoverMachine);
@@ -171,7 +171,7 @@ describe('svg', () => {
           group.attributes['data-guard'] === (edge.guard ?? undefined),
       );
       expect(matching, label).toHaveLength(1);
-      const text = childOf(elements, matching[0] as SvgElement, 'text')?.text ?? '';
+      const text = childOf(elements, matching[0], 'text')?.text ?? '';
       expect(text, label).toContain(edge.trigger);
       if (edge.guard !== null) expect(text, label).toContain(`[${edge.guard}]`);
       const arrow = edges.filter((path) => path.attributes['data-source'] === source && path.attributes['data-target'] === target);

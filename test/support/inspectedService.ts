@@ -16,7 +16,7 @@ export interface InspectedService {
   stop(): Promise<void>;
 }
 import { createLogger } from '../../src/log.js';
-import { serviceEnv, type ServiceKeys } from '../helpers/service.js';
+import { serviceEnv, type ServiceKeys } from './service.js';
 
 /** What the browser tests start a service with. */
 export interface InspectedServiceOptions {

@@ -12,7 +12,7 @@ import { LiveFeed, type FeedPolicy, type LiveFeedOptions } from '../../src/inspe
 import type { Closing, Hello, LiveSnapshot, LogUpdate } from '../../src/inspector/protocol.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
 import { TestClock } from '../support/testClock.js';
-import { nextTurn, recordSse, type SseRecording } from './sseReader.js';
+import { nextTurn, recordSse, type SseRecording } from '../support/sseReader.js';
 
 const START = Date.parse('2026-11-25T14:30:00.000Z');
 const HELLO: Hello = { instance: 'instance-1', startedAt: new Date(START).toISOString() };

@@ -8,8 +8,8 @@ import { ENGINE_IDS } from '../../machines/engines.js';
 import { MAX_ADMIN_BODY_BYTES } from '../../src/http/body.js';
 import { DEFAULT_PAUSE_REASON, standbyControl } from '../../src/policy/control.js';
 import { statusOf, type StatusJson } from '../../src/policy/status.js';
-import { callApp, HARNESS_START, startHttpHarness, type HttpAnswer, type HttpCall, type HttpHarness, type HttpHarnessOptions } from '../helpers/httpHarness.js';
-import { STATUS_KEYS } from '../helpers/contract.js';
+import { callApp, HARNESS_START, startHttpHarness, type HttpAnswer, type HttpCall, type HttpHarness, type HttpHarnessOptions } from '../support/httpHarness.js';
+import { STATUS_KEYS } from '../support/contract.js';
 
 
 const STATUS = '/admin/execution-status';
