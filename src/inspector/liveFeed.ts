@@ -16,6 +16,7 @@ import type { ExecutionEngine } from '../engines/types.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { statePath, statusOf, transitionJson } from '../policy/status.js';
 import { Coalescer } from './coalescer.js';
+import { windowsView } from './engineWindows.js';
 import type { InspectionLog } from './eventLog.js';
 import {
   STREAM_EVENTS,
@@ -145,18 +146,14 @@ export class LiveFeed {
     const policy = this.source.currentPolicy();
     const at = new Date(policy?.now() ?? Date.now()).toISOString();
     if (policy === null) {
-      return { seq: this.seq, role: 'standby', status: null, statePath: null, transitions: [], engines: engineViews(engines, null), at };
+      return { seq: this.seq, role: 'standby', status: null, statePath: null, transitions: [], engines: engineViews(engines, null), windows: null, at };
     }
     const state = policy.state();
-    return {
-      seq: this.seq,
-      role: 'leader',
-      status: statusOf(state, { role: 'leader', now: policy.now(), leaderEpoch: this.source.leaderEpoch() }),
-      statePath: statePath(state.value),
-      transitions: state.context.history.map(transitionJson),
-      engines: engineViews(engines, state.context.probeHealthy),
-      at,
-    };
+    const now = policy.now();
+    const status = statusOf(state, { role: 'leader', now, leaderEpoch: this.source.leaderEpoch() });
+    const { context } = state;
+    const transitions = context.history.map(transitionJson);
+    return { seq: this.seq, role: 'leader', status, statePath: statePath(state.value), transitions, engines: engineViews(engines, context.probeHealthy), windows: windowsView(context, now), at };
   }
 
   /** Something outside the actor changed (an engine's faults): send a snapshot soon. */
