@@ -9,20 +9,19 @@
  * reconnects. A standby drives no policy, so its streams end right after their first snapshot. No
  * stream outlives its actor, so a stopping service never waits for its inspector pages.
  */
-import { ENGINE_IDS, type EngineId } from '../../machines/engines.js';
+import type { EngineId } from '../../machines/engines.js';
 import { every, systemClock, type Clock } from '../clock.js';
-import { isSimEngine } from '../engines/simEngine.js';
 import type { ExecutionEngine } from '../engines/types.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { statePath, statusOf, transitionJson } from '../policy/status.js';
 import { Coalescer } from './coalescer.js';
+import { engineViews } from './engineViews.js';
 import { windowsView } from './engineWindows.js';
 import type { InspectionLog } from './eventLog.js';
 import {
   STREAM_EVENTS,
   type Closing,
   type ClosingReason,
-  type EngineView,
   type Hello,
   type LiveSnapshot,
   type LogEntry,
@@ -78,20 +77,6 @@ const encoder = new TextEncoder();
 
 /** The default of `INSPECT_MAX_CLIENTS`. */
 export const DEFAULT_MAX_CLIENTS = 50;
-
-/** How each engine is bound and, for `sim://` ones, its faults. */
-export function engineViews(
-  engines: Partial<Record<EngineId, ExecutionEngine>>,
-  probeHealthy: Readonly<Record<EngineId, boolean | null>> | null,
-): EngineView[] {
-  return ENGINE_IDS.map((id) => {
-    const engine = engines[id];
-    const lastProbeHealthy = probeHealthy?.[id] ?? null;
-    if (engine === undefined) return { id, kind: 'absent', url: null, faults: null, lastProbeHealthy };
-    if (isSimEngine(engine)) return { id, kind: 'sim', url: engine.url, faults: engine.faults(), lastProbeHealthy };
-    return { id, kind: 'http', url: engine.url, faults: null, lastProbeHealthy };
-  });
-}
 
 function closingMessage(reason: ClosingReason): string {
   const data: Closing = { reason };
@@ -153,7 +138,16 @@ export class LiveFeed {
     const status = statusOf(state, { role: 'leader', now, leaderEpoch: this.source.leaderEpoch() });
     const { context } = state;
     const transitions = context.history.map(transitionJson);
-    return { seq: this.seq, role: 'leader', status, statePath: statePath(state.value), transitions, engines: engineViews(engines, context.probeHealthy), windows: windowsView(context, now), at };
+    return {
+      seq: this.seq,
+      role: 'leader',
+      status,
+      statePath: statePath(state.value),
+      transitions,
+      engines: engineViews(engines, context.probeHealthy),
+      windows: windowsView(context, now),
+      at,
+    };
   }
 
   /** Something outside the actor changed (an engine's faults): send a snapshot soon. */

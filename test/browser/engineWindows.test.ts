@@ -100,7 +100,13 @@ describe('call windows and maintenance in the inspector', () => {
 
       // One call that succeeds, then one that fails: the figures follow.
       await redis.xadd(keys.signalQueue, '*', 'signal', signalJson('window-ok'));
-      expect(await waitForRow(page, 'lean_self_hosted', (cells) => cells[1] === '1 / 50')).toEqual(['lean_self_hosted', '1 / 50', '0 % / 50 %', '0 % · off', '—']);
+      expect(await waitForRow(page, 'lean_self_hosted', (cells) => cells[1] === '1 / 50')).toEqual([
+        'lean_self_hosted',
+        '1 / 50',
+        '0 % / 50 %',
+        '0 % · off',
+        '—',
+      ]);
       const faulty = await started.service.app.request(`${FAULTS_PATH}/lean_self_hosted`, postJson({ fail_rate: 1 }, auth));
       expect(faulty.status).toBe(200);
       await redis.xadd(keys.signalQueue, '*', 'signal', signalJson('window-failed'));
@@ -140,13 +146,21 @@ describe('call windows and maintenance in the inspector', () => {
       const files = await page.$$eval('#sim-scenario option', (options) => options.map((option) => option.getAttribute('value')));
       expect(files).toEqual(expect.arrayContaining(['nightly-gateway-restart.json', 'flaky-primary.json', 'slow-primary.json']));
       const played: Record<string, readonly string[]> = {
-        'nightly-gateway-restart.json': ['operator maintenance of lean_self_hosted (reason: nightly gateway restart, until 330 s)', 'primaryActive -> backup1Active (maintenance)', '(maintenance_over)'],
+        'nightly-gateway-restart.json': [
+          'operator maintenance of lean_self_hosted (reason: nightly gateway restart, until 330 s)',
+          'primaryActive -> backup1Active (maintenance)',
+          '(maintenance_over)',
+        ],
         'flaky-primary.json': ['lean_self_hosted goes flaky', 'primaryActive -> backup1Active (failure_rate)'],
         'slow-primary.json': ['lean_self_hosted goes slow (4000 ms)', 'primaryActive -> backup1Active (slow_calls)'],
       };
       for (const [file, lines] of Object.entries(played)) {
         await page.selectOption('#sim-scenario', file);
-        await page.waitForFunction((name) => (document.getElementById('sim-text') as HTMLTextAreaElement | null)?.value.includes(name) ?? false, file === 'nightly-gateway-restart.json' ? 'Nightly gateway restart' : file === 'flaky-primary.json' ? 'Flaky primary' : 'Slow primary', { timeout: WAIT_MS });
+        await page.waitForFunction(
+          (name) => (document.getElementById('sim-text') as HTMLTextAreaElement | null)?.value.includes(name) ?? false,
+          file === 'nightly-gateway-restart.json' ? 'Nightly gateway restart' : file === 'flaky-primary.json' ? 'Flaky primary' : 'Slow primary',
+          { timeout: WAIT_MS },
+        );
         await page.click('#sim-run');
         await page.waitForFunction(() => document.getElementById('sim-message')?.textContent?.startsWith('Done at') ?? false, null, { timeout: WAIT_MS });
         const timeline = (await page.textContent('#sim-timeline')) ?? '';

@@ -13,7 +13,14 @@ function withCalls(context: FailoverContext, calls: readonly { at: number; faile
 
 describe('windowsView', () => {
   it('gives each engine its calls and shares at the time asked, and the thresholds of the rules that are on', () => {
-    const settings = { ...DEFAULT_POLICY_SETTINGS, failureRateThreshold: 40, failureRateWindowSeconds: 10, failureRateMinCalls: 4, slowCallMs: 800, slowCallRateThreshold: 30 };
+    const settings = {
+      ...DEFAULT_POLICY_SETTINGS,
+      failureRateThreshold: 40,
+      failureRateWindowSeconds: 10,
+      failureRateMinCalls: 4,
+      slowCallMs: 800,
+      slowCallRateThreshold: 30,
+    };
     const context = withCalls(initialContext(settings), [
       { at: T0, failed: true, slow: false },
       { at: T0 + 1000, failed: false, slow: true },

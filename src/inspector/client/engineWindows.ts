@@ -80,7 +80,11 @@ export class EngineWindows {
       attributes: { 'data-engine': view.engine },
       children: [
         el('td', { text: view.engine }),
-        el('td', { className: 'calls', text: `${view.calls}${rules === null ? '' : ` / ${rules.minCalls}`}${tripped}`, title: 'calls in the window / calls before a rule may trip' }),
+        el('td', {
+          className: 'calls',
+          text: `${view.calls}${rules === null ? '' : ` / ${rules.minCalls}`}${tripped}`,
+          title: 'calls in the window / calls before a rule may trip',
+        }),
         shareCell(view.failurePercent, rules?.failureRate.thresholdPercent ?? null, 'the failure-rate rule'),
         shareCell(view.slowPercent, rules?.slowCalls.thresholdPercent ?? null, 'the slow-call rule'),
         el('td', { className: 'maintenance-cell', text: maintenanceText(maintenance), children: [end === null ? null : ' ', end] }),
