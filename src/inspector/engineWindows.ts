@@ -3,7 +3,7 @@
  * slow shares, beside the thresholds of the rules that are on. Computed from the machine context at
  * the snapshot's time, since the window slides: the same context shows fewer calls later.
  */
-import { countsAt } from '../../machines/callWindow.js';
+import { countsAt, shareReaches } from '../../machines/callWindow.js';
 import { ENGINE_IDS, type EngineId } from '../../machines/engines.js';
 import type { FailoverContext, RateTripReason } from '../../machines/policy.js';
 
@@ -35,6 +35,9 @@ export interface EngineWindowView {
   /** Percent of the calls that failed / were slow; null without calls. */
   readonly failurePercent: number | null;
   readonly slowPercent: number | null;
+  /** Whether each share reaches its rule's threshold, compared as the statechart does; false when off. */
+  readonly failureReached: boolean;
+  readonly slowReached: boolean;
   /** The window rule holding the engine tripped, if any. */
   readonly trippedBy: RateTripReason | null;
 }
@@ -68,6 +71,8 @@ export function windowsView(context: FailoverContext, at: number): WindowsView {
         ...counts,
         failurePercent: percent(counts.failures, counts.calls),
         slowPercent: percent(counts.slow, counts.calls),
+        failureReached: settings.failureRateThreshold !== null && shareReaches(counts.failures, counts.calls, settings.failureRateThreshold),
+        slowReached: settings.slowCallMs !== null && shareReaches(counts.slow, counts.calls, settings.slowCallRateThreshold),
         trippedBy: context.rateTrips[engine],
       };
     }),

@@ -30,7 +30,17 @@ describe('windowsView', () => {
     const view = windowsView(context, T0 + 9500);
     expect(view.rules).toEqual({ failureRate: { thresholdPercent: 40 }, slowCalls: { thresholdPercent: 30 }, slowCallMs: 800, minCalls: 4, windowSeconds: 10 });
     const lean = view.engines.find((entry) => entry.engine === 'lean_self_hosted');
-    expect(lean).toEqual({ engine: 'lean_self_hosted', calls: 4, failures: 2, slow: 1, failurePercent: 50, slowPercent: 25, trippedBy: null });
+    expect(lean).toEqual({
+      engine: 'lean_self_hosted',
+      calls: 4,
+      failures: 2,
+      slow: 1,
+      failurePercent: 50,
+      slowPercent: 25,
+      failureReached: true,
+      slowReached: false,
+      trippedBy: null,
+    });
     expect(view.engines.filter((entry) => entry.engine !== 'lean_self_hosted').map((entry) => [entry.calls, entry.failurePercent])).toEqual([
       [0, null],
       [0, null],
@@ -38,7 +48,7 @@ describe('windowsView', () => {
 
     // Twelve and a half seconds on, the first three calls have slid out of the window.
     const later = windowsView(context, T0 + 12_500).engines[0];
-    expect(later).toMatchObject({ calls: 1, failures: 1, failurePercent: 100, slowPercent: 0 });
+    expect(later).toMatchObject({ calls: 1, failures: 1, failurePercent: 100, slowPercent: 0, failureReached: true, slowReached: false });
   });
 
   it('says a rule is off by a null threshold, and names the rule that tripped an engine', () => {

@@ -22,9 +22,8 @@ function share(percent: number | null): string {
 }
 
 /** A share beside its threshold, or "off" when its rule is off. */
-function shareCell(percent: number | null, threshold: number | null, rule: string): HTMLTableCellElement {
+function shareCell(percent: number | null, threshold: number | null, reached: boolean, rule: string): HTMLTableCellElement {
   if (threshold === null) return el('td', { className: 'off', text: `${share(percent)} · off`, title: `${rule} is off` });
-  const reached = percent !== null && percent >= threshold;
   return el('td', { className: reached ? 'reached' : '', text: `${share(percent)} / ${threshold} %`, title: `${rule}: trips at ${threshold} %` });
 }
 
@@ -85,8 +84,8 @@ export class EngineWindows {
           text: `${view.calls}${rules === null ? '' : ` / ${rules.minCalls}`}${tripped}`,
           title: 'calls in the window / calls before a rule may trip',
         }),
-        shareCell(view.failurePercent, rules?.failureRate.thresholdPercent ?? null, 'the failure-rate rule'),
-        shareCell(view.slowPercent, rules?.slowCalls.thresholdPercent ?? null, 'the slow-call rule'),
+        shareCell(view.failurePercent, rules?.failureRate.thresholdPercent ?? null, view.failureReached, 'the failure-rate rule'),
+        shareCell(view.slowPercent, rules?.slowCalls.thresholdPercent ?? null, view.slowReached, 'the slow-call rule'),
         el('td', { className: 'maintenance-cell', text: maintenanceText(maintenance), children: [end === null ? null : ' ', end] }),
       ],
     });
