@@ -122,7 +122,9 @@ describe('call windows and maintenance in the inspector', () => {
       await page.fill('#maintenance-until', '2020-01-01T00:00');
       await page.click('#maintenance-button');
       await page.waitForSelector('#maintenance-message[data-kind="error"]', { timeout: WAIT_MS });
-      expect(await page.textContent('#maintenance-message')).toMatch(/^maintenance of lean_self_hosted: .+/);
+      expect(await page.textContent('#maintenance-message')).toMatch(
+        /^maintenance of lean_self_hosted: until: \S+ has passed; give a time in the future or leave it out$/,
+      );
       expect(await activeEngine(started)).toBe('lean_self_hosted');
 
       // Maintenance from the page: execution moves, the reason shows; ending it clears it.
@@ -131,7 +133,7 @@ describe('call windows and maintenance in the inspector', () => {
       await page.fill('#maintenance-reason', 'gateway restart');
       await page.click('#maintenance-button');
       const inMaintenance = await waitForRow(page, 'lean_self_hosted', (cells) => cells[4] !== '—');
-      expect(inMaintenance[4]).toBe('gateway restart (until ended) end');
+      expect(inMaintenance[4]).toBe('gateway restart (no end set) end');
       expect(await page.textContent('#maintenance-message')).toBe('maintenance of lean_self_hosted: done → quanttrader_pybroker');
       expect(await activeEngine(started)).toBe('quanttrader_pybroker');
       await page.waitForFunction(() => document.getElementById('state-name')?.textContent === 'backup1Active', null, { timeout: WAIT_MS });

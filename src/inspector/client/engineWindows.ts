@@ -30,7 +30,7 @@ function shareCell(percent: number | null, threshold: number | null, reached: bo
 function maintenanceText(entry: Maintenance): string {
   if (entry === null) return '—';
   const reason = entry.reason === '' ? 'no reason given' : entry.reason;
-  return entry.until === null ? `${reason} (until ended)` : `${reason} (until ${timeOfDay(entry.until)})`;
+  return entry.until === null ? `${reason} (no end set)` : `${reason} (until ${timeOfDay(entry.until)})`;
 }
 
 /** The windows table, the maintenance form and its message. */
