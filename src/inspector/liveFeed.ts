@@ -9,19 +9,19 @@
  * reconnects. A standby drives no policy, so its streams end right after their first snapshot. No
  * stream outlives its actor, so a stopping service never waits for its inspector pages.
  */
-import { ENGINE_IDS, type EngineId } from '../../machines/engines.js';
+import type { EngineId } from '../../machines/engines.js';
 import { every, systemClock, type Clock } from '../clock.js';
-import { isSimEngine } from '../engines/simEngine.js';
 import type { ExecutionEngine } from '../engines/types.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { statePath, statusOf, transitionJson } from '../policy/status.js';
 import { Coalescer } from './coalescer.js';
+import { engineViews } from './engineViews.js';
+import { windowsView } from './engineWindows.js';
 import type { InspectionLog } from './eventLog.js';
 import {
   STREAM_EVENTS,
   type Closing,
   type ClosingReason,
-  type EngineView,
   type Hello,
   type LiveSnapshot,
   type LogEntry,
@@ -78,20 +78,6 @@ const encoder = new TextEncoder();
 /** The default of `INSPECT_MAX_CLIENTS`. */
 export const DEFAULT_MAX_CLIENTS = 50;
 
-/** How each engine is bound and, for `sim://` ones, its faults. */
-export function engineViews(
-  engines: Partial<Record<EngineId, ExecutionEngine>>,
-  probeHealthy: Readonly<Record<EngineId, boolean | null>> | null,
-): EngineView[] {
-  return ENGINE_IDS.map((id) => {
-    const engine = engines[id];
-    const lastProbeHealthy = probeHealthy?.[id] ?? null;
-    if (engine === undefined) return { id, kind: 'absent', url: null, faults: null, lastProbeHealthy };
-    if (isSimEngine(engine)) return { id, kind: 'sim', url: engine.url, faults: engine.faults(), lastProbeHealthy };
-    return { id, kind: 'http', url: engine.url, faults: null, lastProbeHealthy };
-  });
-}
-
 function closingMessage(reason: ClosingReason): string {
   const data: Closing = { reason };
   return formatSse({ event: STREAM_EVENTS.closing, data: JSON.stringify(data) });
@@ -145,16 +131,21 @@ export class LiveFeed {
     const policy = this.source.currentPolicy();
     const at = new Date(policy?.now() ?? Date.now()).toISOString();
     if (policy === null) {
-      return { seq: this.seq, role: 'standby', status: null, statePath: null, transitions: [], engines: engineViews(engines, null), at };
+      return { seq: this.seq, role: 'standby', status: null, statePath: null, transitions: [], engines: engineViews(engines, null), windows: null, at };
     }
     const state = policy.state();
+    const now = policy.now();
+    const status = statusOf(state, { role: 'leader', now, leaderEpoch: this.source.leaderEpoch() });
+    const { context } = state;
+    const transitions = context.history.map(transitionJson);
     return {
       seq: this.seq,
       role: 'leader',
-      status: statusOf(state, { role: 'leader', now: policy.now(), leaderEpoch: this.source.leaderEpoch() }),
+      status,
       statePath: statePath(state.value),
-      transitions: state.context.history.map(transitionJson),
-      engines: engineViews(engines, state.context.probeHealthy),
+      transitions,
+      engines: engineViews(engines, context.probeHealthy),
+      windows: windowsView(context, now),
       at,
     };
   }

@@ -112,6 +112,17 @@ function render(tokenRequired: boolean, diagram: string): string {
         <div class="card-head"><h2>Policy</h2></div>
         <dl class="facts" id="facts"></dl>
       </section>
+      <section class="card windows-card">
+        <div class="card-head"><h2>Call windows &amp; maintenance</h2><span class="hint" id="window-rules"></span></div>
+        <table class="engines" id="engine-windows"><thead><tr><th>engine</th><th>calls</th><th>failed</th><th>slow</th><th>maintenance</th></tr></thead><tbody></tbody></table>
+        <form id="maintenance-form" class="inline-form">
+          <select id="maintenance-engine" aria-label="engine to put into maintenance">${engineOptions}</select>
+          <input type="text" id="maintenance-reason" placeholder="reason" maxlength="500">
+          <input type="datetime-local" id="maintenance-until" aria-label="until (optional)" title="until (optional): it ends by itself then">
+          <button type="submit" id="maintenance-button">Maintenance</button>
+        </form>
+        <p id="maintenance-message" class="message" role="status"></p>
+      </section>
     </aside>
   </div>
   <div class="columns">

@@ -5,6 +5,7 @@
 import type { EngineId } from '../../machines/engines.js';
 import type { SimFaults } from '../engines/simFaults.js';
 import type { Role, StatusJson, TransitionJson } from '../policy/status.js';
+import type { WindowsView } from './engineWindows.js';
 
 /** The page and its assets: public, they carry no data. */
 export const PAGE_PATH = '/inspect';
@@ -77,6 +78,8 @@ export interface LiveSnapshot {
   /** The recent transitions, newest last. */
   readonly transitions: readonly TransitionJson[];
   readonly engines: readonly EngineView[];
+  /** Each engine's call window at the snapshot's time; null on a standby. */
+  readonly windows: WindowsView | null;
   /** ISO time the snapshot was taken. */
   readonly at: string;
 }

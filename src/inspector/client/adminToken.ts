@@ -76,12 +76,12 @@ function errorOf(body: unknown, status: number): string {
   return `the service answered HTTP ${status}`;
 }
 
-/** A JSON POST to this service with the token's headers; never throws. */
-export async function postJson(path: string, body: unknown, token: AdminToken): Promise<JsonAnswer> {
+/** A JSON POST (or PUT, DELETE) to this service with the token's headers; never throws. */
+export async function postJson(path: string, body: unknown, token: AdminToken, method: 'POST' | 'PUT' | 'DELETE' = 'POST'): Promise<JsonAnswer> {
   let response: Response;
   try {
     response = await fetch(path, {
-      method: 'POST',
+      method,
       headers: { 'Content-Type': 'application/json', ...token.headers() },
       body: JSON.stringify(body),
       cache: 'no-store',

@@ -8,6 +8,7 @@ import { AuditList } from './auditList.js';
 import { Controls } from './controls.js';
 import { frameDiagram } from './diagram.js';
 import { byId } from './dom.js';
+import { EngineWindows } from './engineWindows.js';
 import { LiveStream } from './liveStream.js';
 import { LiveView } from './liveView.js';
 import { PositionsTable } from './positionsTable.js';
@@ -18,6 +19,7 @@ import { SimulationView } from './simulationView.js';
 const token = new AdminToken(document.body.dataset.auth === 'token');
 const controls = new Controls(token);
 const live = new LiveView(controls.faults);
+const windows = new EngineWindows(token);
 const simulation = new SimulationView();
 const audit = new AuditList(token);
 const positions = new PositionsTable(token);
@@ -39,6 +41,7 @@ const stream = new LiveStream(STREAM_PATH, token, {
   },
   onSnapshot: (snapshot) => {
     live.showSnapshot(snapshot);
+    windows.show(snapshot);
     adminLists.changed();
   },
   onLog: (update) => live.showLog(update),
