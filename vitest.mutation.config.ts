@@ -8,12 +8,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: [
-      'test/model/**/*.test.ts',
-      'test/machines/**/*.test.ts',
-      'test/simulation/**/*.test.ts',
-      'test/machines/operatorPause.test.ts',
-    ],
+    include: ['test/model/**/*.test.ts', 'test/machines/**/*.test.ts', 'test/simulation/**/*.test.ts', 'test/machines/operatorPause.test.ts'],
     exclude: ['test/simulation/cli.test.ts'],
     testTimeout: 30_000,
   },

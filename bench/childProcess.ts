@@ -98,7 +98,9 @@ export function sendToParent(message: object): Promise<void> {
   const send = process.send?.bind(process);
   if (send === undefined) throw new Error('This benchmark child must be started by bench/run.ts (it needs the IPC channel)');
   return new Promise((resolve, reject) => {
-    send(message, undefined, {}, (error: Error | null) => (error ? reject(new Error('Could not send a message to the benchmark', { cause: error })) : resolve()));
+    send(message, undefined, {}, (error: Error | null) =>
+      error ? reject(new Error('Could not send a message to the benchmark', { cause: error })) : resolve(),
+    );
   });
 }
 

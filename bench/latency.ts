@@ -156,7 +156,13 @@ export async function serviceLatency(options: LatencyOptions): Promise<LatencyRe
   let service: RunningService | null = null;
   let reading = true;
   try {
-    service = await startBenchService({ redisUrl: options.redisUrl, keys, concurrency: options.concurrency, engines: stampingEngines(stamps), ...(options.env ? { env: options.env } : {}) });
+    service = await startBenchService({
+      redisUrl: options.redisUrl,
+      keys,
+      concurrency: options.concurrency,
+      engines: stampingEngines(stamps),
+      ...(options.env ? { env: options.env } : {}),
+    });
     const readLoop = (async () => {
       let after = '$';
       while (reading) {

@@ -37,7 +37,9 @@ export function latencyPlot(title: string, lines: readonly PlotLine[]): string {
   ];
   for (let decade = low; decade <= high; decade *= 10) {
     parts.push(`<line x1="${round(x(decade))}" y1="${MARGIN.top}" x2="${round(x(decade))}" y2="${MARGIN.top + plotHeight}" stroke="#ddd"/>`);
-    parts.push(`<text x="${round(x(decade))}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${decade >= 1 ? decade.toFixed(0) : decade.toString()} ms</text>`);
+    parts.push(
+      `<text x="${round(x(decade))}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${decade >= 1 ? decade.toFixed(0) : decade.toString()} ms</text>`,
+    );
   }
   for (const share of [0, 0.5, 0.9, 0.99, 1]) {
     parts.push(`<line x1="${MARGIN.left}" y1="${round(y(share))}" x2="${MARGIN.left + plotWidth}" y2="${round(y(share))}" stroke="#eee"/>`);
@@ -52,7 +54,9 @@ export function latencyPlot(title: string, lines: readonly PlotLine[]): string {
     if (samples.length > 0) points.push(`${round(x(samples[samples.length - 1] ?? 0))},${round(y(1))}`);
     parts.push(`<polyline fill="none" stroke="${line.colour}" stroke-width="2" points="${points.join(' ')}"/>`);
     const legendY = MARGIN.top + 16 + index * 40;
-    parts.push(`<line x1="${WIDTH - MARGIN.right + 12}" y1="${legendY}" x2="${WIDTH - MARGIN.right + 32}" y2="${legendY}" stroke="${line.colour}" stroke-width="3"/>`);
+    parts.push(
+      `<line x1="${WIDTH - MARGIN.right + 12}" y1="${legendY}" x2="${WIDTH - MARGIN.right + 32}" y2="${legendY}" stroke="${line.colour}" stroke-width="3"/>`,
+    );
     parts.push(`<text x="${WIDTH - MARGIN.right + 38}" y="${legendY + 4}">${escape(line.label)}</text>`);
     parts.push(`<text x="${WIDTH - MARGIN.right + 38}" y="${legendY + 18}" fill="#555">p99 ${line.summary.p99.toFixed(2)} ms</text>`);
   });

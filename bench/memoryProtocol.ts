@@ -47,8 +47,9 @@ export function isMemoryChildConfig(value: unknown): value is MemoryChildConfig 
   if (!isRecord(value) || typeof value.redisUrl !== 'string' || !isRecord(value.keys)) return false;
   const keys = value.keys;
   return (
-    ['signalQueue', 'executionEvents', 'deadLetterQueue', 'signalGroup', 'consumerName', 'stateKey', 'leaderKey'].every((name) => typeof keys[name] === 'string') &&
-    ['concurrency', 'firstCheckpoint', 'secondCheckpoint', 'budgetMs'].every((name) => isNumberField(value, name))
+    ['signalQueue', 'executionEvents', 'deadLetterQueue', 'signalGroup', 'consumerName', 'stateKey', 'leaderKey'].every(
+      (name) => typeof keys[name] === 'string',
+    ) && ['concurrency', 'firstCheckpoint', 'secondCheckpoint', 'budgetMs'].every((name) => isNumberField(value, name))
   );
 }
 

@@ -93,7 +93,10 @@ function allocationByCategory(head: HeapProfileNode): Map<string, number> {
 }
 
 /** Self time (the function itself, not its callees) by function and file, largest first. */
-function topSelfTime(profile: { nodes: readonly CpuProfileNode[]; samples?: readonly number[]; timeDeltas?: readonly number[] }, limit: number): [string, number][] {
+function topSelfTime(
+  profile: { nodes: readonly CpuProfileNode[]; samples?: readonly number[]; timeDeltas?: readonly number[] },
+  limit: number,
+): [string, number][] {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const totals = new Map<string, number>();
   (profile.samples ?? []).forEach((id, index) => {
@@ -157,7 +160,15 @@ async function main(): Promise<void> {
         return { nodeCpuUsPerSignal: Number.NaN, redisCpuUsPerSignal: Number.NaN, redisCommandsPerSignal: Number.NaN };
       },
     };
-    const result = await runServicePipeline({ redisUrl: redis.url, runId: 'profiled', signals, symbols: 1000, concurrency, timeoutMs: 300_000, meter: profiler });
+    const result = await runServicePipeline({
+      redisUrl: redis.url,
+      runId: 'profiled',
+      signals,
+      symbols: 1000,
+      concurrency,
+      timeoutMs: 300_000,
+      meter: profiler,
+    });
     console.log(`${signals} signals at EXECUTION_CONCURRENCY=${concurrency}: ${Math.round(result.signalsPerSecond)} signals/s under the profilers`);
     printTable('Wall time of the main thread', 'µs', cpu, signals);
     const kilobytes = new Map([...allocation].map(([category, bytes]) => [category, bytes / 1024]));

@@ -59,7 +59,10 @@ export async function runReplication(options: ReplicationOptions): Promise<Repli
     const throughput = { plain: [] as number[], replicated: [] as number[] };
     const serial = { plain: [] as number[], replicated: [] as number[] };
     for (let trial = 1; trial <= options.trials; trial++) {
-      for (const [name, env] of [['plain', {}], ['replicated', REPLICATED]] as const) {
+      for (const [name, env] of [
+        ['plain', {}],
+        ['replicated', REPLICATED],
+      ] as const) {
         await options.admin.flushall();
         const run = await runServicePipeline({
           redisUrl: options.primaryUrl,
@@ -82,7 +85,9 @@ export async function runReplication(options: ReplicationOptions): Promise<Repli
           env,
         });
         serial[name].push(oneByOne.ms / options.serialSignals);
-        options.progress(`${name === 'plain' ? 'REDIS_MIN_REPLICAS=0' : 'REDIS_MIN_REPLICAS=1'}, trial ${trial}/${options.trials}: ${Math.round(run.signalsPerSecond)}/s; one at a time ${(oneByOne.ms / options.serialSignals).toFixed(3)} ms/signal`);
+        options.progress(
+          `${name === 'plain' ? 'REDIS_MIN_REPLICAS=0' : 'REDIS_MIN_REPLICAS=1'}, trial ${trial}/${options.trials}: ${Math.round(run.signalsPerSecond)}/s; one at a time ${(oneByOne.ms / options.serialSignals).toFixed(3)} ms/signal`,
+        );
       }
     }
     await options.admin.flushall();

@@ -123,9 +123,7 @@ function ordinal(value: number): string {
 export function renderMarkdown(results: BenchResults): string {
   const r = results;
   const quickNote = r.quick ? ' **Quick mode: smaller counts than the full run; the memory checkpoints especially.**' : '';
-  const memoryNote = r.rss_budget_reached
-    ? ` (time budget reached: ${count(r.rss_second_signals)} of the planned ${count(r.rss_planned_second_signals)})`
-    : '';
+  const memoryNote = r.rss_budget_reached ? ` (time budget reached: ${count(r.rss_second_signals)} of the planned ${count(r.rss_planned_second_signals)})` : '';
   const rows: [string, string, string, string][] = [
     [`(a) baseline: bare ioredis, XREADGROUP COUNT ${r.baseline_batch} + pipelined XACK`, `${count(r.baseline_signals_per_s)} signals/s`, 'the limit', ''],
     [
@@ -141,9 +139,24 @@ export function renderMarkdown(results: BenchResults): string {
     ['b / c', `${precise.format(r.ratio_vs_peer)}×`, '≥ 2×', verdict(r.ratio_vs_peer >= 2)],
     [`(b) at EXECUTION_CONCURRENCY=${r.high_concurrency}`, `${count(r.service_high_concurrency_signals_per_s)} signals/s`, '', ''],
     [`(c) at concurrency ${r.high_concurrency}`, `${count(r.peer_high_concurrency_signals_per_s)} signals/s`, '', ''],
-    [`send → engine at 1,000/s, p99 (b) (p50 ${precise.format(r.latency_1k_p50_ms)} ms, p99.9 ${precise.format(r.latency_1k_p999_ms)} ms)`, `${precise.format(r.latency_1k_p99_ms)} ms`, '≤ 2 ms', verdict(r.latency_1k_p99_ms <= 2)],
-    ['send → engine at 1,000/s, p99: (b) against (c)', `${precise.format(r.latency_1k_p99_ms)} / ${precise.format(r.peer_latency_1k_p99_ms)} ms`, 'b ≤ c', verdict(r.latency_1k_p99_ms <= r.peer_latency_1k_p99_ms)],
-    [`send → engine at 5,000/s, p99 (b) (c: ${precise.format(r.peer_latency_5k_p99_ms)} ms)`, `${precise.format(r.latency_5k_p99_ms)} ms`, '≤ 5 ms', verdict(r.latency_5k_p99_ms <= 5)],
+    [
+      `send → engine at 1,000/s, p99 (b) (p50 ${precise.format(r.latency_1k_p50_ms)} ms, p99.9 ${precise.format(r.latency_1k_p999_ms)} ms)`,
+      `${precise.format(r.latency_1k_p99_ms)} ms`,
+      '≤ 2 ms',
+      verdict(r.latency_1k_p99_ms <= 2),
+    ],
+    [
+      'send → engine at 1,000/s, p99: (b) against (c)',
+      `${precise.format(r.latency_1k_p99_ms)} / ${precise.format(r.peer_latency_1k_p99_ms)} ms`,
+      'b ≤ c',
+      verdict(r.latency_1k_p99_ms <= r.peer_latency_1k_p99_ms),
+    ],
+    [
+      `send → engine at 5,000/s, p99 (b) (c: ${precise.format(r.peer_latency_5k_p99_ms)} ms)`,
+      `${precise.format(r.latency_5k_p99_ms)} ms`,
+      '≤ 5 ms',
+      verdict(r.latency_5k_p99_ms <= 5),
+    ],
     [`send → engine at 1,000/s, p99 (a) the bare loop`, `${precise.format(r.baseline_latency_1k_p99_ms)} ms`, '', ''],
     [`send → engine at 1,000/s, p99 (b) with REDIS_MIN_REPLICAS=1`, `${precise.format(r.replicated_latency_1k_p99_ms)} ms`, '', ''],
     [
@@ -174,8 +187,18 @@ export function renderMarkdown(results: BenchResults): string {
       '< 5 ms',
       verdict(r.failover_reaction_ms < 5),
     ],
-    [`status p50 under load (${count(r.status_requests)} requests; idle: ${precise.format(r.status_idle_p50_ms)} ms)`, `${precise.format(r.status_p50_ms)} ms`, '', ''],
-    [`status p99 under load (max ${decimal.format(r.status_max_ms)} ms; idle: ${precise.format(r.status_idle_p99_ms)} ms)`, `${precise.format(r.status_p99_ms)} ms`, '< 5 ms', verdict(r.status_p99_ms < 5)],
+    [
+      `status p50 under load (${count(r.status_requests)} requests; idle: ${precise.format(r.status_idle_p50_ms)} ms)`,
+      `${precise.format(r.status_p50_ms)} ms`,
+      '',
+      '',
+    ],
+    [
+      `status p99 under load (max ${decimal.format(r.status_max_ms)} ms; idle: ${precise.format(r.status_idle_p99_ms)} ms)`,
+      `${precise.format(r.status_p99_ms)} ms`,
+      '< 5 ms',
+      verdict(r.status_p99_ms < 5),
+    ],
     [
       `service event-loop delay during that run, p99 (max ${decimal.format(r.event_loop_delay_max_ms)} ms)`,
       `${precise.format(r.event_loop_delay_p99_ms)} ms`,
@@ -188,7 +211,12 @@ export function renderMarkdown(results: BenchResults): string {
       '< 10 %',
       verdict(r.rss_growth_pct < 10),
     ],
-    [`heap used after GC, same checkpoints`, `${decimal.format(r.heap_first_mb)} → ${decimal.format(r.heap_second_mb)} MB (${decimal.format(r.heap_growth_pct)} %)`, '', ''],
+    [
+      `heap used after GC, same checkpoints`,
+      `${decimal.format(r.heap_first_mb)} → ${decimal.format(r.heap_second_mb)} MB (${decimal.format(r.heap_growth_pct)} %)`,
+      '',
+      '',
+    ],
   ];
   const table = ['| measurement | result | target | |', '| --- | ---: | ---: | --- |', ...rows.map((row) => `| ${row.join(' | ')} |`)];
   const latencies = [
@@ -219,10 +247,12 @@ export function renderMarkdown(results: BenchResults): string {
     `- Failover: instrumented \`sim://\` engines answering in about 1 ms; the primary fails every call after its first fills;`,
     `  worst and median over ${Object.entries(r.failover_trials)
       .map(([concurrency, trials]) => `${trials} trials at concurrency ${concurrency}`)
-      .join(' and ')}, each on a fresh service: what it looks for (a signal that picks the primary just before the trip and is sent just after) is a race that only some trials hit.`,
+      .join(
+        ' and ',
+      )}, each on a fresh service: what it looks for (a signal that picks the primary just before the trip and is sent just after) is a race that only some trials hit.`,
     '- Latency: a producer in the benchmark process sends at a steady rate for the set time, stamping each signal just before',
     '  its send; "engine" is when the (instant) engine call starts (for (a), when the read returns the entry), "outcome" is when',
-    '  the outcome entry is seen by a blocking reader (for (a), the XACK answered; for (c), the worker\'s `completed` event).',
+    "  the outcome entry is seen by a blocking reader (for (a), the XACK answered; for (c), the worker's `completed` event).",
     '- Status: a client in its own process, one request at a time over keep-alive, while (b) runs; "idle" is the same client',
     '  against a service with nothing to do.',
     '- Memory: (b) in a child process started with `--expose-gc`, sampled after a full GC. Its sim engines remember 1,000 orders',
@@ -247,5 +277,8 @@ export function renderMarkdown(results: BenchResults): string {
 /** Writes `results.json` and `RESULTS.md` into `directory`. */
 export async function writeResults(directory: URL, results: BenchResults, markdown: string): Promise<void> {
   await writeFile(new URL('results.json', directory), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(new URL('RESULTS.md', directory), `# Benchmark results\n\nWritten by \`npm run bench${results.quick ? ' -- --quick' : ''}\` (bench/run.ts); do not edit by hand.\n\n${markdown}`);
+  await writeFile(
+    new URL('RESULTS.md', directory),
+    `# Benchmark results\n\nWritten by \`npm run bench${results.quick ? ' -- --quick' : ''}\` (bench/run.ts); do not edit by hand.\n\n${markdown}`,
+  );
 }

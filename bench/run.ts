@@ -117,7 +117,9 @@ async function latency(sizes: BenchSizes, redisUrl: string, admin: Redis): Promi
       };
       const result = await LATENCY_CONTENDERS[contender].run(options);
       byContender[contender] = result;
-      progress(`${LATENCY_CONTENDERS[contender].label} at ${rate}/s: to the engine p50 ${result.toEngine.p50.toFixed(2)} ms, p99 ${result.toEngine.p99.toFixed(2)} ms; to the outcome p99 ${result.toOutcome.p99.toFixed(2)} ms`);
+      progress(
+        `${LATENCY_CONTENDERS[contender].label} at ${rate}/s: to the engine p50 ${result.toEngine.p50.toFixed(2)} ms, p99 ${result.toEngine.p99.toFixed(2)} ms; to the outcome p99 ${result.toOutcome.p99.toFixed(2)} ms`,
+      );
     }
     const { baseline, service, peer } = byContender;
     if (baseline === undefined || service === undefined || peer === undefined) throw new Error('A latency contender did not run');
@@ -171,7 +173,9 @@ function latencyTable(latencies: Record<1000 | 5000, Record<LatencyContender, La
     samples: result.toEngine.count,
   });
   return [
-    ...([1000, 5000] as const).flatMap((rate) => (Object.keys(LATENCY_CONTENDERS) as LatencyContender[]).map((contender) => row(LATENCY_CONTENDERS[contender].label, rate, latencies[rate][contender]))),
+    ...([1000, 5000] as const).flatMap((rate) =>
+      (Object.keys(LATENCY_CONTENDERS) as LatencyContender[]).map((contender) => row(LATENCY_CONTENDERS[contender].label, rate, latencies[rate][contender])),
+    ),
     row('(b) service, REDIS_MIN_REPLICAS=1', 1000, replicated1k),
   ];
 }
@@ -253,7 +257,9 @@ async function main(): Promise<void> {
     progress(`status: p50 ${status.underLoad.p50.toFixed(2)} ms, p99 ${status.underLoad.p99.toFixed(2)} ms over ${status.underLoad.requests} requests`);
 
     await connection.flushall();
-    progress(`memory: ${sizes.memoryFirstCheckpoint} and ${sizes.memorySecondCheckpoint} signals (budget ${Math.round(sizes.memoryBudgetMs / 1000)} s), in a child process`);
+    progress(
+      `memory: ${sizes.memoryFirstCheckpoint} and ${sizes.memorySecondCheckpoint} signals (budget ${Math.round(sizes.memoryBudgetMs / 1000)} s), in a child process`,
+    );
     const memory = await runMemory({
       redisUrl: server.url,
       concurrency: sizes.concurrency,
@@ -316,7 +322,9 @@ async function main(): Promise<void> {
       actor_events: sizes.actorEvents,
       failure_threshold: headlineFailover.threshold,
       signals_to_tripped_engine: Math.max(...Object.values(failovers).map((result) => result.signalsToTrippedEngine)),
-      signals_to_tripped_engine_by_concurrency: Object.fromEntries(Object.entries(failovers).map(([concurrency, result]) => [concurrency, result.signalsToTrippedEngine])),
+      signals_to_tripped_engine_by_concurrency: Object.fromEntries(
+        Object.entries(failovers).map(([concurrency, result]) => [concurrency, result.signalsToTrippedEngine]),
+      ),
       failover_reaction_ms: headlineFailover.reactionMsMedian,
       failover_reaction_ms_max: headlineFailover.reactionMsMax,
       failover_reaction_ms_by_concurrency: Object.fromEntries(Object.entries(failovers).map(([concurrency, result]) => [concurrency, result.reactionMsMedian])),
@@ -349,7 +357,10 @@ async function main(): Promise<void> {
       new URL('./latency.svg', import.meta.url),
       latencyPlot(
         `Send → engine at a steady 1,000 signals/s (${sizes.quick ? 'quick run' : 'full run'})`,
-        (Object.keys(LATENCY_CONTENDERS) as LatencyContender[]).map((contender) => ({ ...LATENCY_CONTENDERS[contender], summary: latencies[1000][contender].toEngine })),
+        (Object.keys(LATENCY_CONTENDERS) as LatencyContender[]).map((contender) => ({
+          ...LATENCY_CONTENDERS[contender],
+          summary: latencies[1000][contender].toEngine,
+        })),
       ),
     );
     process.stdout.write(`\n${markdown}\nWrote bench/results.json and bench/RESULTS.md.\n`);

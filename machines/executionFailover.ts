@@ -14,13 +14,7 @@ import { freshRecord, freshRecords, recordAfterCall, recordAfterProbes, recordAf
 import { perEngine, type EngineId, type TopState } from './engines.js';
 import { activeEngineTransitions, pausedTransitions, recoveryRegion, type PolicyAlertKind } from './failoverTransitions.js';
 import { isMaintenanceEvent, isMaintenancePause, tripGuard, withMaintenanceOf } from './guardRules.js';
-import {
-  MAINTENANCE_PAUSE,
-  endsMaintenance,
-  maintenanceAfter,
-  nextMaintenanceEnd,
-  type MaintenanceEvent,
-} from './maintenance.js';
+import { MAINTENANCE_PAUSE, endsMaintenance, maintenanceAfter, nextMaintenanceEnd, type MaintenanceEvent } from './maintenance.js';
 import {
   HISTORY_LIMIT,
   effectiveRecoveryTimeout,
@@ -183,8 +177,7 @@ const failoverSetup = setup({
   },
   guards: {
     /** A success changes something when the engine had failures or a window counts it. */
-    successCounts: ({ context, event }) =>
-      event.type === 'EXECUTION_SUCCEEDED' && (context.failures[event.engine] > 0 || windowsEnabled(context.settings)),
+    successCounts: ({ context, event }) => event.type === 'EXECUTION_SUCCEEDED' && (context.failures[event.engine] > 0 || windowsEnabled(context.settings)),
     tripsTo: tripGuard('threshold'),
     failureRateTripsTo: tripGuard('failure_rate'),
     slowCallsTripsTo: tripGuard('slow_calls'),
@@ -195,8 +188,7 @@ const failoverSetup = setup({
     recoveryCheckFails: ({ context, event }, params: { active: EngineId | null }) =>
       event.type === 'HEALTH_CHECKED' && recoveryCheckFails(context, params.active, event.results),
     resumesTo: ({ context }, params: { engine: EngineId }) => resumeTarget(context) === params.engine,
-    autoResumeApplies: ({ context }) =>
-      context.settings.autoResume && context.pausedReason === ALL_ENGINES_FAILED,
+    autoResumeApplies: ({ context }) => context.settings.autoResume && context.pausedReason === ALL_ENGINES_FAILED,
     maintenanceMovesTo: ({ context, event }, params: { active: EngineId; next: EngineId | null }) =>
       event.type === 'MAINTENANCE_STARTED' &&
       event.engine === params.active &&
@@ -211,8 +203,7 @@ const failoverSetup = setup({
   },
   delays: {
     /** Until the recovery deadline, measured from when it was (re-)armed. */
-    recoveryDelay: ({ context }) =>
-      Math.max(0, (context.recoveryDeadline ?? 0) - (context.recoveryArmedAt ?? 0)),
+    recoveryDelay: ({ context }) => Math.max(0, (context.recoveryDeadline ?? 0) - (context.recoveryArmedAt ?? 0)),
   },
 });
 
@@ -227,62 +218,62 @@ const armMaintenanceTimer = failoverSetup.enqueueActions(({ context, event, enqu
 /** The machine definition with its named pieces; run it through `.provide()` with real effects. */
 export const failoverMachine = failoverSetup
   .createMachine({
-  id: 'failover',
-  context: ({ input }) => initialContext(input.settings),
-  // Stryker disable next-line StringLiteral: XState starts in the first child when `initial` is empty, and this is it.
-  initial: 'primaryActive',
-  on: {
-    // A success that changes nothing makes no new snapshot: nothing to save.
-    EXECUTION_SUCCEEDED: { guard: 'successCounts', actions: 'countSuccess' },
-    EXECUTION_FAILED: { actions: 'countFailure' },
-    HEALTH_CHECKED: { actions: 'recordHealth' },
-    MAINTENANCE_STARTED: { actions: ['changeMaintenance', 'armMaintenanceTimer'] },
-    MAINTENANCE_ENDED: { guard: 'endsMaintenance', actions: ['changeMaintenance', 'armMaintenanceTimer'] },
-    MAINTENANCE_DUE: { guard: 'endsMaintenance', actions: ['changeMaintenance', 'armMaintenanceTimer'] },
-    // The recovery region re-arms both timers itself; elsewhere only a maintenance end can be pending.
-    RESTORED: { guard: 'maintenanceDeadlinePending', actions: 'armMaintenanceTimer' },
-  },
-  states: {
-    primaryActive: {
-      description: 'LEAN self-hosted receives the signals.',
-      entry: 'markPrimaryInUse',
-      on: activeEngineTransitions('lean_self_hosted'),
+    id: 'failover',
+    context: ({ input }) => initialContext(input.settings),
+    // Stryker disable next-line StringLiteral: XState starts in the first child when `initial` is empty, and this is it.
+    initial: 'primaryActive',
+    on: {
+      // A success that changes nothing makes no new snapshot: nothing to save.
+      EXECUTION_SUCCEEDED: { guard: 'successCounts', actions: 'countSuccess' },
+      EXECUTION_FAILED: { actions: 'countFailure' },
+      HEALTH_CHECKED: { actions: 'recordHealth' },
+      MAINTENANCE_STARTED: { actions: ['changeMaintenance', 'armMaintenanceTimer'] },
+      MAINTENANCE_ENDED: { guard: 'endsMaintenance', actions: ['changeMaintenance', 'armMaintenanceTimer'] },
+      MAINTENANCE_DUE: { guard: 'endsMaintenance', actions: ['changeMaintenance', 'armMaintenanceTimer'] },
+      // The recovery region re-arms both timers itself; elsewhere only a maintenance end can be pending.
+      RESTORED: { guard: 'maintenanceDeadlinePending', actions: 'armMaintenanceTimer' },
     },
-    backup1Active: {
-      description: 'QuantTrader/PyBroker receives the signals; the primary is probed for recovery.',
-      // The timeout is taken before the primary's stability is forgotten: a stable primary has decayed it.
-      entry: ['scheduleRecovery', 'clearStability'],
-      exit: 'clearRecovery',
-      on: activeEngineTransitions('quanttrader_pybroker'),
-      ...recoveryRegion('quanttrader_pybroker'),
-    },
-    backup2Active: {
-      description: 'NautilusTrader receives the signals; the higher-priority engines are probed for recovery.',
-      entry: ['scheduleRecovery', 'clearStability'],
-      exit: 'clearRecovery',
-      on: activeEngineTransitions('nautilus_trader'),
-      ...recoveryRegion('nautilus_trader'),
-    },
-    paused: {
-      description: 'Nothing is consumed; signals wait in Redis for an operator (or auto-resume, or the end of maintenance).',
-      entry: 'clearStability',
-      exit: 'clearPause',
-      // Stryker disable next-line StringLiteral: XState starts in the first child when `initial` is empty, and this is it.
-      initial: 'holding',
-      states: {
-        holding: {
-          always: { guard: 'autoResumeApplies', target: 'autoResuming' },
-        },
-        autoResuming: {
-          entry: 'scheduleRecovery',
-          exit: 'clearRecovery',
-          ...recoveryRegion(null),
-        },
+    states: {
+      primaryActive: {
+        description: 'LEAN self-hosted receives the signals.',
+        entry: 'markPrimaryInUse',
+        on: activeEngineTransitions('lean_self_hosted'),
       },
-      on: pausedTransitions(),
+      backup1Active: {
+        description: 'QuantTrader/PyBroker receives the signals; the primary is probed for recovery.',
+        // The timeout is taken before the primary's stability is forgotten: a stable primary has decayed it.
+        entry: ['scheduleRecovery', 'clearStability'],
+        exit: 'clearRecovery',
+        on: activeEngineTransitions('quanttrader_pybroker'),
+        ...recoveryRegion('quanttrader_pybroker'),
+      },
+      backup2Active: {
+        description: 'NautilusTrader receives the signals; the higher-priority engines are probed for recovery.',
+        entry: ['scheduleRecovery', 'clearStability'],
+        exit: 'clearRecovery',
+        on: activeEngineTransitions('nautilus_trader'),
+        ...recoveryRegion('nautilus_trader'),
+      },
+      paused: {
+        description: 'Nothing is consumed; signals wait in Redis for an operator (or auto-resume, or the end of maintenance).',
+        entry: 'clearStability',
+        exit: 'clearPause',
+        // Stryker disable next-line StringLiteral: XState starts in the first child when `initial` is empty, and this is it.
+        initial: 'holding',
+        states: {
+          holding: {
+            always: { guard: 'autoResumeApplies', target: 'autoResuming' },
+          },
+          autoResuming: {
+            entry: 'scheduleRecovery',
+            exit: 'clearRecovery',
+            ...recoveryRegion(null),
+          },
+        },
+        on: pausedTransitions(),
+      },
     },
-  },
-})
+  })
   .provide({ actions: { armMaintenanceTimer } });
 
 /** A snapshot of the failover machine: its state value, context and status. */

@@ -67,10 +67,7 @@ function maintenanceCandidates(active: EngineId) {
 export function activeEngineTransitions(active: EngineId) {
   const from = stateOfEngine(active);
   return {
-    EXECUTION_FAILED: [
-      ...tripCandidates(active, ['threshold', 'failure_rate', 'slow_calls']),
-      { actions: { type: 'countFailure' as const } },
-    ],
+    EXECUTION_FAILED: [...tripCandidates(active, ['threshold', 'failure_rate', 'slow_calls']), { actions: { type: 'countFailure' as const } }],
     // A success trips by the window rules only; one that trips nothing is counted at the root.
     EXECUTION_SUCCEEDED: tripCandidates(active, ['failure_rate', 'slow_calls']),
     MAINTENANCE_STARTED: maintenanceCandidates(active),
@@ -119,11 +116,7 @@ export function pausedTransitions() {
     SWITCH: ENGINE_IDS.map((engine) => ({
       guard: { type: 'switchTargetIs' as const, params: { engine } },
       target: `#failover.${stateOfEngine(engine)}`,
-      actions: [
-        { type: 'operatorSwitch' as const, params: { engine } },
-        recordTransition('paused', stateOfEngine(engine), 'operator'),
-        alert('resumed'),
-      ],
+      actions: [{ type: 'operatorSwitch' as const, params: { engine } }, recordTransition('paused', stateOfEngine(engine), 'operator'), alert('resumed')],
     })),
     MAINTENANCE_ENDED: maintenanceOver,
     MAINTENANCE_DUE: maintenanceOver,

@@ -34,4 +34,3 @@ export function tripGuard(reason: TripReason) {
     tripReasonOf(context, event) === reason &&
     nextAvailableAfter(context, params.active) === params.next;
 }
-

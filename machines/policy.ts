@@ -177,11 +177,7 @@ export function chainOf(settings: PolicySettings): readonly EngineId[] {
  * rule tripped it (the status's `engines_available`).
  */
 export function isAvailable(context: FailoverContext, engine: EngineId): boolean {
-  return (
-    context.probeHealthy[engine] !== false &&
-    context.failures[engine] < context.settings.failureThreshold &&
-    context.rateTrips[engine] === null
-  );
+  return context.probeHealthy[engine] !== false && context.failures[engine] < context.settings.failureThreshold && context.rateTrips[engine] === null;
 }
 
 /** Whether the policy may choose `engine`: available and not in maintenance. */
@@ -216,10 +212,7 @@ export function recoveryCandidates(context: FailoverContext, active: EngineId | 
 }
 
 /** The streaks after a probe round: healthy extends a streak (capped), anything else ends it. */
-export function streaksAfter(
-  context: FailoverContext,
-  results: Partial<Record<EngineId, boolean>>,
-): Record<EngineId, number> {
+export function streaksAfter(context: FailoverContext, results: Partial<Record<EngineId, boolean>>): Record<EngineId, number> {
   return perEngine((engine) => {
     const healthy = results[engine];
     if (healthy === undefined) return context.healthyStreaks[engine];
@@ -231,31 +224,16 @@ export function streaksAfter(
  * The highest-priority candidate that this probe round makes recovered, or null.
  * `active` is the engine in use (null while paused).
  */
-export function recoveredBy(
-  context: FailoverContext,
-  active: EngineId | null,
-  results: Partial<Record<EngineId, boolean>>,
-): EngineId | null {
+export function recoveredBy(context: FailoverContext, active: EngineId | null, results: Partial<Record<EngineId, boolean>>): EngineId | null {
   const streaks = streaksAfter(context, results);
-  return (
-    recoveryCandidates(context, active).find(
-      (engine) => streaks[engine] >= context.settings.recoverySuccesses,
-    ) ?? null
-  );
+  return recoveryCandidates(context, active).find((engine) => streaks[engine] >= context.settings.recoverySuccesses) ?? null;
 }
 
 /** Whether this probe round leaves no candidate with a healthy streak: the check has failed. */
-export function recoveryCheckFails(
-  context: FailoverContext,
-  active: EngineId | null,
-  results: Partial<Record<EngineId, boolean>>,
-): boolean {
+export function recoveryCheckFails(context: FailoverContext, active: EngineId | null, results: Partial<Record<EngineId, boolean>>): boolean {
   const streaks = streaksAfter(context, results);
   const candidates = recoveryCandidates(context, active);
-  return (
-    candidates.some((engine) => results[engine] !== undefined) &&
-    candidates.every((engine) => streaks[engine] === 0)
-  );
+  return candidates.some((engine) => results[engine] !== undefined) && candidates.every((engine) => streaks[engine] === 0);
 }
 
 /**

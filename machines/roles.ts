@@ -78,11 +78,7 @@ export const roleMachine = setup({
           { guard: 'startedTermHeld', target: 'leading' },
           { target: 'steppingDown' },
         ],
-        onError: [
-          { guard: 'stopRequested', target: 'stopped' },
-          { guard: 'leaseHeld', target: 'retrying' },
-          { target: 'standby' },
-        ],
+        onError: [{ guard: 'stopRequested', target: 'stopped' }, { guard: 'leaseHeld', target: 'retrying' }, { target: 'standby' }],
       },
       on: {
         LEASE_WON: { actions: 'noteLeaseWon' },

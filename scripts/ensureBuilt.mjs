@@ -23,7 +23,9 @@ const stale = builtAt === 0 || sources.some((folder) => newestIn(path.join(root,
 if (!stale) process.exit(0);
 if (!existsSync(path.join(root, 'node_modules/.bin/tsx'))) {
   if (builtAt === 0) {
-    process.stderr.write('npm start: dist/ is missing and this install has no build tools (npm ci --omit=dev); run npm run build where the dev dependencies are installed, then copy dist/ here\n');
+    process.stderr.write(
+      'npm start: dist/ is missing and this install has no build tools (npm ci --omit=dev); run npm run build where the dev dependencies are installed, then copy dist/ here\n',
+    );
     process.exit(2);
   }
   // A production tree whose sources came along: run what was built.

@@ -160,13 +160,16 @@ const url = (schemes: readonly string[]) =>
   z
     .string()
     .trim()
-    .refine((value) => {
-      try {
-        return schemes.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `a URL starting with ${schemes.map((scheme) => `${scheme}//`).join(' or ')}`);
+    .refine(
+      (value) => {
+        try {
+          return schemes.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `a URL starting with ${schemes.map((scheme) => `${scheme}//`).join(' or ')}`,
+    );
 
 // The database number is the path (`/2`); with Sentinels it is the only use of the URL besides the
 // credentials, so a path that is no number must fail here rather than as a SELECT error later.
@@ -185,7 +188,10 @@ const VARIABLES = {
   REDIS_WAIT_TIMEOUT_MS: { schema: positiveInteger('milliseconds', MAX_TIMER_MS), fallback: '500' },
   [POLICY_VARIABLES.failureThreshold]: { schema: positiveInteger('failures'), fallback: String(DEFAULT_POLICY_SETTINGS.failureThreshold) },
   [POLICY_VARIABLES.recoveryTimeoutSeconds]: { schema: seconds('recovery timeout'), fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutSeconds) },
-  [POLICY_VARIABLES.recoveryTimeoutMaxSeconds]: { schema: seconds('maximum recovery timeout'), fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutMaxSeconds) },
+  [POLICY_VARIABLES.recoveryTimeoutMaxSeconds]: {
+    schema: seconds('maximum recovery timeout'),
+    fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutMaxSeconds),
+  },
   [POLICY_VARIABLES.failoverEnabled]: { schema: booleanFlag, fallback: String(DEFAULT_POLICY_SETTINGS.failoverEnabled) },
   [POLICY_VARIABLES.recoverySuccesses]: { schema: positiveInteger('healthy probes'), fallback: String(DEFAULT_POLICY_SETTINGS.recoverySuccesses) },
   [POLICY_VARIABLES.healthCheckIntervalSeconds]: { schema: seconds('probe interval'), fallback: String(DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds) },
@@ -195,7 +201,11 @@ const VARIABLES = {
   [POLICY_VARIABLES.slowCallRateThreshold]: { schema: percent.transform(Number), fallback: String(DEFAULT_POLICY_SETTINGS.slowCallRateThreshold) },
   SIGNAL_QUEUE: { schema: nonEmpty, fallback: 'execution.signals' },
   SIGNAL_QUEUE_KIND: {
-    schema: z.string().trim().toLowerCase().pipe(z.enum(['stream', 'list'], { error: 'stream or list' })),
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['stream', 'list'], { error: 'stream or list' })),
     fallback: 'stream',
   },
   SIGNAL_GROUP: { schema: nonEmpty, fallback: 'execution-manager' },
@@ -213,11 +223,15 @@ const VARIABLES = {
     fallback: '8001',
   },
   LOG_LEVEL: {
-    schema: z.string().trim().toLowerCase().pipe(
-      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-        error: 'one of fatal, error, warn, info, debug, trace, silent',
-      }),
-    ),
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(
+        z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+          error: 'one of fatal, error, warn, info, debug, trace, silent',
+        }),
+      ),
     fallback: 'info',
   },
   LEADER_LEASE_SECONDS: { schema: seconds('lease'), fallback: '10' },
@@ -270,7 +284,15 @@ function readOptional(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<st
 
 /** An optional whole number of at least 1; unset or empty is undefined. */
 function optionalWhole(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const text = readOptional(env, name, z.string().trim().regex(/^\d+$/, 'a whole number').refine((value) => Number(value) >= 1 && Number(value) <= Number.MAX_SAFE_INTEGER, 'a whole number of at least 1'));
+  const text = readOptional(
+    env,
+    name,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, 'a whole number')
+      .refine((value) => Number(value) >= 1 && Number(value) <= Number.MAX_SAFE_INTEGER, 'a whole number of at least 1'),
+  );
   return text === undefined ? undefined : Number(text);
 }
 
@@ -337,7 +359,6 @@ function isSet(env: NodeJS.ProcessEnv, name: string): boolean {
   return (env[name] ?? '').trim() !== '';
 }
 
-
 /**
  * Reads and validates the whole configuration.
  * `requireEngines`: every engine URL must be set (`npm start`); the demo supplies `sim://` ones.
@@ -361,7 +382,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireEngines: bo
   }
   // Reachable from other machines, the token is all that stands between them and a pause.
   if (!isLoopbackHost(host) && adminToken !== undefined && adminToken.length < MIN_PUBLIC_TOKEN_LENGTH) {
-    throw new ConfigError('ADMIN_TOKEN', `ADMIN_TOKEN is too short: at least ${MIN_PUBLIC_TOKEN_LENGTH} characters when HOST (${host}) is not a loopback address`);
+    throw new ConfigError(
+      'ADMIN_TOKEN',
+      `ADMIN_TOKEN is too short: at least ${MIN_PUBLIC_TOKEN_LENGTH} characters when HOST (${host}) is not a loopback address`,
+    );
   }
   const config: Config = {
     redisUrl: read(env, 'REDIS_URL'),

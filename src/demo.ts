@@ -55,10 +55,7 @@ if (reachable) {
   log.info({ queue: config.signalQueue, kind: config.signalQueueKind }, 'demo: using Redis');
   started = await startService({ config, log, redis, inspect: inspector.inspect, extendApp: inspector.extendApp });
   const queueName = config.signalQueue;
-  push =
-    config.signalQueueKind === 'stream'
-      ? (raw) => redis.xadd(queueName, '*', SIGNAL_FIELD, raw)
-      : (raw) => redis.lpush(queueName, raw);
+  push = config.signalQueueKind === 'stream' ? (raw) => redis.xadd(queueName, '*', SIGNAL_FIELD, raw) : (raw) => redis.lpush(queueName, raw);
 } else {
   redis.disconnect();
   log.warn(

@@ -56,7 +56,7 @@ export function createMetrics(options: { queueDepth: () => Promise<number>; open
   });
   const rateLimited = new Counter({
     name: 'execution_rate_limited_total',
-    help: 'Orders that waited for their engine\'s order-rate limit (ENGINE_<ID>_MAX_ORDERS_PER_SECOND), by engine.',
+    help: "Orders that waited for their engine's order-rate limit (ENGINE_<ID>_MAX_ORDERS_PER_SECOND), by engine.",
     labelNames: ['engine'],
     registers: [registry],
   });

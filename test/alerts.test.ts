@@ -92,7 +92,13 @@ describe('policyAlert: one text per reason, naming the engines involved', () => 
     fail('lean_self_hosted', 3);
     fail('quanttrader_pybroker', 3);
     expect(alerts).toHaveLength(2);
-    expect(alerts[0]).toMatchObject({ event: 'failover', from: 'primaryActive', to: 'backup1Active', reason: 'threshold', at: new Date(START + 1500).toISOString() });
+    expect(alerts[0]).toMatchObject({
+      event: 'failover',
+      from: 'primaryActive',
+      to: 'backup1Active',
+      reason: 'threshold',
+      at: new Date(START + 1500).toISOString(),
+    });
     expect(alerts[0]?.text).toContain('lean_self_hosted');
     expect(alerts[0]?.text).toContain('quanttrader_pybroker');
     expect(alerts[0]?.text).toContain('3 times');

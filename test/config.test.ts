@@ -379,15 +379,12 @@ describe('loadConfig: HOST and ADMIN_TOKEN', () => {
     expect(config.adminToken).toBeUndefined();
   });
 
-  it.each(['0.0.0.0', '::', '10.0.0.5', 'exec.internal', '127.0.0.1.example.com'])(
-    'refuses non-loopback %s without ADMIN_TOKEN, naming both',
-    (host) => {
-      const error = configErrorOf(() => load({ HOST: host }));
-      expect(error.variable).toBe('ADMIN_TOKEN');
-      expect(error.message).toContain('ADMIN_TOKEN');
-      expect(error.message).toContain(host);
-    },
-  );
+  it.each(['0.0.0.0', '::', '10.0.0.5', 'exec.internal', '127.0.0.1.example.com'])('refuses non-loopback %s without ADMIN_TOKEN, naming both', (host) => {
+    const error = configErrorOf(() => load({ HOST: host }));
+    expect(error.variable).toBe('ADMIN_TOKEN');
+    expect(error.message).toContain('ADMIN_TOKEN');
+    expect(error.message).toContain(host);
+  });
 
   it('refuses a blank ADMIN_TOKEN on a non-loopback HOST', () => {
     expect(configErrorOf(() => load({ HOST: '0.0.0.0', ADMIN_TOKEN: '   ' })).variable).toBe('ADMIN_TOKEN');
@@ -405,13 +402,17 @@ describe('loadConfig: HOST and ADMIN_TOKEN', () => {
     for (const bad of ['0', '-5', '1.5', 'lots']) expect(() => load({ OUTCOME_STREAM_MAXLEN: bad })).toThrow(/OUTCOME_STREAM_MAXLEN/);
   });
 
-  it('reads each engine\'s ENGINE_<ID>_MAX_ORDERS_PER_SECOND, decimals included, unset meaning no limit', () => {
+  it("reads each engine's ENGINE_<ID>_MAX_ORDERS_PER_SECOND, decimals included, unset meaning no limit", () => {
     expect(load({}).maxOrdersPerSecond).toEqual({});
-    const config = load({ ENGINE_LEAN_SELF_HOSTED_MAX_ORDERS_PER_SECOND: '10', ENGINE_NAUTILUS_TRADER_MAX_ORDERS_PER_SECOND: ' 0.5 ', ENGINE_QUANTTRADER_PYBROKER_MAX_ORDERS_PER_SECOND: '' });
+    const config = load({
+      ENGINE_LEAN_SELF_HOSTED_MAX_ORDERS_PER_SECOND: '10',
+      ENGINE_NAUTILUS_TRADER_MAX_ORDERS_PER_SECOND: ' 0.5 ',
+      ENGINE_QUANTTRADER_PYBROKER_MAX_ORDERS_PER_SECOND: '',
+    });
     expect(config.maxOrdersPerSecond).toEqual({ lean_self_hosted: 10, nautilus_trader: 0.5 });
   });
 
-  it('refuses an order rate that is not a positive number, naming the engine\'s variable', () => {
+  it("refuses an order rate that is not a positive number, naming the engine's variable", () => {
     for (const bad of ['0', '0.0', '-1', 'ten', '1e3', '2000000']) {
       const error = configErrorOf(() => load({ ENGINE_QUANTTRADER_PYBROKER_MAX_ORDERS_PER_SECOND: bad }));
       expect(error.variable).toBe('ENGINE_QUANTTRADER_PYBROKER_MAX_ORDERS_PER_SECOND');
@@ -492,9 +493,7 @@ describe('loadPolicySettings', () => {
   });
 
   it('refuses a maximum recovery timeout below the timeout, naming the maximum', () => {
-    const error = configErrorOf(() =>
-      loadPolicySettings({ EXECUTION_FAILOVER_TIMEOUT: '600', EXECUTION_FAILOVER_TIMEOUT_MAX: '300' }),
-    );
+    const error = configErrorOf(() => loadPolicySettings({ EXECUTION_FAILOVER_TIMEOUT: '600', EXECUTION_FAILOVER_TIMEOUT_MAX: '300' }));
     expect(error.variable).toBe('EXECUTION_FAILOVER_TIMEOUT_MAX');
     expect(error.message).toContain('EXECUTION_FAILOVER_TIMEOUT');
     expect(error.message).toContain('600');

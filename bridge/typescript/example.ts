@@ -35,7 +35,10 @@ function whole(name: string, fallback: number): number {
 
 const storeFile = path.resolve(setting('BRIDGE_STORE', 'bridge-data/store.jsonl'));
 const store = await openFileStore(storeFile);
-const broker = await PaperBroker.open(path.resolve(setting('PAPER_FILLS', path.join(path.dirname(storeFile), 'paper-fills.jsonl'))), whole('PAPER_FILL_MS', 50));
+const broker = await PaperBroker.open(
+  path.resolve(setting('PAPER_FILLS', path.join(path.dirname(storeFile), 'paper-fills.jsonl'))),
+  whole('PAPER_FILL_MS', 50),
+);
 // Only for the kit's crash test: dies after the broker filled, before the bridge recorded it.
 const crashAfterFill = process.env.PAPER_CRASH_AFTER_FILL === '1';
 

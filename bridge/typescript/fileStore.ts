@@ -121,7 +121,11 @@ export async function openFileStore(file: string, options: FileStoreOptions = {}
   const temporary = `${file}.compacting`;
   const compacted = await open(temporary, 'w');
   try {
-    await compacted.writeFile(linesOf(records.values(), highest).map((line) => `${JSON.stringify(line)}\n`).join(''));
+    await compacted.writeFile(
+      linesOf(records.values(), highest)
+        .map((line) => `${JSON.stringify(line)}\n`)
+        .join(''),
+    );
     await compacted.sync();
   } finally {
     await compacted.close();

@@ -179,9 +179,7 @@ export async function checkConcurrent(context: CheckContext): Promise<void> {
   const title = `${CONCURRENT_REPEATS} concurrent requests with one new key place one order (the rest get 409 or the same report)`;
   await rule(context, 'concurrent', title, async () => {
     const key = context.nextId();
-    const settled = await Promise.allSettled(
-      Array.from({ length: CONCURRENT_REPEATS }, () => context.client.order(context.signal(key), key, context.epoch)),
-    );
+    const settled = await Promise.allSettled(Array.from({ length: CONCURRENT_REPEATS }, () => context.client.order(context.signal(key), key, context.epoch)));
     const answers: OrderAnswer[] = [];
     for (const [index, outcome] of settled.entries()) {
       if (outcome.status === 'fulfilled') answers.push(outcome.value);

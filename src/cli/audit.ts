@@ -23,9 +23,17 @@ function render(body: unknown): string[] {
   if (!parsed.success) throw new Error(`the service answered something that is not an audit list: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   const { entries } = parsed.data;
   if (entries.length === 0) return ['no operator action recorded yet'];
-  const rows = [['AT', 'ACTION', 'REMOTE', 'RESULT', 'PARAMS'], ...entries.map((entry) => [entry.at, entry.action, entry.remote, entry.result, entry.params === '{}' ? '' : entry.params])];
+  const rows = [
+    ['AT', 'ACTION', 'REMOTE', 'RESULT', 'PARAMS'],
+    ...entries.map((entry) => [entry.at, entry.action, entry.remote, entry.result, entry.params === '{}' ? '' : entry.params]),
+  ];
   const widths = (rows[0] ?? []).slice(0, -1).map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  return rows.map((row) => row.map((cell, column) => (column < widths.length ? cell.padEnd(widths[column] ?? 0) : cell)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column < widths.length ? cell.padEnd(widths[column] ?? 0) : cell))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The `audit` command. */
@@ -37,7 +45,9 @@ export const auditCommand: Command = {
   options: { ...SERVICE_OPTIONS, count: { type: 'string' } },
   run: (args, io) => {
     positionals(args, []);
-    const count = numberOption(args, 'count', DEFAULT_COUNT, (value) => (Number.isInteger(value) && value >= 1 && value <= MAX_COUNT ? undefined : `must be a whole number from 1 to ${MAX_COUNT}`));
+    const count = numberOption(args, 'count', DEFAULT_COUNT, (value) =>
+      Number.isInteger(value) && value >= 1 && value <= MAX_COUNT ? undefined : `must be a whole number from 1 to ${MAX_COUNT}`,
+    );
     return runServiceCall('audit', args, io, { method: 'GET', path: `/admin/audit?count=${count}`, render });
   },
 };

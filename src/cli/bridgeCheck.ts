@@ -93,9 +93,12 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   );
 
   try {
-    const report = await runBridgeCheck({ target, fencing: settings.fencing, symbol: settings.symbol, quantity: settings.quantity, timeoutMs: settings.timeoutMs, epoch }, (outcome) => {
-      if (!settings.json) io.out(line(outcome));
-    });
+    const report = await runBridgeCheck(
+      { target, fencing: settings.fencing, symbol: settings.symbol, quantity: settings.quantity, timeoutMs: settings.timeoutMs, epoch },
+      (outcome) => {
+        if (!settings.json) io.out(line(outcome));
+      },
+    );
     const passed = report.outcomes.filter((outcome) => outcome.passed).length;
     const failed = report.outcomes.length - passed;
     if (settings.json) {

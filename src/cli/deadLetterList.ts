@@ -29,14 +29,31 @@ const pageSchema = z.object({
 /** The page as aligned lines. */
 function render(body: unknown): string[] {
   const parsed = pageSchema.safeParse(body);
-  if (!parsed.success) throw new Error(`the service answered something that is not a dead-letter page: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new Error(`the service answered something that is not a dead-letter page: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   const { entries, next } = parsed.data;
   const rows = [
     ['ID', 'OUTCOME', 'SIGNAL_ID', 'ENGINE', 'ATTEMPTS', 'AT', 'REASON'],
-    ...entries.map((entry) => [entry.id, entry.outcome, entry.signal_id === '' ? '-' : entry.signal_id, entry.engine === '' ? '-' : entry.engine, String(entry.attempts), entry.at, entry.reason]),
+    ...entries.map((entry) => [
+      entry.id,
+      entry.outcome,
+      entry.signal_id === '' ? '-' : entry.signal_id,
+      entry.engine === '' ? '-' : entry.engine,
+      String(entry.attempts),
+      entry.at,
+      entry.reason,
+    ]),
   ];
   const widths = rows[0]?.slice(0, -1).map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  const lines = entries.length === 0 ? [] : rows.map((row) => row.map((cell, column) => (column < widths.length ? cell.padEnd(widths[column] ?? 0) : cell)).join('  ').trimEnd());
+  const lines =
+    entries.length === 0
+      ? []
+      : rows.map((row) =>
+          row
+            .map((cell, column) => (column < widths.length ? cell.padEnd(widths[column] ?? 0) : cell))
+            .join('  ')
+            .trimEnd(),
+        );
   lines.push(`${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${next === null ? '' : `; more after ${next}: add --after ${next}`}`);
   return lines;
 }
@@ -54,7 +71,9 @@ export const deadLetterListCommand: Command = {
     if (outcome !== undefined && !DEAD_LETTER_OUTCOMES.some((known) => known === outcome)) {
       throw new UsageError(`--outcome takes one of ${DEAD_LETTER_OUTCOMES.join(', ')}, got "${outcome}"`);
     }
-    const count = numberOption(args, 'count', DEFAULT_COUNT, (value) => (Number.isInteger(value) && value >= 1 && value <= MAX_COUNT ? undefined : `must be a whole number from 1 to ${MAX_COUNT}`));
+    const count = numberOption(args, 'count', DEFAULT_COUNT, (value) =>
+      Number.isInteger(value) && value >= 1 && value <= MAX_COUNT ? undefined : `must be a whole number from 1 to ${MAX_COUNT}`,
+    );
     const after = stringOption(args, 'after');
     if (after !== undefined && !/^\d+-\d+$/.test(after)) throw new UsageError(`--after takes an entry id such as 1733080800000-0, got "${after}"`);
     const query = new URLSearchParams({ count: String(count), ...(outcome === undefined ? {} : { outcome }), ...(after === undefined ? {} : { after }) });

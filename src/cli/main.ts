@@ -10,7 +10,7 @@
  *
  * Run through `bin/execution-failover.js`; tests call {@link runCli} in-process.
  */
-import { parseArgs } from 'node:util';
+import { inspect, parseArgs } from 'node:util';
 import { auditCommand } from './audit.js';
 import { bridgeCheckCommand } from './bridgeCheck.js';
 import { EXIT, UsageError, type CliIo, type Command, type ParsedArgs } from './command.js';
@@ -71,7 +71,14 @@ function groupOf(commands: readonly Command[], word: string): Command[] {
 }
 
 function groupHelp(word: string, members: readonly Command[]): string[] {
-  return [`usage: ${PROGRAM} ${word} <${members.map((command) => command.name.slice(word.length + 1)).join('|')}> [options]`, '', 'commands:', ...commandList(members), '', `${PROGRAM} ${word} <command> --help says more about one.`];
+  return [
+    `usage: ${PROGRAM} ${word} <${members.map((command) => command.name.slice(word.length + 1)).join('|')}> [options]`,
+    '',
+    'commands:',
+    ...commandList(members),
+    '',
+    `${PROGRAM} ${word} <command> --help says more about one.`,
+  ];
 }
 
 /** The command `words` name (one word, or a group's two) and the arguments after its name. */
@@ -98,7 +105,7 @@ function usageError(io: CliIo, message: string, command?: Command): number {
 function describeUnexpected(error: unknown): string[] {
   const lines: string[] = [];
   for (let current = error, depth = 0; current !== undefined && depth < 5; depth += 1) {
-    lines.push(current instanceof Error ? `${depth === 0 ? '' : 'caused by: '}${current.message}` : String(current));
+    lines.push(current instanceof Error ? `${depth === 0 ? '' : 'caused by: '}${current.message}` : inspect(current));
     current = current instanceof Error ? current.cause : undefined;
   }
   return lines;

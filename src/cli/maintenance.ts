@@ -50,7 +50,8 @@ export const maintenanceCommand: Command = {
     if (off && (reason !== undefined || until !== undefined)) throw new UsageError('--reason and --until go with --on');
     if (reason !== undefined && reason.length > MAX_REASON) throw new UsageError(`--reason takes at most ${MAX_REASON} characters, got ${reason.length}`);
     // Only the form is checked here; whether it is in the future is the service's to say (its clock).
-    if (until !== undefined && !/^\d{4}-\d\d-\d\dT/.test(until)) throw new UsageError(`--until takes an ISO 8601 time such as 2026-11-25T18:00:00Z, got "${until}"`);
+    if (until !== undefined && !/^\d{4}-\d\d-\d\dT/.test(until))
+      throw new UsageError(`--until takes an ISO 8601 time such as 2026-11-25T18:00:00Z, got "${until}"`);
     if (until !== undefined && Number.isNaN(Date.parse(until))) throw new UsageError(`--until is not a valid time: "${until}"`);
     return runServiceCall('maintenance', args, io, request(engine, on, reason, until));
   },

@@ -24,11 +24,20 @@ function render(body: unknown): string[] {
   for (const position of positions) for (const engine of Object.keys(position.by_engine)) if (!engines.includes(engine)) engines.push(engine);
   const rows = [
     ['STRATEGY', 'SYMBOL', ...engines],
-    ...positions.map((position) => [position.strategy_id === '' ? '-' : position.strategy_id, position.symbol, ...engines.map((engine) => String(position.by_engine[engine] ?? 0))]),
+    ...positions.map((position) => [
+      position.strategy_id === '' ? '-' : position.strategy_id,
+      position.symbol,
+      ...engines.map((engine) => String(position.by_engine[engine] ?? 0)),
+    ]),
   ];
   const widths = (rows[0] ?? []).map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   // Names left-aligned, quantities right-aligned, as a table of figures reads best.
-  return rows.map((row) => row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The `positions` command. */

@@ -145,7 +145,11 @@ export async function runServiceCall(name: string, args: ParsedArgs, io: CliIo, 
     if (json) io.out(JSON.stringify(typeof answer.body === 'object' && answer.body !== null ? answer.body : { error: answer.error }));
     io.err(`${name}: the service refused (${answer.status}): ${answer.error ?? ''}`);
     if (answer.status === 401) {
-      io.err(target.token === undefined ? `${name}: ADMIN_TOKEN is not set in this environment` : `${name}: the ADMIN_TOKEN of this environment is not the service's`);
+      io.err(
+        target.token === undefined
+          ? `${name}: ADMIN_TOKEN is not set in this environment`
+          : `${name}: the ADMIN_TOKEN of this environment is not the service's`,
+      );
     }
     return EXIT.refused;
   }
@@ -158,6 +162,7 @@ export async function runServiceCall(name: string, args: ParsedArgs, io: CliIo, 
 export function positionals(args: ParsedArgs, names: readonly string[]): string[] {
   const given = [...args.positionals];
   if (given.length < names.length) throw new UsageError(`${names.slice(given.length).join(' and ')} missing`);
-  if (given.length > names.length) throw new UsageError(`unexpected argument${given.length - names.length > 1 ? 's' : ''}: ${given.slice(names.length).join(' ')}`);
+  if (given.length > names.length)
+    throw new UsageError(`unexpected argument${given.length - names.length > 1 ? 's' : ''}: ${given.slice(names.length).join(' ')}`);
   return given;
 }

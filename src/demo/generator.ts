@@ -29,7 +29,9 @@ export function createSignalFactory(options: { prefix?: string; random?: () => n
 }
 
 /** Calls `push` with a new signal every `intervalMs` until stopped. */
-export function startGenerator(options: { intervalMs: number; push: (raw: string) => Promise<unknown> | void; onError: (error: unknown) => void }): { stop(): void } {
+export function startGenerator(options: { intervalMs: number; push: (raw: string) => Promise<unknown> | void; onError: (error: unknown) => void }): {
+  stop(): void;
+} {
   const nextSignal = createSignalFactory();
   const timer = setInterval(() => {
     Promise.resolve(options.push(nextSignal())).catch(options.onError);

@@ -24,10 +24,7 @@ export interface BoundedText {
  * `limitBytes` is read whole and not truncated. Rejects with the stream's own error when reading
  * fails (a timeout or a dropped connection), so the caller can classify it.
  */
-export async function readBoundedText(
-  body: ReadableStream<Uint8Array> | null,
-  limitBytes: number = ANSWER_LIMIT_BYTES,
-): Promise<BoundedText> {
+export async function readBoundedText(body: ReadableStream<Uint8Array> | null, limitBytes: number = ANSWER_LIMIT_BYTES): Promise<BoundedText> {
   if (!Number.isSafeInteger(limitBytes) || limitBytes < 0) {
     throw new RangeError(`The answer limit must be a whole number of bytes ≥ 0, got ${limitBytes}`);
   }

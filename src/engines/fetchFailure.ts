@@ -64,12 +64,7 @@ function detailsOf(value: unknown): ErrorDetails | undefined {
 }
 
 function isTimeout(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'name' in error &&
-    (error.name === 'TimeoutError' || error.name === 'AbortError')
-  );
+  return typeof error === 'object' && error !== null && 'name' in error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
 function wasNotSent(details: ErrorDetails): boolean {

@@ -87,7 +87,10 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
     });
     try {
       // `=== true`: an engine answering anything but a plain yes is not healthy.
-      const answer = engine.health(call).then((healthy) => healthy === true, () => false);
+      const answer = engine.health(call).then(
+        (healthy) => healthy === true,
+        () => false,
+      );
       return await Promise.race([answer, late]);
     } catch {
       // engine.health() threw synchronously despite its contract.

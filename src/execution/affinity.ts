@@ -34,7 +34,7 @@ export async function chooseEngine(context: ExecutionContext, signal: Signal, wa
     const engine = await context.activeEngine();
     return engine === null ? 'closing' : { engine, affinity: false };
   }
-  for (let failures = 0; !context.stop.aborted; ) {
+  for (let failures = 0; !context.stop.aborted;) {
     let held;
     try {
       held = await positions.of(strategyOf(signal), signal.symbol);
@@ -44,7 +44,7 @@ export async function chooseEngine(context: ExecutionContext, signal: Signal, wa
       await sleep(clock, retryDelayMs(failures, 100, 5000), context.stop);
       continue;
     }
-    const route = routeSignal(signal, held, context.policy.activeEngine(), context.engineAvailable);
+    const route = routeSignal(signal, held, context.policy.activeEngine(), (engine) => context.engineAvailable(engine));
     if (route.kind === 'engine') return route;
     if (route.kind === 'paused') {
       if ((await context.activeEngine()) === null) return 'closing';

@@ -79,7 +79,8 @@ async function send(
   const engineId = choice.engine;
   // The policy may have moved while the attempt was recorded: never send to a tripped engine. A
   // signal bound to its position's engine needs that engine available, active or not.
-  const stillChosen = (): boolean => context.mayDispatch() && (choice.affinity ? context.engineAvailable(engineId) : context.policy.activeEngine() === engineId);
+  const stillChosen = (): boolean =>
+    context.mayDispatch() && (choice.affinity ? context.engineAvailable(engineId) : context.policy.activeEngine() === engineId);
   // Outside the slot: an order waiting for its engine's rate must not hold up the other engines.
   // The lane still holds the symbol, so its later signals wait behind this one.
   const { waited } = await context.orderRate.take(engineId, context.stop);
@@ -118,7 +119,13 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
 
   for (;;) {
     if (isExpired(signal, clock.now())) {
-      await settle({ signalId, outcome: 'expired', engine: null, attempts, reason: `expires_at ${String(signal.expires_at)} passed before it could be executed` });
+      await settle({
+        signalId,
+        outcome: 'expired',
+        engine: null,
+        attempts,
+        reason: `expires_at ${String(signal.expires_at)} passed before it could be executed`,
+      });
       return;
     }
     const choice = await chooseEngine(context, signal, affinityWait);
@@ -142,7 +149,7 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
         return;
       case 'lost':
         context.released(entry.id);
-        log.warn({ signal_id: signalId, why: begun.reason }, 'this signal is not this term\'s to send any more; left to whoever holds it');
+        log.warn({ signal_id: signalId, why: begun.reason }, "this signal is not this term's to send any more; left to whoever holds it");
         return;
       case 'unsettled': {
         // An earlier run or another copy sent it there and no outcome was recorded: that engine
@@ -155,7 +162,13 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
         }
         log.warn({ signal_id: signalId, engine: engine.id, epoch: begun.epoch }, 'settling a signal an earlier attempt sent without an outcome');
         const waitLeft = Math.max(0, begun.sentAt + limits.engineTimeoutMs - begun.now);
-        settleUnknownOutcome(context, { entry, signal, attempts: Math.max(1, attempts), first: false }, engine, { freeAfter: clock.now() + waitLeft, firstAskMs: 0 }, runAttempts);
+        settleUnknownOutcome(
+          context,
+          { entry, signal, attempts: Math.max(1, attempts), first: false },
+          engine,
+          { freeAfter: clock.now() + waitLeft, firstAskMs: 0 },
+          runAttempts,
+        );
         return;
       }
       case 'unreplicated':
@@ -196,7 +209,13 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
         );
         return;
       case 'rejected':
-        await settle({ signalId, outcome: 'rejected', engine: engineId, attempts, reason: `${engineId} rejected it (HTTP ${result.status}): ${result.reason}` });
+        await settle({
+          signalId,
+          outcome: 'rejected',
+          engine: engineId,
+          attempts,
+          reason: `${engineId} rejected it (HTTP ${result.status}): ${result.reason}`,
+        });
         return;
       case 'fenced':
         // A newer leader exists: record nothing, send nothing more; the signal stays pending for it.
@@ -205,9 +224,18 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
         return;
       case 'in_progress':
         // A request with this key is still being placed: settled by lookup, and no engine failure.
-        log.warn({ signal_id: signalId, engine: engineId, reason: result.reason }, 'the engine is still placing an earlier request for this signal; settling it by lookup');
+        log.warn(
+          { signal_id: signalId, engine: engineId, reason: result.reason },
+          'the engine is still placing an earlier request for this signal; settling it by lookup',
+        );
         if (engine !== undefined) {
-          settleUnknownOutcome(context, { entry, signal, attempts, first: false }, engine, { freeAfter: clock.now() + limits.engineTimeoutMs, firstAskMs: limits.inDoubtPollMs }, runAttempts);
+          settleUnknownOutcome(
+            context,
+            { entry, signal, attempts, first: false },
+            engine,
+            { freeAfter: clock.now() + limits.engineTimeoutMs, firstAskMs: limits.inDoubtPollMs },
+            runAttempts,
+          );
         }
         return;
       case 'failed':
@@ -217,7 +245,13 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
     if (result.unknownOutcome && engine !== undefined) {
       // The order may have been placed: settle it with that engine before it may go anywhere else,
       // without holding up the signals behind it.
-      settleUnknownOutcome(context, { entry, signal, attempts, first: false }, engine, { freeAfter: answeredAt + limits.engineTimeoutMs, firstAskMs: limits.inDoubtPollMs }, runAttempts);
+      settleUnknownOutcome(
+        context,
+        { entry, signal, attempts, first: false },
+        engine,
+        { freeAfter: answeredAt + limits.engineTimeoutMs, firstAskMs: limits.inDoubtPollMs },
+        runAttempts,
+      );
       return;
     }
     if (attempts >= limits.maxAttempts) {

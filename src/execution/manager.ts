@@ -45,7 +45,8 @@ export interface ExecutionManagerOptions {
   readonly concurrency: number;
   /** The term's epoch, sent as `X-Leader-Epoch`. */
   readonly epoch: number;
-  readonly limits: Omit<ExecutionLimits, 'retryBaseMs' | 'drainMs' | 'positionWaitMs'> & Partial<Pick<ExecutionLimits, 'retryBaseMs' | 'drainMs' | 'positionWaitMs'>>;
+  readonly limits: Omit<ExecutionLimits, 'retryBaseMs' | 'drainMs' | 'positionWaitMs'> &
+    Partial<Pick<ExecutionLimits, 'retryBaseMs' | 'drainMs' | 'positionWaitMs'>>;
   /** `EXECUTION_POSITION_AFFINITY`: the ledger to route by; unset, every signal goes to the active engine. */
   readonly positions?: PositionLedger;
   /** `ENGINE_<ID>_MAX_ORDERS_PER_SECOND`; unset, no engine's order rate is limited. */

@@ -55,22 +55,38 @@ export async function settleEntry(
     }
   }
   if (result === 'gave_up') {
-    log.error({ signal_id: outcome.signalId, outcome: outcome.outcome }, 'shutting down without recording this outcome; the signal stays pending and the next run settles it with its engine');
+    log.error(
+      { signal_id: outcome.signalId, outcome: outcome.outcome },
+      'shutting down without recording this outcome; the signal stays pending and the next run settles it with its engine',
+    );
     return false;
   }
   if (result === 'already_executed') {
     // Another copy of this signal was recorded executed first: this copy is its duplicate.
-    return settleEntry(context, entry, { ...outcome, outcome: 'duplicate', reason: `this signal_id was already executed; ${outcome.reason}`, report: undefined, latencyMs: undefined }, { clearsAttempt: false });
+    return settleEntry(
+      context,
+      entry,
+      { ...outcome, outcome: 'duplicate', reason: `this signal_id was already executed; ${outcome.reason}`, report: undefined, latencyMs: undefined },
+      { clearsAttempt: false },
+    );
   }
   context.released(entry.id);
   if (result !== 'settled') {
-    log.warn({ signal_id: outcome.signalId, outcome: outcome.outcome, why: result }, result === 'not_leader' ? 'this term has lost the lease: the outcome is for the next leader to record' : 'another consumer holds this signal now: its outcome is theirs to record');
+    log.warn(
+      { signal_id: outcome.signalId, outcome: outcome.outcome, why: result },
+      result === 'not_leader'
+        ? 'this term has lost the lease: the outcome is for the next leader to record'
+        : 'another consumer holds this signal now: its outcome is theirs to record',
+    );
     return false;
   }
   context.countSettled();
   metrics?.outcome(outcome.outcome, outcome.engine);
   const level = outcome.outcome === 'executed' || outcome.outcome === 'duplicate' ? 'debug' : 'info';
-  log[level]({ signal_id: outcome.signalId, outcome: outcome.outcome, engine: outcome.engine, attempts: outcome.attempts, reason: outcome.reason }, 'signal settled');
+  log[level](
+    { signal_id: outcome.signalId, outcome: outcome.outcome, engine: outcome.engine, attempts: outcome.attempts, reason: outcome.reason },
+    'signal settled',
+  );
   const alert = outcomeAlert(outcome);
   if (alert !== null) context.alert(alert);
   return true;

@@ -26,7 +26,13 @@ export interface UnknownOutcomeTiming {
 /** Runs the job's attempts again, in its lane, once the engine has said it did not place it. */
 export type RetryAttempts = (context: ExecutionContext, job: SignalJob) => Promise<void>;
 
-async function askUntilSettled(context: ExecutionContext, job: SignalJob, engine: ExecutionEngine, timing: UnknownOutcomeTiming, retry: RetryAttempts): Promise<void> {
+async function askUntilSettled(
+  context: ExecutionContext,
+  job: SignalJob,
+  engine: ExecutionEngine,
+  timing: UnknownOutcomeTiming,
+  retry: RetryAttempts,
+): Promise<void> {
   const { clock, limits, log } = context;
   const { entry, signal, attempts } = job;
   const signalId = signal.signal_id;
@@ -43,7 +49,13 @@ async function askUntilSettled(context: ExecutionContext, job: SignalJob, engine
           context,
           entry,
           {
-            ...outcomeOf(context, entry, { signalId, outcome: 'executed', engine: engine.id, attempts, reason: `executed on ${engine.id} (confirmed by its lookup after an unknown outcome)` }),
+            ...outcomeOf(context, entry, {
+              signalId,
+              outcome: 'executed',
+              engine: engine.id,
+              attempts,
+              reason: `executed on ${engine.id} (confirmed by its lookup after an unknown outcome)`,
+            }),
             report: lookup.report,
             ...positionChangeFor(context, signal, engine.id, lookup.report),
           },
@@ -64,7 +76,13 @@ async function askUntilSettled(context: ExecutionContext, job: SignalJob, engine
           await settleEntry(
             context,
             entry,
-            outcomeOf(context, entry, { signalId, outcome: 'attempts_exhausted', engine: engine.id, attempts, reason: `${attempts} attempts failed; ${engine.id} confirmed the last was not executed` }),
+            outcomeOf(context, entry, {
+              signalId,
+              outcome: 'attempts_exhausted',
+              engine: engine.id,
+              attempts,
+              reason: `${attempts} attempts failed; ${engine.id} confirmed the last was not executed`,
+            }),
             { clearsAttempt: true },
           );
           return;
@@ -81,7 +99,13 @@ async function askUntilSettled(context: ExecutionContext, job: SignalJob, engine
       await settleEntry(
         context,
         entry,
-        outcomeOf(context, entry, { signalId, outcome: 'in_doubt', engine: engine.id, attempts, reason: `${engine.id} took the order but its outcome stayed unknown for ${limits.inDoubtTimeoutMs / 1000} s; reconcile by hand` }),
+        outcomeOf(context, entry, {
+          signalId,
+          outcome: 'in_doubt',
+          engine: engine.id,
+          attempts,
+          reason: `${engine.id} took the order but its outcome stayed unknown for ${limits.inDoubtTimeoutMs / 1000} s; reconcile by hand`,
+        }),
         { clearsAttempt: true },
       );
       return;
@@ -90,7 +114,13 @@ async function askUntilSettled(context: ExecutionContext, job: SignalJob, engine
 }
 
 /** Settles the job's unknown outcome with `engine` in the background. */
-export function settleUnknownOutcome(context: ExecutionContext, job: SignalJob, engine: ExecutionEngine, timing: UnknownOutcomeTiming, retry: RetryAttempts): void {
+export function settleUnknownOutcome(
+  context: ExecutionContext,
+  job: SignalJob,
+  engine: ExecutionEngine,
+  timing: UnknownOutcomeTiming,
+  retry: RetryAttempts,
+): void {
   context.trackInDoubt(
     askUntilSettled(context, job, engine, timing, retry).catch((error: unknown) => {
       context.log.error({ err: error, signal_id: job.signal.signal_id }, 'settling an unknown outcome failed; the signal stays pending');

@@ -58,7 +58,11 @@ async function resultOf(response: Response): Promise<string> {
 }
 
 /** Records every write under the path it is mounted on; a failing record is logged, never fatal. */
-export function auditWrites(options: { readonly record: (entry: AuditEntry) => Promise<unknown>; readonly log: Logger; readonly now?: () => number }): MiddlewareHandler {
+export function auditWrites(options: {
+  readonly record: (entry: AuditEntry) => Promise<unknown>;
+  readonly log: Logger;
+  readonly now?: () => number;
+}): MiddlewareHandler {
   const now = options.now ?? Date.now;
   return async function audit(c, next) {
     await next();

@@ -42,7 +42,8 @@ export function redisAuditTrail(redis: Redis, stream: string): AuditTrail {
 export function mountAuditRoutes(app: Hono, deps: { readonly trail: AuditTrail | null; readonly log: Logger }): void {
   const { trail, log } = deps;
   app.get('/admin/audit', async (c) => {
-    if (trail === null) return c.json({ error: 'the audit stream is in Redis, and this instance runs without Redis: its operator actions are in the log' }, 503);
+    if (trail === null)
+      return c.json({ error: 'the audit stream is in Redis, and this instance runs without Redis: its operator actions are in the log' }, 503);
     const { count } = c.req.query();
     const size = count === undefined || count === '' ? DEFAULT_AUDIT_COUNT : Number(count);
     if (!Number.isInteger(size) || size < 1 || size > MAX_AUDIT_COUNT) return c.json({ error: `count: a whole number from 1 to ${MAX_AUDIT_COUNT}` }, 400);

@@ -42,4 +42,3 @@ export async function readJson(c: Context, optional: boolean): Promise<JsonBody>
     return { ok: false, status: 400, error: 'the body is not valid JSON' };
   }
 }
-

@@ -16,7 +16,10 @@ const DEFAULT_PAGE = 100;
 
 const replayBody = z
   .object({
-    ids: z.array(z.string({ error: 'ids: dead-letter entry ids such as "1733080800000-0"' }), { error: 'ids: a list of dead-letter entry ids' }).min(1, 'ids: at least one entry id').max(MAX_PAGE, `ids: at most ${MAX_PAGE}`),
+    ids: z
+      .array(z.string({ error: 'ids: dead-letter entry ids such as "1733080800000-0"' }), { error: 'ids: a list of dead-letter entry ids' })
+      .min(1, 'ids: at least one entry id')
+      .max(MAX_PAGE, `ids: at most ${MAX_PAGE}`),
     force_in_doubt: z.boolean({ error: 'force_in_doubt: true or false' }).optional(),
   })
   .strict();

@@ -18,7 +18,10 @@ export function requireLoopbackHost(options: LoopbackHostOptions): MiddlewareHan
     if (!options.enabled) return next();
     const host = hostOfHeader(c.req.header('host') ?? new URL(c.req.url).host);
     if (!isLoopbackHost(host)) {
-      return c.json({ error: `requests for host "${host}" are refused: without ADMIN_TOKEN this service answers only to a loopback address (localhost, 127.0.0.1, ::1)` }, 403);
+      return c.json(
+        { error: `requests for host "${host}" are refused: without ADMIN_TOKEN this service answers only to a loopback address (localhost, 127.0.0.1, ::1)` },
+        403,
+      );
     }
     return next();
   };

@@ -24,10 +24,12 @@ export function prefixSvgIds(text: string, prefix: string): string {
     .replace(/(?<=\s)id="([^"]+)"/g, (_match, id: string) => `id="${prefix}${id}"`)
     .replace(/url\(#([^)]+)\)/g, (_match, id: string) => `url(#${prefix}${id})`)
     .replace(/(?<=[\s:])href="#([^"]+)"/g, (_match, id: string) => `href="#${prefix}${id}"`)
-    .replace(/(?<=\s)aria-labelledby="([^"]+)"/g, (_match, ids: string) =>
-      `aria-labelledby="${ids
-        .split(/\s+/)
-        .map((id) => `${prefix}${id}`)
-        .join(' ')}"`,
+    .replace(
+      /(?<=\s)aria-labelledby="([^"]+)"/g,
+      (_match, ids: string) =>
+        `aria-labelledby="${ids
+          .split(/\s+/)
+          .map((id) => `${prefix}${id}`)
+          .join(' ')}"`,
     );
 }

@@ -139,7 +139,10 @@ export class InspectionLog {
   constructor(options: InspectionLogOptions = {}) {
     this.limit = options.limit ?? DEFAULT_LOG_LIMIT;
     this.mergeWindow = options.mergeWindow ?? DEFAULT_MERGE_WINDOW;
-    for (const [name, value] of [['limit', this.limit], ['mergeWindow', this.mergeWindow]] as const) {
+    for (const [name, value] of [
+      ['limit', this.limit],
+      ['mergeWindow', this.mergeWindow],
+    ] as const) {
       if (!Number.isInteger(value) || value < 1) throw new RangeError(`the event log's ${name} must be a whole number of at least 1, got ${value}`);
     }
     this.describer = new InspectionDescriber(options.now);

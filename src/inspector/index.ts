@@ -50,8 +50,7 @@ export interface Inspector {
 export function createInspector(options: InspectorOptions): Inspector {
   const { config, log } = options;
   const eventLog = new InspectionLog();
-  const relay: StatelyRelay | null =
-    config.inspectWsUrl === undefined ? null : createStatelyRelay(config.inspectWsUrl, log, options.relayFactory);
+  const relay: StatelyRelay | null = config.inspectWsUrl === undefined ? null : createStatelyRelay(config.inspectWsUrl, log, options.relayFactory);
   const inspect = composeInspect(log, {
     'event log': eventLog.record,
     ...(relay === null ? {} : { 'Stately relay': relay.inspect }),

@@ -18,15 +18,7 @@ import { Coalescer } from './coalescer.js';
 import { engineViews } from './engineViews.js';
 import { windowsView } from './engineWindows.js';
 import type { InspectionLog } from './eventLog.js';
-import {
-  STREAM_EVENTS,
-  type Closing,
-  type ClosingReason,
-  type Hello,
-  type LiveSnapshot,
-  type LogEntry,
-  type LogUpdate,
-} from './protocol.js';
+import { STREAM_EVENTS, type Closing, type ClosingReason, type Hello, type LiveSnapshot, type LogEntry, type LogUpdate } from './protocol.js';
 import { formatSse, formatSseComment } from './sse.js';
 
 /** What the feed reads of a policy actor. */

@@ -45,8 +45,7 @@ const COMMON_HEADERS: Readonly<Record<string, string>> = {
 };
 
 type FaultsResult =
-  | { readonly ok: true; readonly answer: FaultsAnswer }
-  | { readonly ok: false; readonly httpStatus: 400 | 404 | 409 | 415; readonly error: string };
+  { readonly ok: true; readonly answer: FaultsAnswer } | { readonly ok: false; readonly httpStatus: 400 | 404 | 409 | 415; readonly error: string };
 
 /**
  * Applies a fault change to one engine: validates the engine id, that it is a `sim://` engine,
@@ -129,7 +128,9 @@ export function mountInspector(app: Hono, deps: InspectorRouteDeps): void {
     if (feed.full) {
       withHeaders(c, { 'Retry-After': '5' });
       return c.json(
-        { error: `the inspector's live stream already has ${feed.maxClients} pages open, the most INSPECT_MAX_CLIENTS allows: close one, or raise INSPECT_MAX_CLIENTS` },
+        {
+          error: `the inspector's live stream already has ${feed.maxClients} pages open, the most INSPECT_MAX_CLIENTS allows: close one, or raise INSPECT_MAX_CLIENTS`,
+        },
         503,
       );
     }

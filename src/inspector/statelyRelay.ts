@@ -33,11 +33,7 @@ export function relayUrlForLog(url: string): string {
 }
 
 /** Connects to the relay at `url` and forwards every inspection event to it. */
-export function createStatelyRelay(
-  url: string,
-  log: Logger,
-  factory: WebSocketInspectorFactory = createWebSocketInspector,
-): StatelyRelay {
+export function createStatelyRelay(url: string, log: Logger, factory: WebSocketInspectorFactory = createWebSocketInspector): StatelyRelay {
   const inspector = factory({ url });
   log.info({ relay: relayUrlForLog(url) }, 'inspection events also go to the Stately inspector relay (INSPECT_WS_URL)');
   return {

@@ -64,7 +64,12 @@ export function policyAlert(kind: PolicyAlertKind, context: FailoverContext): Al
       break;
     case 'all_engines_failed': {
       const rate = fromEngine === null ? null : context.rateTrips[fromEngine];
-      const how = rate === 'failure_rate' ? 'failed too large a share of its calls' : rate === 'slow_calls' ? 'answered too many calls slowly' : `failed ${timesInARow(threshold)}`;
+      const how =
+        rate === 'failure_rate'
+          ? 'failed too large a share of its calls'
+          : rate === 'slow_calls'
+            ? 'answered too many calls slowly'
+            : `failed ${timesInARow(threshold)}`;
       text = `Execution paused: ${fromEngine ?? 'the active engine'} ${how} and no engine is left. Signals wait in Redis; an operator must resume (POST /admin/execution/resume).`;
       break;
     }

@@ -9,8 +9,7 @@ import { statusOf, type Role, type StatusJson } from './status.js';
 
 /** A command's result: the status after it, or an HTTP error status and a sentence for people. */
 export type CommandResult =
-  | { readonly ok: true; readonly status: StatusJson }
-  | { readonly ok: false; readonly httpStatus: 400 | 409 | 503; readonly error: string };
+  { readonly ok: true; readonly status: StatusJson } | { readonly ok: false; readonly httpStatus: 400 | 409 | 503; readonly error: string };
 
 /** What the admin API can ask of the policy. */
 export interface PolicyControl {

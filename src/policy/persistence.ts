@@ -24,8 +24,7 @@ export interface StateStore {
 }
 
 /** An object schema with `schema` for each engine's value (the zod side of `perEngine`). */
-const perEngineSchema = <T extends z.ZodType>(schema: T) =>
-  z.object({ lean_self_hosted: schema, quanttrader_pybroker: schema, nautilus_trader: schema });
+const perEngineSchema = <T extends z.ZodType>(schema: T) => z.object({ lean_self_hosted: schema, quanttrader_pybroker: schema, nautilus_trader: schema });
 
 const transitionSchema = z.object({
   from: z.enum(TOP_STATES),
@@ -136,11 +135,7 @@ function isSingleBranch(value: unknown): boolean {
 }
 
 /** Reads the stored policy state. Never throws for bad content; Redis errors propagate. */
-export async function loadPolicyState(
-  store: StateStore,
-  key: string,
-  settings: FailoverContext['settings'],
-): Promise<LoadedPolicyState> {
+export async function loadPolicyState(store: StateStore, key: string, settings: FailoverContext['settings']): Promise<LoadedPolicyState> {
   let text: string | null;
   try {
     text = await store.get(key);

@@ -48,7 +48,7 @@ export interface PolicyState {
 export function statePath(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === null || typeof value !== 'object') return String(value);
-  const [key, child] = Object.entries(value)[0] ?? ['', ''];
+  const [key, child]: [string, unknown] = Object.entries(value as Record<string, unknown>)[0] ?? ['', ''];
   return `${key}.${statePath(child)}`;
 }
 

@@ -157,7 +157,7 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
     mayDispatch: deps.stillLeader,
     onFenced: deps.onFenced,
     ...(deps.reclaimIdleMs === undefined ? {} : { reclaimIdleMs: deps.reclaimIdleMs }),
-      });
+  });
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {

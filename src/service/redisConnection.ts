@@ -57,9 +57,7 @@ export function isDemotedPrimaryError(error: Error): boolean {
 function urlParts(url: string): Pick<RedisOptions, 'username' | 'password' | 'db' | 'tls' | 'enableTLSForSentinelMode'> {
   const parsed = new URL(url);
   const credentials =
-    parsed.username === '' && parsed.password === ''
-      ? {}
-      : { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
+    parsed.username === '' && parsed.password === '' ? {} : { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
   // The configuration allows only digits as the path.
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
   // rediss: TLS to the primary; the Sentinels themselves are asked in plain text.
@@ -167,12 +165,7 @@ const WAIT_REPLY_GRACE_MS = 1000;
  * the write), a reconnect since then answers 0: unconfirmed, try again. A primary that does not
  * answer at all (frozen) answers 0 too, a second after the timeout.
  */
-export async function waitForReplicas(
-  redis: Redis,
-  count: number,
-  timeoutMs: number,
-  options: { readonly sinceSession?: number } = {},
-): Promise<number> {
+export async function waitForReplicas(redis: Redis, count: number, timeoutMs: number, options: { readonly sinceSession?: number } = {}): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   const noAnswer = new Promise<number>((resolve) => {
     timer = setTimeout(() => resolve(0), timeoutMs + WAIT_REPLY_GRACE_MS);

@@ -105,7 +105,23 @@ const AUDIT_STREAM_MAXLEN = 100_000;
 
 /** Appends one admin write to `AUDIT_STREAM`. */
 function recordAudit(redis: Redis, stream: string, entry: AuditEntry): Promise<unknown> {
-  return redis.xadd(stream, 'MAXLEN', '~', AUDIT_STREAM_MAXLEN, '*', 'action', entry.action, 'params', entry.params, 'result', entry.result, 'remote', entry.remote, 'at', entry.at);
+  return redis.xadd(
+    stream,
+    'MAXLEN',
+    '~',
+    AUDIT_STREAM_MAXLEN,
+    '*',
+    'action',
+    entry.action,
+    'params',
+    entry.params,
+    'result',
+    entry.result,
+    'remote',
+    entry.remote,
+    'at',
+    entry.at,
+  );
 }
 
 /** With `EXECUTION_POSITION_AFFINITY`, the ledger: in Redis, or the in-process queue's own. */
@@ -245,7 +261,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     adminToken: config.adminToken,
     log,
     positions,
-    deadLetters: redis === null ? null : createDeadLetters({ redis, stream: config.deadLetterQueue, queue: config.signalQueue, queueKind: config.signalQueueKind }),
+    deadLetters:
+      redis === null ? null : createDeadLetters({ redis, stream: config.deadLetterQueue, queue: config.signalQueue, queueKind: config.signalQueueKind }),
     ...(redis === null ? {} : { audit: (entry: AuditEntry) => recordAudit(redis, config.auditStream, entry) }),
     auditTrail: redis === null ? null : redisAuditTrail(redis, config.auditStream),
     extend: (built) => options.extendApp?.(built, service),

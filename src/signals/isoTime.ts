@@ -6,8 +6,7 @@
 
 // Extended format only: `2026-11-25`, `2026-11-25T14:35`, `2026-11-25T14:35:00.123456+01:00`, …
 // RFC 3339's space separator and lower-case `t`/`z` are accepted too.
-const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 
 /**
  * The epoch milliseconds of an ISO 8601 date or date-time, or `null` when the text is not one or

@@ -80,7 +80,7 @@ function boundedItemsOf(reply: unknown): ListItem[] {
   if (!Array.isArray(reply) || reply.length % 3 !== 0) throw new Error(`Unexpected answer from a list read script: ${String(reply).slice(0, 200)}`);
   const items: ListItem[] = [];
   for (let index = 0; index < reply.length; index += 3) {
-    const [head, length, digest]: unknown[] = reply.slice(index, index + 3);
+    const [head, length, digest] = (reply as unknown[]).slice(index, index + 3);
     const bytes = Buffer.isBuffer(head) ? head : Buffer.from(typeof head === 'string' ? head : '', 'latin1');
     const totalBytes = typeof length === 'number' ? length : bytes.length;
     items.push(listItemOf(bytes, totalBytes, Buffer.isBuffer(digest) ? digest.toString('latin1') : ''));

@@ -2,16 +2,7 @@
 import type { EngineId } from '../../machines/engines.js';
 
 /** Every signal taken from the queue ends in exactly one of these. */
-export const OUTCOMES = [
-  'executed',
-  'rejected',
-  'invalid',
-  'expired',
-  'duplicate',
-  'attempts_exhausted',
-  'in_doubt',
-  'position_engine_unavailable',
-] as const;
+export const OUTCOMES = ['executed', 'rejected', 'invalid', 'expired', 'duplicate', 'attempts_exhausted', 'in_doubt', 'position_engine_unavailable'] as const;
 
 /** One of the contract's outcomes. */
 export type OutcomeKind = (typeof OUTCOMES)[number];
@@ -60,7 +51,15 @@ export const OUTCOME_FIELD_NAMES = ['signal_id', 'outcome', 'engine', 'attempts'
 
 /** The values of {@link OUTCOME_FIELD_NAMES} for `outcome`: seven, or nine when executed. */
 export function outcomeFieldValues(outcome: Outcome): string[] {
-  const values = [outcome.signalId, outcome.outcome, outcome.engine ?? '', String(outcome.attempts), outcome.reason, outcome.signal, new Date(outcome.at).toISOString()];
+  const values = [
+    outcome.signalId,
+    outcome.outcome,
+    outcome.engine ?? '',
+    String(outcome.attempts),
+    outcome.reason,
+    outcome.signal,
+    new Date(outcome.at).toISOString(),
+  ];
   if (outcome.outcome === 'executed') values.push(JSON.stringify(outcome.report ?? null), String(Math.round(outcome.latencyMs ?? 0)));
   return values;
 }

@@ -71,7 +71,14 @@ export function beginAttemptCall(scope: RecordScope, items: readonly AttemptCall
 export function settleSignalCall(scope: RecordScope, items: readonly SettleCallItem[]): ScriptCall {
   const { queueName, dedupTtlMs, eventsStream, deadLetterStream, outcomeMaxLen } = scope.destinations;
   const keys: string[] = [scope.fence.leaseKey, scope.queueKey];
-  const args: (string | number | Buffer)[] = [scope.fence.token, scope.group, scope.consumer, outcomeMaxLen ?? '', OUTCOME_FIELD_NAMES.length, ...OUTCOME_FIELD_NAMES];
+  const args: (string | number | Buffer)[] = [
+    scope.fence.token,
+    scope.group,
+    scope.consumer,
+    outcomeMaxLen ?? '',
+    OUTCOME_FIELD_NAMES.length,
+    ...OUTCOME_FIELD_NAMES,
+  ];
   for (const { ref, outcome, clearsAttempt } of items) {
     const executed = outcome.outcome === 'executed';
     const change = executed ? outcome.positionChange : undefined;

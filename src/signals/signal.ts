@@ -82,9 +82,7 @@ function caseInsensitiveEnum<const Values extends readonly [string, ...string[]]
 
 // zod 4's number() already refuses Infinity and NaN (JSON can carry 1e999, which parses to Infinity).
 function positiveNumber(field: string) {
-  return z
-    .number({ error: fieldError(field, 'a finite number greater than 0') })
-    .positive({ error: `${field} must be greater than 0` });
+  return z.number({ error: fieldError(field, 'a finite number greater than 0') }).positive({ error: `${field} must be greater than 0` });
 }
 
 const EXPIRES_AT_EXPECTED = 'an ISO 8601 date-time such as 2026-11-25T14:35:00Z';
@@ -115,9 +113,7 @@ const signalSchema = z
       context.addIssue({
         code: 'custom',
         path: ['quantity'],
-        message: hasQuantity
-          ? 'exactly one of quantity or notional is required, not both'
-          : 'exactly one of quantity or notional is required',
+        message: hasQuantity ? 'exactly one of quantity or notional is required, not both' : 'exactly one of quantity or notional is required',
       });
     }
     if ((signal.order_type === 'LIMIT' || signal.order_type === 'STOP_LIMIT') && signal.limit_price === undefined) {
@@ -220,7 +216,10 @@ function validate(raw: string, fastPath: boolean): ParsedSignal {
     const overflowing = Object.keys(signal).filter((field) => holdsInfinity(signal[field]));
     if (overflowing.length > 0) {
       const fields = overflowing.map((field) => JSON.stringify(field)).join(', ');
-      return invalid(signalId, `${fields} ${overflowing.length === 1 ? 'holds' : 'hold'} a number too large for JSON (read as Infinity), which cannot be passed on unchanged`);
+      return invalid(
+        signalId,
+        `${fields} ${overflowing.length === 1 ? 'holds' : 'hold'} a number too large for JSON (read as Infinity), which cannot be passed on unchanged`,
+      );
     }
     return { ok: true, signal };
   } catch (error) {

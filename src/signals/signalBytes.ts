@@ -123,5 +123,8 @@ export function decodeSignalBytes(head: Uint8Array, totalBytes: number): Decoded
   }
   const text = strictText(head);
   if (text !== null) return { raw: text };
-  return { raw: base64Rendering(head), invalid: `${describeInvalid(head)}; the dead-letter signal holds its ${head.length} bytes in base64 after "${BASE64_PREFIX}"` };
+  return {
+    raw: base64Rendering(head),
+    invalid: `${describeInvalid(head)}; the dead-letter signal holds its ${head.length} bytes in base64 after "${BASE64_PREFIX}"`,
+  };
 }

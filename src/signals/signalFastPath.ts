@@ -52,7 +52,17 @@ function isBoundedText(value: unknown, maxUnits: number): value is string {
 
 /** Whether the contract's own fields of `fields` are those of a valid signal, in their usual spelling. */
 function hasValidContractFields(fields: Record<string, unknown>): fields is Signal {
-  const { signal_id: signalId, symbol, action, order_type: orderType, quantity, notional, limit_price: limit, stop_price: stop, expires_at: expiresAt } = fields;
+  const {
+    signal_id: signalId,
+    symbol,
+    action,
+    order_type: orderType,
+    quantity,
+    notional,
+    limit_price: limit,
+    stop_price: stop,
+    expires_at: expiresAt,
+  } = fields;
   if (!isBoundedText(signalId, MAX_SIGNAL_ID_CHARS) || !SIGNAL_ID_PATTERN.test(signalId)) return false;
   if (!isBoundedText(symbol, MAX_SYMBOL_CHARS) || !ACTIONS.has(action) || !TYPES.has(orderType)) return false;
   const hasQuantity = quantity !== undefined && quantity !== null;
@@ -65,7 +75,17 @@ function hasValidContractFields(fields: Record<string, unknown>): fields is Sign
   return true;
 }
 
-const CONTRACT_FIELDS: ReadonlySet<string> = new Set(['signal_id', 'symbol', 'action', 'order_type', 'quantity', 'notional', 'limit_price', 'stop_price', 'expires_at']);
+const CONTRACT_FIELDS: ReadonlySet<string> = new Set([
+  'signal_id',
+  'symbol',
+  'action',
+  'order_type',
+  'quantity',
+  'notional',
+  'limit_price',
+  'stop_price',
+  'expires_at',
+]);
 
 /**
  * The signal `parsed` (a JSON object just parsed) is, when it has the common shape and is valid:

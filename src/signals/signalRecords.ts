@@ -110,13 +110,17 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
     try {
       answers = await attempts.efBeginAttempt(call.numberOfKeys, ...call.keysThenArgs);
     } catch (error) {
-      throw new Error(`Could not record the attempts of ${items.length} signal(s) (${items.map(({ attempt }) => `"${attempt.signalId}" on ${attempt.engine}`).join(', ')})`, { cause: error });
+      throw new Error(
+        `Could not record the attempts of ${items.length} signal(s) (${items.map(({ attempt }) => `"${attempt.signalId}" on ${attempt.engine}`).join(', ')})`,
+        { cause: error },
+      );
     }
     const starts = (Array.isArray(answers) ? answers : []).map(attemptStartOf);
     if (minReplicas > 0 && starts.some((start) => start.kind === 'go')) {
       // One WAIT for the batch: it covers every record before it.
       const replicas = await waitForReplicas(attempts, minReplicas, options.replicas?.timeoutMs ?? 0, { sinceSession: session });
-      if (replicas < minReplicas) return starts.map((start) => ({ ok: true, value: start.kind === 'go' ? { kind: 'unreplicated', confirmed: replicas } : start }));
+      if (replicas < minReplicas)
+        return starts.map((start) => ({ ok: true, value: start.kind === 'go' ? { kind: 'unreplicated', confirmed: replicas } : start }));
     }
     return starts.map((value) => ({ ok: true, value }));
   });
@@ -148,7 +152,9 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
       try {
         return await settleBatch({ entry, outcome, clearsAttempt: settleOptions.clearsAttempt });
       } catch (error) {
-        throw new Error(`Could not record the ${outcome.outcome} outcome of signal "${outcome.signalId}" (${kind} "${destinations.queueName}")`, { cause: error });
+        throw new Error(`Could not record the ${outcome.outcome} outcome of signal "${outcome.signalId}" (${kind} "${destinations.queueName}")`, {
+          cause: error,
+        });
       }
     },
 

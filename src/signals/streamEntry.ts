@@ -23,7 +23,13 @@ export const ENTRY_BOUNDS = {
 } as const;
 
 /** The bounds as the read scripts take them: signal field, signal bytes, fields, name bytes, value bytes. */
-export const ENTRY_BOUND_ARGS: readonly (string | number)[] = [SIGNAL_FIELD, ENTRY_BOUNDS.signalBytes, ENTRY_BOUNDS.fields, ENTRY_BOUNDS.nameBytes, ENTRY_BOUNDS.valueBytes];
+export const ENTRY_BOUND_ARGS: readonly (string | number)[] = [
+  SIGNAL_FIELD,
+  ENTRY_BOUNDS.signalBytes,
+  ENTRY_BOUNDS.fields,
+  ENTRY_BOUNDS.nameBytes,
+  ENTRY_BOUNDS.valueBytes,
+];
 
 /** One field of an entry without a signal field, cut; `…Bytes` are the lengths before the cut. */
 export interface BoundedField {
@@ -104,7 +110,12 @@ export function boundEntry(id: string, fields: readonly Buffer[] | null): Bounde
   for (let index = 0; index + 1 < fields.length && kept.length < ENTRY_BOUNDS.fields; index += 2) {
     const name = fields[index] ?? Buffer.alloc(0);
     const value = fields[index + 1] ?? Buffer.alloc(0);
-    kept.push({ name: name.subarray(0, ENTRY_BOUNDS.nameBytes), nameBytes: name.length, value: value.subarray(0, ENTRY_BOUNDS.valueBytes), valueBytes: value.length });
+    kept.push({
+      name: name.subarray(0, ENTRY_BOUNDS.nameBytes),
+      nameBytes: name.length,
+      value: value.subarray(0, ENTRY_BOUNDS.valueBytes),
+      valueBytes: value.length,
+    });
   }
   return { kind: 'fields', id, fieldCount: Math.floor(fields.length / 2), fields: kept };
 }
@@ -119,7 +130,9 @@ function fieldText(bytes: Uint8Array, fullBytes: number): string {
 function fieldsSignal(id: string, fieldCount: number, fields: readonly BoundedField[]): QueuedSignal {
   // Written by hand, not JSON.stringify of an object: a stream entry may repeat a field name, and
   // each occurrence is shown.
-  const members = fields.map((field) => `${JSON.stringify(fieldText(field.name, field.nameBytes))}:${JSON.stringify(fieldText(field.value, field.valueBytes))}`);
+  const members = fields.map(
+    (field) => `${JSON.stringify(fieldText(field.name, field.nameBytes))}:${JSON.stringify(fieldText(field.value, field.valueBytes))}`,
+  );
   const notes: string[] = [];
   if (fieldCount > fields.length) notes.push(`only its first ${fields.length} of ${fieldCount} fields`);
   const cutNames = fields.filter((field) => field.nameBytes > field.name.length).length;
@@ -142,6 +155,10 @@ export function queuedSignalOf(entry: BoundedEntry): QueuedSignal {
     case 'fields':
       return fieldsSignal(entry.id, entry.fieldCount, entry.fields);
     case 'deleted':
-      return { id: entry.id, raw: '', invalid: `the stream entry ${entry.id} was deleted from the stream before its outcome was recorded: there is nothing to execute` };
+      return {
+        id: entry.id,
+        raw: '',
+        invalid: `the stream entry ${entry.id} was deleted from the stream before its outcome was recorded: there is nothing to execute`,
+      };
   }
 }

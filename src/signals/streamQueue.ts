@@ -259,7 +259,7 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
           if (error instanceof Error && /no such key/i.test(error.message)) return 0;
           throw error;
         }
-        const info = Array.isArray(groups) ? groups.find((candidate) => infoField(candidate, 'name') === group) : undefined;
+        const info = Array.isArray(groups) ? (groups as unknown[]).find((candidate) => infoField(candidate, 'name') === group) : undefined;
         const lag = infoField(info, 'lag');
         if (typeof lag === 'number') return lag;
         return await redis.xlen(stream);

@@ -70,7 +70,8 @@ export function startStreamTrimming(options: StreamTrimmingOptions): StreamTrimm
     running = (async () => {
       try {
         const result = await trimAcknowledged(options);
-        if (result.trimmed > 0) log.debug({ stream: options.stream, trimmed: result.trimmed, below: result.boundary }, 'trimmed acknowledged entries of the signal stream');
+        if (result.trimmed > 0)
+          log.debug({ stream: options.stream, trimmed: result.trimmed, below: result.boundary }, 'trimmed acknowledged entries of the signal stream');
         options.onTrimmed?.(result);
       } catch (error) {
         log.warn({ err: error }, 'could not trim the signal stream; trying again later');

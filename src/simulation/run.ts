@@ -30,23 +30,10 @@
  */
 import { createActor, type Actor } from 'xstate';
 import { engineOfState, perEngine, topStateOf, type EngineId, type TopState } from '../../machines/engines.js';
-import {
-  failoverMachine,
-  type FailoverEvent,
-  type FailoverSnapshot,
-  type PolicyAlertKind,
-  type ProbeResults,
-} from '../../machines/executionFailover.js';
+import { failoverMachine, type FailoverEvent, type FailoverSnapshot, type PolicyAlertKind, type ProbeResults } from '../../machines/executionFailover.js';
 import { isCandidate, recoveryCandidates, type TransitionRecord } from '../../machines/policy.js';
 import { TrackingClock } from './clock.js';
-import type {
-  EngineCounts,
-  ExpectationResult,
-  SignalTally,
-  SimulationResult,
-  TimelineEntry,
-  TransitionEntry,
-} from './entries.js';
+import type { EngineCounts, ExpectationResult, SignalTally, SimulationResult, TimelineEntry, TransitionEntry } from './entries.js';
 import type { OperatorAction, Scenario, ScenarioEvent } from './scenario.js';
 import { SignalFlow, type SimulatedSignal } from './signalFlow.js';
 
@@ -339,7 +326,13 @@ export class Simulation {
         return { type: 'SWITCH', engine: action.engine, at };
       case 'maintenance':
         // `until` is scenario time, as every time in the file.
-        return { type: 'MAINTENANCE_STARTED', engine: action.engine, reason: action.reason, until: action.until === undefined ? null : action.until * 1000, at };
+        return {
+          type: 'MAINTENANCE_STARTED',
+          engine: action.engine,
+          reason: action.reason,
+          until: action.until === undefined ? null : action.until * 1000,
+          at,
+        };
       case 'maintenance_end':
         return { type: 'MAINTENANCE_ENDED', engine: action.engine, at };
     }

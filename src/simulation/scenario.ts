@@ -99,8 +99,7 @@ function describeValue(value: unknown): string {
 
 /** A zod error message: "is required" when missing, else what it must be and what it got. */
 function expecting(what: string): (issue: { readonly input?: unknown }) => string {
-  return (issue) =>
-    issue.input === undefined ? `is required (${what})` : `must be ${what}, got ${describeValue(issue.input)}`;
+  return (issue) => (issue.input === undefined ? `is required (${what})` : `must be ${what}, got ${describeValue(issue.input)}`);
 }
 
 /** A JSON number (zod rejects NaN and infinities) for which `valid` holds. */
@@ -112,10 +111,7 @@ function numberWhere(what: string, valid: (value: number) => boolean) {
 export const MIN_DURATION_SECONDS = 0.001;
 
 const time = numberWhere('a time in seconds, 0 or more', (value) => value >= 0);
-const duration = numberWhere(
-  `a number of seconds, ${MIN_DURATION_SECONDS} or more`,
-  (value) => value >= MIN_DURATION_SECONDS,
-);
+const duration = numberWhere(`a number of seconds, ${MIN_DURATION_SECONDS} or more`, (value) => value >= MIN_DURATION_SECONDS);
 const count = numberWhere('a whole number of 1 or more', (value) => Number.isInteger(value) && value >= 1);
 const percentage = numberWhere('a percentage from 1 to 100', (value) => value >= 1 && value <= 100);
 const flag = z.boolean({ error: expecting('true or false') });
@@ -218,9 +214,7 @@ const eventSchema = z.unknown().transform((value, ctx): ScenarioEvent => {
   if ('operator' in value) {
     const operator = value.operator;
     if (!isOperatorName(operator)) {
-      return fail(`must be one of ${Object.keys(OPERATOR_SCHEMAS).join(', ')}, got ${describeValue(operator)}`, [
-        'operator',
-      ]);
+      return fail(`must be one of ${Object.keys(OPERATOR_SCHEMAS).join(', ')}, got ${describeValue(operator)}`, ['operator']);
     }
     schema = OPERATOR_SCHEMAS[operator];
   } else if (!('becomes' in value)) {
@@ -229,8 +223,7 @@ const eventSchema = z.unknown().transform((value, ctx): ScenarioEvent => {
   const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
-    const message =
-      issue.code === 'unrecognized_keys' ? unknownKeys(issue.keys, 'field', Object.keys(schema.shape)) : issue.message;
+    const message = issue.code === 'unrecognized_keys' ? unknownKeys(issue.keys, 'field', Object.keys(schema.shape)) : issue.message;
     fail(message, issue.path);
   }
   return z.NEVER;
@@ -246,18 +239,21 @@ const quantity = numberWhere('a number above 0', (value) => value > 0);
 const signalsSchema = z.strictObject(
   {
     every: duration,
-    actions: z.array(action, { error: expecting('an array of actions such as ["BUY", "SELL"]') }).min(1, { error: expecting('at least one action') }).optional(),
-    quantities: z.array(quantity, { error: expecting('an array of quantities such as [30, 30]') }).min(1, { error: expecting('at least one quantity') }).optional(),
+    actions: z
+      .array(action, { error: expecting('an array of actions such as ["BUY", "SELL"]') })
+      .min(1, { error: expecting('at least one action') })
+      .optional(),
+    quantities: z
+      .array(quantity, { error: expecting('an array of quantities such as [30, 30]') })
+      .min(1, { error: expecting('at least one quantity') })
+      .optional(),
   },
   { error: expecting('an object like {"every": 1}') },
 );
 
-
 const scenarioSchema = z.strictObject(
   {
-    name: z
-      .string({ error: expecting('a non-empty string') })
-      .refine((text) => text.trim().length > 0, { error: expecting('a non-empty string') }),
+    name: z.string({ error: expecting('a non-empty string') }).refine((text) => text.trim().length > 0, { error: expecting('a non-empty string') }),
     description: z.string({ error: expecting('a string') }).optional(),
     config: configSchema.default({}),
     signals: signalsSchema,
@@ -286,7 +282,8 @@ function problemOf(issue: z.core.$ZodIssue): string {
   const field = pathText(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const where = field === '' ? 'the scenario' : field;
-    if (field === 'config') return `${where}: ${unknownKeys(issue.keys, 'variable', [...Object.values(POLICY_VARIABLES), ...Object.values(AFFINITY_VARIABLES)])}`;
+    if (field === 'config')
+      return `${where}: ${unknownKeys(issue.keys, 'variable', [...Object.values(POLICY_VARIABLES), ...Object.values(AFFINITY_VARIABLES)])}`;
     return `${where}: ${unknownKeys(issue.keys, 'field', acceptedFieldsAt(issue.path))}`;
   }
   return field === '' ? issue.message : `${field}: ${issue.message}`;
@@ -296,12 +293,10 @@ function settingsFrom(config: ScenarioConfig): PolicySettings {
   return {
     failureThreshold: config[POLICY_VARIABLES.failureThreshold] ?? DEFAULT_POLICY_SETTINGS.failureThreshold,
     recoveryTimeoutSeconds: config[POLICY_VARIABLES.recoveryTimeoutSeconds] ?? DEFAULT_POLICY_SETTINGS.recoveryTimeoutSeconds,
-    recoveryTimeoutMaxSeconds:
-      config[POLICY_VARIABLES.recoveryTimeoutMaxSeconds] ?? DEFAULT_POLICY_SETTINGS.recoveryTimeoutMaxSeconds,
+    recoveryTimeoutMaxSeconds: config[POLICY_VARIABLES.recoveryTimeoutMaxSeconds] ?? DEFAULT_POLICY_SETTINGS.recoveryTimeoutMaxSeconds,
     failoverEnabled: config[POLICY_VARIABLES.failoverEnabled] ?? DEFAULT_POLICY_SETTINGS.failoverEnabled,
     recoverySuccesses: config[POLICY_VARIABLES.recoverySuccesses] ?? DEFAULT_POLICY_SETTINGS.recoverySuccesses,
-    healthCheckIntervalSeconds:
-      config[POLICY_VARIABLES.healthCheckIntervalSeconds] ?? DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds,
+    healthCheckIntervalSeconds: config[POLICY_VARIABLES.healthCheckIntervalSeconds] ?? DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds,
     autoResume: config[POLICY_VARIABLES.autoResume] ?? DEFAULT_POLICY_SETTINGS.autoResume,
     failureRateThreshold: config[POLICY_VARIABLES.failureRateThreshold] ?? DEFAULT_POLICY_SETTINGS.failureRateThreshold,
     failureRateWindowSeconds: config[POLICY_VARIABLES.failureRateWindowSeconds] ?? DEFAULT_POLICY_SETTINGS.failureRateWindowSeconds,
@@ -332,9 +327,7 @@ function crossFieldProblems(scenario: Scenario): string[] {
     }
   }
   const late = (list: readonly { readonly at: number }[], field: string) =>
-    list.flatMap((item, index) =>
-      item.at > until ? [`${field}[${index}].at: ${item.at} is after until (${until}), so it would never happen`] : [],
-    );
+    list.flatMap((item, index) => (item.at > until ? [`${field}[${index}].at: ${item.at} is after until (${until}), so it would never happen`] : []));
   return [...problems, ...late(scenario.events, 'events'), ...late(scenario.expect, 'expect')];
 }
 

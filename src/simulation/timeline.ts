@@ -45,10 +45,7 @@ function formatNextCheck(nextAt: number | null): string {
 export function describeEntry(entry: TimelineEntry): string {
   switch (entry.kind) {
     case 'start':
-      return (
-        `start in ${entry.state}; failures ${formatCounts(entry.failures)}; ` +
-        `recovery timeout ${formatSeconds(entry.recoveryTimeoutSeconds)}`
-      );
+      return `start in ${entry.state}; failures ${formatCounts(entry.failures)}; ` + `recovery timeout ${formatSeconds(entry.recoveryTimeoutSeconds)}`;
     case 'engine':
       return `${entry.engine} goes ${entry.becomes}${entry.latencyMs === undefined ? '' : ` (${entry.latencyMs} ms)`}`;
     case 'operator': {
@@ -159,13 +156,5 @@ export function formatReport(result: SimulationResult): string {
     `  a signal every ${formatSeconds(scenario.signals.every)}, until ${formatSeconds(scenario.until)}`,
     ...formatSignalPattern(scenario),
   ];
-  return [
-    ...header,
-    '',
-    'Timeline:',
-    formatTimeline(result.timeline),
-    '',
-    'Expectations:',
-    formatExpectations(result.expectations),
-  ].join('\n');
+  return [...header, '', 'Timeline:', formatTimeline(result.timeline), '', 'Expectations:', formatExpectations(result.expectations)].join('\n');
 }

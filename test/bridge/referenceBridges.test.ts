@@ -26,7 +26,11 @@ async function tempDir(): Promise<string> {
 
 async function start(kit: BridgeKit, dir: string, env: Record<string, string> = {}): Promise<BridgeProcess> {
   if (kit === 'python') requirePython();
-  const bridge = await startBridgeProcess(kit, { BRIDGE_STORE: path.join(dir, kit === 'python' ? 'store.sqlite3' : 'store.jsonl'), PAPER_FILLS: path.join(dir, 'fills.jsonl'), ...env });
+  const bridge = await startBridgeProcess(kit, {
+    BRIDGE_STORE: path.join(dir, kit === 'python' ? 'store.sqlite3' : 'store.jsonl'),
+    PAPER_FILLS: path.join(dir, 'fills.jsonl'),
+    ...env,
+  });
   cleanups.push(() => bridge.stop());
   return bridge;
 }
@@ -48,7 +52,11 @@ function lookup(bridge: BridgeProcess, id: string, epoch = 1) {
 
 async function fillsFor(dir: string, id: string): Promise<unknown[]> {
   const text = await readFile(path.join(dir, 'fills.jsonl'), 'utf8').catch(() => '');
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { signal_id: string }).filter((fill) => fill.signal_id === id);
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { signal_id: string })
+    .filter((fill) => fill.signal_id === id);
 }
 
 describe.each<BridgeKit>(['typescript', 'python'])('the %s reference bridge', (kit) => {
@@ -66,7 +74,10 @@ describe.each<BridgeKit>(['typescript', 'python'])('the %s reference bridge', (k
 
     await bridge.stop();
     const restarted = await start(kit, dir);
-    expect(await order(restarted, 'after-restart', report.highest_epoch - 1)).toEqual({ status: 409, body: { error: 'stale_epoch', epoch: report.highest_epoch } });
+    expect(await order(restarted, 'after-restart', report.highest_epoch - 1)).toEqual({
+      status: 409,
+      body: { error: 'stale_epoch', epoch: report.highest_epoch },
+    });
   });
 
   it('frees an order that a crash interrupted before the broker filled it (lookup 404 once settled), and places it on a repeat', async () => {

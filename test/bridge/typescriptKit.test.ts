@@ -8,7 +8,14 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBridge, EngineUnavailableError, OrderRejectedError, type Bridge, type BridgeOptions, type LookupResult } from '../../bridge/typescript/bridge.js';
+import {
+  createBridge,
+  EngineUnavailableError,
+  OrderRejectedError,
+  type Bridge,
+  type BridgeOptions,
+  type LookupResult,
+} from '../../bridge/typescript/bridge.js';
 import { openFileStore } from '../../bridge/typescript/fileStore.js';
 import type { IdempotencyStore } from '../../bridge/typescript/store.js';
 import type { Signal } from '../../src/signals/signal.js';

@@ -71,7 +71,13 @@ describe('operator actions and positions in the inspector', () => {
       await page.click('#token-form button[type="submit"]');
       await page.waitForFunction(() => document.getElementById('audit-note')?.textContent === 'No operator action yet.', null, { timeout: WAIT_MS });
       expect(await page.textContent('#positions-note')).toBe('No engine holds a position (or EXECUTION_POSITION_AFFINITY is off: no ledger is kept).');
-      expect(await page.$$eval('#positions thead th', (ths) => ths.map((th) => th.textContent))).toEqual(['strategy', 'symbol', 'lean_self_hosted', 'quanttrader_pybroker', 'nautilus_trader']);
+      expect(await page.$$eval('#positions thead th', (ths) => ths.map((th) => th.textContent))).toEqual([
+        'strategy',
+        'symbol',
+        'lean_self_hosted',
+        'quanttrader_pybroker',
+        'nautilus_trader',
+      ]);
 
       // The page's own controls, then a refused switch from elsewhere (the API, as curl would).
       await page.fill('#pause-reason', 'browser audit');

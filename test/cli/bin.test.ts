@@ -21,10 +21,15 @@ afterEach(async () => {
 /** Runs `npx execution-failover …` in the project; answers its exit code and output. */
 function npx(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('npx', ['--no-install', 'execution-failover', ...args], { cwd: PROJECT, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      'npx',
+      ['--no-install', 'execution-failover', ...args],
+      { cwd: PROJECT, env: { ...process.env, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 

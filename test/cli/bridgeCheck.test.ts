@@ -71,7 +71,9 @@ describe('bridge-check', () => {
     expect(bridge.requests.every((request) => /^\d+$/.test(String(request.headers['x-leader-epoch'])))).toBe(true);
     const orders = bridge.requests.filter((request) => request.method === 'POST');
     expect(orders.every((request) => /^bridge-check-[0-9a-f]{8}-\d+$/.test(String(request.headers['idempotency-key'])))).toBe(true);
-    expect(orders.map((request) => JSON.parse(request.body) as { symbol?: string; quantity?: number }).filter((body) => body.symbol === 'MSFT')[0]?.quantity).toBe(2);
+    expect(
+      orders.map((request) => JSON.parse(request.body) as { symbol?: string; quantity?: number }).filter((body) => body.symbol === 'MSFT')[0]?.quantity,
+    ).toBe(2);
     // The order, one for the concurrent key, one at the newer epoch: nothing else was placed.
     expect(bridge.placed).toHaveLength(3);
   });

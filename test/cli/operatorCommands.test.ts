@@ -184,7 +184,9 @@ describe('usage errors and an unreachable service exit 2', () => {
   it('a group without its subcommand lists the subcommands (exit 2); with --help, exit 0', async () => {
     const bare = await cli(['dead-letter']);
     expect(bare.code).toBe(2);
-    expect(bare.err).toEqual(expect.arrayContaining(['execution-failover: "dead-letter" needs a subcommand', 'usage: execution-failover dead-letter <list|replay> [options]']));
+    expect(bare.err).toEqual(
+      expect.arrayContaining(['execution-failover: "dead-letter" needs a subcommand', 'usage: execution-failover dead-letter <list|replay> [options]']),
+    );
     const help = await cli(['dead-letter', '--help']);
     expect(help.code).toBe(0);
     expect(help.out.join('\n')).toMatch(/dead-letter list {4}list the dead-letter entries\n {2}dead-letter replay {2}put dead-letter/);

@@ -127,7 +127,11 @@ describe('positions', () => {
     const json = await cli(['positions', '--url', url, '--json']);
     const body = JSON.parse(json.out[0] ?? '') as { positions: { strategy_id: string; by_engine: Record<string, number> }[] };
     expect(body.positions).toHaveLength(2);
-    expect(body.positions.find((position) => position.strategy_id === 'momentum')?.by_engine).toEqual({ lean_self_hosted: 30, quanttrader_pybroker: 0, nautilus_trader: 0 });
+    expect(body.positions.find((position) => position.strategy_id === 'momentum')?.by_engine).toEqual({
+      lean_self_hosted: 30,
+      quanttrader_pybroker: 0,
+      nautilus_trader: 0,
+    });
   });
 });
 

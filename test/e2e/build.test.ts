@@ -18,7 +18,9 @@ let redisServer: PrivateRedis;
 
 /** The project's files as git sees them (tracked and new, not ignored), copied to `target`. */
 async function copyProject(target: string): Promise<void> {
-  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter((file) => file !== '' && existsSync(path.join(ROOT, file)));
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\0')
+    .filter((file) => file !== '' && existsSync(path.join(ROOT, file)));
   for (const file of files) await cp(path.join(ROOT, file), path.join(target, file), { recursive: true });
 }
 

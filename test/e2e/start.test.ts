@@ -16,7 +16,6 @@ import { STATUS_KEYS } from '../support/contract.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
-
 /** A started `npm start` process and what it wrote. */
 interface StartedProcess {
   readonly child: ChildProcess;
@@ -53,10 +52,7 @@ function startMain(env: Record<string, string>): StartedProcess {
 async function exitCode(run: StartedProcess, timeoutMs: number): Promise<number | null> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`the process did not exit within ${timeoutMs} ms; stdout: ${run.stdout()} stderr: ${run.stderr()}`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(new Error(`the process did not exit within ${timeoutMs} ms; stdout: ${run.stdout()} stderr: ${run.stderr()}`)), timeoutMs);
   });
   try {
     return await Promise.race([run.exited, late]);
@@ -180,4 +176,3 @@ describe('npm start', () => {
     expect(main.stdout()).not.toContain('listening');
   });
 });
-

@@ -8,7 +8,6 @@ import { TestClock } from '../support/testClock.js';
 const INTERVAL_MS = 10_000;
 const EPOCH = 7;
 
-
 /**
  * An engine whose health answers as the test says: a fixed answer, or held open until the test
  * releases it. It records when each probe began and how many ran at once.
@@ -86,10 +85,7 @@ function setup(engines: (clock: TestClock) => ProbedEngine[], options: Partial<H
 
 describe('health prober', () => {
   it('probes every engine at start and once per interval after, one result set per round', async () => {
-    const { clock, rounds, prober } = setup((t) => [
-      new ProbedEngine('lean_self_hosted', t, true),
-      new ProbedEngine('quanttrader_pybroker', t, false),
-    ]);
+    const { clock, rounds, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t, true), new ProbedEngine('quanttrader_pybroker', t, false)]);
     prober.start();
     await clock.advance(INTERVAL_MS - 1);
     expect(rounds).toEqual([{ results: { lean_self_hosted: true, quanttrader_pybroker: false }, at: 0 }]);
@@ -99,10 +95,7 @@ describe('health prober', () => {
   });
 
   it('sends the term’s epoch with every probe, so a fencing bridge learns of the leader', async () => {
-    const { clock, engines, prober } = setup((t) => [
-      new ProbedEngine('lean_self_hosted', t),
-      new ProbedEngine('nautilus_trader', t),
-    ]);
+    const { clock, engines, prober } = setup((t) => [new ProbedEngine('lean_self_hosted', t), new ProbedEngine('nautilus_trader', t)]);
     prober.start();
     await clock.advance(INTERVAL_MS);
     await prober.probeNow();

@@ -96,12 +96,17 @@ describe('the execution manager', () => {
     queue.push(signalJson('twin'));
     queue.push(signalJson('twin'));
     await eventually('both copies settled', () => queue.events().length === 2);
-    expect(queue.events().map((fields) => fields.outcome).sort()).toEqual(['duplicate', 'executed']);
+    expect(
+      queue
+        .events()
+        .map((fields) => fields.outcome)
+        .sort(),
+    ).toEqual(['duplicate', 'executed']);
     expect(bridges.lean_self_hosted.placements).toHaveLength(1);
     expect(manager.stats()).toMatchObject({ executing: 0, inDoubt: 0, settled: 2 });
   });
 
-  it('sends the term\'s epoch as X-Leader-Epoch with every order', async () => {
+  it("sends the term's epoch as X-Leader-Epoch with every order", async () => {
     const { queue, bridges } = await harness();
     queue.push(signalJson('with-epoch'));
     await eventually('the outcome', () => queue.events().length === 1);

@@ -37,21 +37,25 @@ describe('order-rate limit', () => {
 
   it('never puts more than N starts in any second, whenever the orders ask (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.array(fc.integer({ min: 0, max: 1500 }), { minLength: 1, maxLength: 30 }), async (perSecond, gaps) => {
-        const clock = new TestClock();
-        const limiter = createOrderRateLimiter({ nautilus_trader: perSecond }, clock);
-        const starts: number[] = [];
-        const pending: Promise<void>[] = [];
-        for (const gap of gaps) {
-          await clock.advance(gap);
-          pending.push(limiter.take('nautilus_trader', never).then(() => void starts.push(clock.now())));
-        }
-        await clock.advance(gaps.length * 1000 + 1000);
-        await Promise.all(pending);
-        expect(starts).toHaveLength(gaps.length);
-        // N + 1 consecutive starts span at least a second.
-        for (let i = perSecond; i < starts.length; i++) expect(starts[i] - starts[i - perSecond]).toBeGreaterThanOrEqual(1000);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.integer({ min: 0, max: 1500 }), { minLength: 1, maxLength: 30 }),
+        async (perSecond, gaps) => {
+          const clock = new TestClock();
+          const limiter = createOrderRateLimiter({ nautilus_trader: perSecond }, clock);
+          const starts: number[] = [];
+          const pending: Promise<void>[] = [];
+          for (const gap of gaps) {
+            await clock.advance(gap);
+            pending.push(limiter.take('nautilus_trader', never).then(() => void starts.push(clock.now())));
+          }
+          await clock.advance(gaps.length * 1000 + 1000);
+          await Promise.all(pending);
+          expect(starts).toHaveLength(gaps.length);
+          // N + 1 consecutive starts span at least a second.
+          for (let i = perSecond; i < starts.length; i++) expect(starts[i] - starts[i - perSecond]).toBeGreaterThanOrEqual(1000);
+        },
+      ),
       { numRuns: 60 },
     );
   });

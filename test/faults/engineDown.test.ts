@@ -9,11 +9,19 @@ import { expectFaultFree, FAULT_TEST_TIMEOUT_MS } from './expectFaultFree.js';
 afterEach(closeAllFaultLabs);
 
 describe('fault: an engine is down or rejects', () => {
-  it('connection refused: failover, every signal executes on the backup', async () => {
-    await expectFaultFree('engine-down');
-  }, FAULT_TEST_TIMEOUT_MS);
+  it(
+    'connection refused: failover, every signal executes on the backup',
+    async () => {
+      await expectFaultFree('engine-down');
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
 
-  it('422 on every order: each rejected signal is dead-lettered once and never retried', async () => {
-    await expectFaultFree('engine-rejecting');
-  }, FAULT_TEST_TIMEOUT_MS);
+  it(
+    '422 on every order: each rejected signal is dead-lettered once and never retried',
+    async () => {
+      await expectFaultFree('engine-rejecting');
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
 });

@@ -10,11 +10,19 @@ import { expectFaultFree, FAULT_TEST_TIMEOUT_MS } from './expectFaultFree.js';
 afterEach(closeAllFaultLabs);
 
 describe('fault: an engine hangs', () => {
-  it('without executing: its signals go in_doubt with an alert, the others execute on the backup meanwhile', async () => {
-    await expectFaultFree('engine-hang');
-  }, FAULT_TEST_TIMEOUT_MS);
+  it(
+    'without executing: its signals go in_doubt with an alert, the others execute on the backup meanwhile',
+    async () => {
+      await expectFaultFree('engine-hang');
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
 
-  it('after executing: its signals are settled executed through GET /orders/{id}, none in_doubt, none twice', async () => {
-    await expectFaultFree('engine-hang-after-execute');
-  }, FAULT_TEST_TIMEOUT_MS);
+  it(
+    'after executing: its signals are settled executed through GET /orders/{id}, none in_doubt, none twice',
+    async () => {
+      await expectFaultFree('engine-hang-after-execute');
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
 });

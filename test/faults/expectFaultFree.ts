@@ -27,7 +27,10 @@ export async function expectFaultFree(scenario: string | FaultScenario, options:
     orphans: 0,
     badIdempotencyKeys: 0,
   });
-  expect(result.checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`), explanation).toEqual([]);
+  expect(
+    result.checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`),
+    explanation,
+  ).toEqual([]);
   // A scenario that produced nothing or checked nothing proves nothing.
   expect(result.tally?.sent ?? 0).toBeGreaterThan(0);
   expect(result.checks.length).toBeGreaterThan(0);

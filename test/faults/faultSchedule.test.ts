@@ -61,7 +61,10 @@ describe('generateSchedule', () => {
 
   it('makes well-formed schedules for 200 seeds and for any seed fast-check draws', () => {
     for (const seed of SEEDS) expect(scheduleProblems(generateSchedule(seed)), `seed ${seed}`).toEqual([]);
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (seed) => scheduleProblems(generateSchedule(seed)).length === 0), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (seed) => scheduleProblems(generateSchedule(seed)).length === 0),
+      { numRuns: 300 },
+    );
   });
 
   it('has every kind of step across seeds, most of them in a typical seed', () => {
@@ -148,8 +151,16 @@ describe('scheduleProblems', () => {
       ],
       /nautilus_trader: lookups answered only 200 ms/,
     ],
-    ['a slow bridge as slow as the engine timeout', [{ kind: 'bridge', at: 200, engine: 'quanttrader_pybroker', mode: 'slow', placeMs: 0, delayMs: 300 }], /slow at 200 with delay 300/],
-    ['a bridge left failing', [{ kind: 'bridge', at: 20_001, engine: 'quanttrader_pybroker', mode: 'reject', placeMs: 0, delayMs: 0 }], /quanttrader_pybroker: does not end the fault phase in ok/],
+    [
+      'a slow bridge as slow as the engine timeout',
+      [{ kind: 'bridge', at: 200, engine: 'quanttrader_pybroker', mode: 'slow', placeMs: 0, delayMs: 300 }],
+      /slow at 200 with delay 300/,
+    ],
+    [
+      'a bridge left failing',
+      [{ kind: 'bridge', at: 20_001, engine: 'quanttrader_pybroker', mode: 'reject', placeMs: 0, delayMs: 0 }],
+      /quanttrader_pybroker: does not end the fault phase in ok/,
+    ],
     [
       'signals produced while Redis is down',
       [

@@ -11,11 +11,19 @@ import { expectFaultFree, FAULT_TEST_TIMEOUT_MS } from './expectFaultFree.js';
 afterEach(closeAllFaultLabs);
 
 describe('fault: the leader of two instances is killed', () => {
-  it('the standby takes over, claims the pending entries; 0 lost, 0 executed twice, never two leaders', async () => {
-    await expectFaultFree('leader-failover');
-  }, FAULT_TEST_TIMEOUT_MS);
+  it(
+    'the standby takes over, claims the pending entries; 0 lost, 0 executed twice, never two leaders',
+    async () => {
+      await expectFaultFree('leader-failover');
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
 
-  it('frozen past its lease (SIGSTOP) and thawed: it steps down, dispatches and records nothing more', async () => {
-    await expectFaultFree('leader-frozen');
-  }, FAULT_TEST_TIMEOUT_MS);
+  it(
+    'frozen past its lease (SIGSTOP) and thawed: it steps down, dispatches and records nothing more',
+    async () => {
+      await expectFaultFree('leader-frozen');
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
 });

@@ -70,7 +70,12 @@ export const sentinelFailoverLagging: FaultScenario = {
       nautilus_trader: { fencing: true },
     },
     // FAULT_MIN_REPLICAS=0 shows what the replica check prevents: orders placed on two engines.
-    env: { REDIS_MIN_REPLICAS: process.env.FAULT_MIN_REPLICAS ?? '1', REDIS_WAIT_TIMEOUT_MS: String(WAIT_TIMEOUT_MS), ENGINE_TIMEOUT_MS: '2000', IN_DOUBT_TIMEOUT: '20' },
+    env: {
+      REDIS_MIN_REPLICAS: process.env.FAULT_MIN_REPLICAS ?? '1',
+      REDIS_WAIT_TIMEOUT_MS: String(WAIT_TIMEOUT_MS),
+      ENGINE_TIMEOUT_MS: '2000',
+      IN_DOUBT_TIMEOUT: '20',
+    },
   },
   settleTimeoutMs: 40_000,
   async run(lab, checks) {
@@ -113,7 +118,11 @@ export const sentinelFailoverLagging: FaultScenario = {
       `${recordedOnPrimary} outcomes on the old primary, ${recordedOnPromoted} on the promoted replica (port ${promoted.port})`,
     );
     await lab.sentinel.restartKilled();
-    checks.add('the same service processes carry on', instances.every((instance) => !instance.exited()), 'none exited');
+    checks.add(
+      'the same service processes carry on',
+      instances.every((instance) => !instance.exited()),
+      'none exited',
+    );
     await pollUntil('a leader on the new primary', 15_000, async () => (await leader()) !== null);
     await pollUntil('the policy to fail over to a backup', 15_000, async () => (await (await leader())?.status())?.active_engine !== 'lean_self_hosted');
     await lab.bridges.lean_self_hosted.setMode('slow', { delayMs: 150 });

@@ -32,15 +32,27 @@ async function runSeed(seed: number, kind: QueueKind, id?: string): Promise<void
 }
 
 describe('fault: a randomised schedule over two instances', () => {
-  it('random-stream: a fresh seed (or FAULT_SEED), stream queue: one outcome per copy, nothing lost or executed twice', async () => {
-    await runSeed(seedFromEnvironment() ?? freshSeed(), 'stream');
-  }, RANDOMISED_TIMEOUT_MS);
+  it(
+    'random-stream: a fresh seed (or FAULT_SEED), stream queue: one outcome per copy, nothing lost or executed twice',
+    async () => {
+      await runSeed(seedFromEnvironment() ?? freshSeed(), 'stream');
+    },
+    RANDOMISED_TIMEOUT_MS,
+  );
 
-  it('random-list: a fresh seed (or FAULT_SEED), list queue: one outcome per copy, nothing lost or executed twice', async () => {
-    await runSeed(seedFromEnvironment() ?? freshSeed(), 'list');
-  }, RANDOMISED_TIMEOUT_MS);
+  it(
+    'random-list: a fresh seed (or FAULT_SEED), list queue: one outcome per copy, nothing lost or executed twice',
+    async () => {
+      await runSeed(seedFromEnvironment() ?? freshSeed(), 'list');
+    },
+    RANDOMISED_TIMEOUT_MS,
+  );
 
-  it(`random-fixed: the seed ${FIXED_SEED}, which has every kind of step, stream queue`, async () => {
-    await runSeed(FIXED_SEED, 'stream', 'random-fixed');
-  }, RANDOMISED_TIMEOUT_MS);
+  it(
+    `random-fixed: the seed ${FIXED_SEED}, which has every kind of step, stream queue`,
+    async () => {
+      await runSeed(FIXED_SEED, 'stream', 'random-fixed');
+    },
+    RANDOMISED_TIMEOUT_MS,
+  );
 });

@@ -12,7 +12,21 @@ import type { FaultScenario } from '../support/faultScenario.js';
 import { FIXED_SEED, freshSeed, randomisedScenario, seedFromEnvironment } from './randomised.js';
 import { FAULT_SCENARIOS } from './scenarios.js';
 
-const COLUMNS = ['fault', 'sent', 'executed', 'dead-lettered', 'lost', 'placed twice', 'cross-engine', 'orphans', 'extra outcomes', 'unsettled', 'checks', 'seconds', 'result'] as const;
+const COLUMNS = [
+  'fault',
+  'sent',
+  'executed',
+  'dead-lettered',
+  'lost',
+  'placed twice',
+  'cross-engine',
+  'orphans',
+  'extra outcomes',
+  'unsettled',
+  'checks',
+  'seconds',
+  'result',
+] as const;
 
 function row(result: FaultResult): string[] {
   const { tally } = result;
@@ -55,10 +69,7 @@ function takeSeed(args: readonly string[]): { seed: number | null; rest: string[
 
 /** Every scenario by id: the fixed faults, then the randomised rows with their seeds. */
 function catalogue(seed: number | null): { all: FaultScenario[]; byDefault: FaultScenario[] } {
-  const randomised = [
-    randomisedScenario({ seed: seed ?? freshSeed(), kind: 'stream' }),
-    randomisedScenario({ seed: seed ?? freshSeed(), kind: 'list' }),
-  ];
+  const randomised = [randomisedScenario({ seed: seed ?? freshSeed(), kind: 'stream' }), randomisedScenario({ seed: seed ?? freshSeed(), kind: 'list' })];
   const fixed = randomisedScenario({ seed: FIXED_SEED, kind: 'stream', id: 'random-fixed' });
   return { all: [...FAULT_SCENARIOS, ...randomised, fixed], byDefault: [...FAULT_SCENARIOS, ...randomised] };
 }

@@ -60,7 +60,11 @@ async function checkRole(checks: FaultChecks, instance: ServiceProcess, role: 'l
     const waited = await waitForRole(instance, role, timeoutMs);
     checks.add(`"${instance.name}" answers status with role ${role}`, true, `after ${waited} ms`);
   } catch {
-    checks.add(`"${instance.name}" answers status with role ${role}`, false, `its status said ${JSON.stringify((await instance.status())?.role ?? null)} for ${timeoutMs} ms`);
+    checks.add(
+      `"${instance.name}" answers status with role ${role}`,
+      false,
+      `its status said ${JSON.stringify((await instance.status())?.role ?? null)} for ${timeoutMs} ms`,
+    );
   }
 }
 
@@ -376,8 +380,12 @@ const leaderFrozen: FaultScenario = {
       steppedDown === null ? `its status said ${JSON.stringify((await leader.status())?.role ?? null)}` : `after ${steppedDown} ms`,
     );
     return async () => {
-      const sentAfter = Object.values(lab.bridges).flatMap((bridge) => bridge.posts(marks.get(bridge.engine) ?? 0)).filter((post) => post.sender === 'a');
-      const placedAfter = Object.values(lab.bridges).flatMap((bridge) => bridge.placements(marks.get(bridge.engine) ?? 0)).filter((placement) => placement.sender === 'a');
+      const sentAfter = Object.values(lab.bridges)
+        .flatMap((bridge) => bridge.posts(marks.get(bridge.engine) ?? 0))
+        .filter((post) => post.sender === 'a');
+      const placedAfter = Object.values(lab.bridges)
+        .flatMap((bridge) => bridge.placements(marks.get(bridge.engine) ?? 0))
+        .filter((placement) => placement.sender === 'a');
       checks.add(
         'nothing the thawed old leader sent was placed: the fence refused it',
         placedAfter.length === 0,

@@ -11,7 +11,6 @@ import { statusOf, type StatusJson } from '../../src/policy/status.js';
 import { callApp, HARNESS_START, startHttpHarness, type HttpAnswer, type HttpCall, type HttpHarness, type HttpHarnessOptions } from '../support/httpHarness.js';
 import { STATUS_KEYS } from '../support/contract.js';
 
-
 const STATUS = '/admin/execution-status';
 const PAUSE = '/admin/execution/pause';
 const RESUME = '/admin/execution/resume';
@@ -538,8 +537,7 @@ describe('GET /metrics', () => {
 describe('standby control', () => {
   function standbyHarness(read?: () => Promise<StatusJson>): HttpHarness {
     return harness({
-      control: (runtime) =>
-        standbyControl(read ?? (async () => statusOf(runtime.state(), { role: 'standby', now: runtime.now(), leaderEpoch: 3 }))),
+      control: (runtime) => standbyControl(read ?? (async () => statusOf(runtime.state(), { role: 'standby', now: runtime.now(), leaderEpoch: 3 }))),
     });
   }
 

@@ -11,7 +11,14 @@ const TOKEN = 'audit-route-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 interface Entries {
-  readonly entries: readonly { readonly id: string; readonly action: string; readonly params: string; readonly result: string; readonly remote: string; readonly at: string }[];
+  readonly entries: readonly {
+    readonly id: string;
+    readonly action: string;
+    readonly params: string;
+    readonly result: string;
+    readonly remote: string;
+    readonly at: string;
+  }[];
 }
 
 describe('GET /admin/audit', () => {

@@ -10,7 +10,11 @@ import { useServiceFixture } from '../support/serviceFixture.js';
 const fixture = useServiceFixture('stream');
 
 async function deadLetter(redis: typeof fixture.redis, fields: Record<string, string>): Promise<string> {
-  const id = await redis.xadd(fixture.keys.deadLetterQueue, '*', ...Object.entries({ attempts: '1', engine: '', reason: 'test', at: '2026-12-01T00:00:00.000Z', ...fields }).flat());
+  const id = await redis.xadd(
+    fixture.keys.deadLetterQueue,
+    '*',
+    ...Object.entries({ attempts: '1', engine: '', reason: 'test', at: '2026-12-01T00:00:00.000Z', ...fields }).flat(),
+  );
   if (id === null) throw new Error('XADD answered no id');
   return id;
 }
@@ -21,11 +25,15 @@ describe('GET /admin/dead-letter', () => {
   it('pages through the entries oldest first, filtered by outcome, and says where the next page starts', async () => {
     const service = await fixture.start();
     const ids: string[] = [];
-    for (let index = 0; index < 5; index++) ids.push(await deadLetter(fixture.redis, { signal_id: `s${index}`, outcome: index % 2 === 0 ? 'rejected' : 'expired', signal: signalJson(`s${index}`) }));
+    for (let index = 0; index < 5; index++)
+      ids.push(await deadLetter(fixture.redis, { signal_id: `s${index}`, outcome: index % 2 === 0 ? 'rejected' : 'expired', signal: signalJson(`s${index}`) }));
     const first = await json(await service.request('/admin/dead-letter?count=2'));
     expect((first.entries as { id: string }[]).map((entry) => entry.id)).toEqual(ids.slice(0, 2));
     expect(first.next).toBe(ids[1]);
-    expect(first.entries).toEqual([expect.objectContaining({ id: ids[0], signal_id: 's0', outcome: 'rejected', attempts: 1, signal: signalJson('s0') }), expect.anything()]);
+    expect(first.entries).toEqual([
+      expect.objectContaining({ id: ids[0], signal_id: 's0', outcome: 'rejected', attempts: 1, signal: signalJson('s0') }),
+      expect.anything(),
+    ]);
     const rest = await json(await service.request(`/admin/dead-letter?count=10&after=${String(first.next)}`));
     expect((rest.entries as { id: string }[]).map((entry) => entry.id)).toEqual(ids.slice(2));
     expect(rest.next).toBeNull();
@@ -56,7 +64,11 @@ describe('POST /admin/dead-letter/replay', () => {
     const done = await deadLetter(fixture.redis, { signal_id: 'done', outcome: 'attempts_exhausted', signal: signalJson('done') });
     await fixture.redis.set(dedupKey(fixture.keys.signalQueue, 'done'), '1');
     const replay = (ids: string[], force = false) =>
-      service.request('/admin/dead-letter/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids, force_in_doubt: force }) });
+      service.request('/admin/dead-letter/replay', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ids, force_in_doubt: force }),
+      });
     const answer = await json(await replay([rejected, invalid, doubt, done, '1-1']));
     expect(answer.results).toEqual([
       { id: rejected, signal_id: 'fixed', result: 'replayed' },
@@ -67,7 +79,9 @@ describe('POST /admin/dead-letter/replay', () => {
     ]);
     const queued = await fixture.redis.xrange(fixture.keys.signalQueue, '-', '+');
     expect(queued.map(([, fields]) => fields)).toEqual([['signal', signalJson('fixed'), 'replay_of', rejected]]);
-    await eventually('the replayed signal to execute', async () => (await fixture.records()).some((record) => record.signal_id === 'fixed' && record.outcome === 'executed'));
+    await eventually('the replayed signal to execute', async () =>
+      (await fixture.records()).some((record) => record.signal_id === 'fixed' && record.outcome === 'executed'),
+    );
     expect((await json(await replay([doubt], true))).results).toEqual([{ id: doubt, signal_id: 'unsure', result: 'replayed' }]);
     // Replayed again after it executed: never sent twice.
     expect((await json(await replay([rejected]))).results).toEqual([{ id: rejected, signal_id: 'fixed', result: 'already_executed' }]);
@@ -76,7 +90,11 @@ describe('POST /admin/dead-letter/replay', () => {
 
   it('refuses a request without ids with a 400', async () => {
     const service = await fixture.start();
-    const response = await service.request('/admin/dead-letter/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ids": []}' });
+    const response = await service.request('/admin/dead-letter/replay', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"ids": []}',
+    });
     expect(response.status).toBe(400);
     expect(String((await json(response)).error)).toMatch(/ids: at least one/);
   });
@@ -87,8 +105,14 @@ describe('a list queue', () => {
   it('gets the replayed signal pushed back as its raw text', async () => {
     const service = await listFixture.start();
     const id = await listFixture.redis.xadd(listFixture.keys.deadLetterQueue, '*', 'signal_id', 'l1', 'outcome', 'expired', 'signal', signalJson('l1'));
-    const response = await service.request('/admin/dead-letter/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: [id] }) });
+    const response = await service.request('/admin/dead-letter/replay', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: [id] }),
+    });
     expect((await json(response)).results).toEqual([{ id, signal_id: 'l1', result: 'replayed' }]);
-    await eventually('the replayed signal to execute', async () => (await listFixture.records()).some((record) => record.signal_id === 'l1' && record.outcome === 'executed'));
+    await eventually('the replayed signal to execute', async () =>
+      (await listFixture.records()).some((record) => record.signal_id === 'l1' && record.outcome === 'executed'),
+    );
   });
 });

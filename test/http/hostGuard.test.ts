@@ -11,21 +11,26 @@ describe('the Host rule', () => {
     expect((await service.request('/admin/execution-status', { headers: { host } })).status).toBe(200);
   });
 
-  it.each(['evil.example', 'evil.example:8001', '10.0.0.5:8001', '[2001:db8::1]:8001', '127.0.0.1.evil.example'])('refuses Host %s with 403 without ADMIN_TOKEN', async (host) => {
-    const service = await fixture.start();
-    for (const path of ['/admin/execution-status', '/inspect', '/metrics']) {
-      const response = await service.request(path, { headers: { host } });
-      expect(response.status).toBe(403);
-      expect(((await response.json()) as { error: string }).error).toMatch(/answers only to a loopback address/);
-    }
-    const pause = await service.request('/admin/execution/pause', { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: '{}' });
-    expect(pause.status).toBe(403);
-    expect((await service.status()).paused).toBe(false);
-  });
+  it.each(['evil.example', 'evil.example:8001', '10.0.0.5:8001', '[2001:db8::1]:8001', '127.0.0.1.evil.example'])(
+    'refuses Host %s with 403 without ADMIN_TOKEN',
+    async (host) => {
+      const service = await fixture.start();
+      for (const path of ['/admin/execution-status', '/inspect', '/metrics']) {
+        const response = await service.request(path, { headers: { host } });
+        expect(response.status).toBe(403);
+        expect(((await response.json()) as { error: string }).error).toMatch(/answers only to a loopback address/);
+      }
+      const pause = await service.request('/admin/execution/pause', { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: '{}' });
+      expect(pause.status).toBe(403);
+      expect((await service.status()).paused).toBe(false);
+    },
+  );
 
   it('lets any Host through when ADMIN_TOKEN protects the service instead', async () => {
     const service = await fixture.start({ ADMIN_TOKEN: 'a-token-of-some-length' });
-    const response = await service.request('/admin/execution-status', { headers: { host: 'trading.example:8001', authorization: 'Bearer a-token-of-some-length' } });
+    const response = await service.request('/admin/execution-status', {
+      headers: { host: 'trading.example:8001', authorization: 'Bearer a-token-of-some-length' },
+    });
     expect(response.status).toBe(200);
   });
 

@@ -60,10 +60,7 @@ describe('the inspection event log', () => {
       runtime.send({ type: 'HEALTH_CHECKED', results: { lean_self_hosted: true } });
     }
     const added = log.entries().slice(before);
-    expect(shown(added)).toEqual([
-      'event EXECUTION_SUCCEEDED | engine lean_self_hosted ×500',
-      'event HEALTH_CHECKED | lean_self_hosted healthy ×500',
-    ]);
+    expect(shown(added)).toEqual(['event EXECUTION_SUCCEEDED | engine lean_self_hosted ×500', 'event HEALTH_CHECKED | lean_self_hosted healthy ×500']);
   });
 
   it('moves a counted repeat to the top and keeps its id', () => {

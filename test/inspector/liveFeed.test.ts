@@ -91,7 +91,13 @@ describe('the live feed', () => {
     expect(snapshot?.status).toMatchObject({ state: 'backup1Active', active_engine: 'quanttrader_pybroker', failure_counts: { lean_self_hosted: 2 } });
     expect(snapshot?.transitions).toEqual([{ from: 'primaryActive', to: 'backup1Active', reason: 'threshold', at: new Date(START).toISOString() }]);
     expect(snapshot?.engines).toEqual([
-      { id: 'lean_self_hosted', kind: 'sim', url: 'sim://?latency_ms=5', faults: { mode: 'ok', latency_ms: 5, fail_rate: 0, reject_rate: 0 }, lastProbeHealthy: null },
+      {
+        id: 'lean_self_hosted',
+        kind: 'sim',
+        url: 'sim://?latency_ms=5',
+        faults: { mode: 'ok', latency_ms: 5, fail_rate: 0, reject_rate: 0 },
+        lastProbeHealthy: null,
+      },
       { id: 'quanttrader_pybroker', kind: 'http', url: 'http://127.0.0.1:9/bridge', faults: null, lastProbeHealthy: null },
       { id: 'nautilus_trader', kind: 'absent', url: null, faults: null, lastProbeHealthy: null },
     ]);

@@ -52,13 +52,21 @@ function fixture(adminToken: string | null = TOKEN, feedOptions: { readonly maxC
   const lean = createEngine('lean_self_hosted', 'sim://?latency_ms=5', { timeoutMs: 1000 });
   if (!isSimEngine(lean)) throw new Error('sim:// did not make a sim engine');
   const engines = { lean_self_hosted: lean, quanttrader_pybroker: createEngine('quanttrader_pybroker', 'http://127.0.0.1:9', { timeoutMs: 1000 }) };
-  const feed = new LiveFeed({ currentPolicy: () => policy, leaderEpoch: () => 4, engines: () => engines, log, hello: { instance: 'i', startedAt: '2026-11-25T14:30:00.000Z' } }, { clock, ...feedOptions });
+  const feed = new LiveFeed(
+    { currentPolicy: () => policy, leaderEpoch: () => 4, engines: () => engines, log, hello: { instance: 'i', startedAt: '2026-11-25T14:30:00.000Z' } },
+    { clock, ...feedOptions },
+  );
   const app = new Hono();
   mountInspector(app, { feed, engines: () => engines, adminToken: adminToken ?? undefined, assets, scenarios: scenarioFiles(), log: createLogger('silent') });
   return { app, feed, clock, lean };
 }
 
-function postFaults(app: Hono, engine: string, body: string, headers: Record<string, string> = { ...AUTH, 'Content-Type': 'application/json' }): Promise<Response> {
+function postFaults(
+  app: Hono,
+  engine: string,
+  body: string,
+  headers: Record<string, string> = { ...AUTH, 'Content-Type': 'application/json' },
+): Promise<Response> {
   return Promise.resolve(app.request(`/inspect/api/faults/${engine}`, { method: 'POST', headers, body }));
 }
 
@@ -178,7 +186,7 @@ describe('the live stream', () => {
 
   it('refuses a stream past INSPECT_MAX_CLIENTS with a 503 JSON error, and takes one again once a page leaves', async () => {
     const { app, feed } = fixture(TOKEN, { maxClients: 2 });
-    const open = await Promise.all([1, 2].map(() => app.request('/inspect/api/stream', { headers: AUTH })));
+    const open = await Promise.all([1, 2].map(async () => app.request('/inspect/api/stream', { headers: AUTH })));
     expect(open.map((response) => response.status)).toEqual([200, 200]);
     expect(feed.clientCount).toBe(2);
     const refused = await app.request('/inspect/api/stream', { headers: AUTH });
@@ -209,7 +217,10 @@ describe('the fault control', () => {
 
     const answer = await postFaults(app, 'lean_self_hosted', JSON.stringify({ mode: 'fail', latency_ms: 20 }));
     expect(answer.status).toBe(200);
-    expect((await answer.json()) as FaultsAnswer).toEqual({ engine: 'lean_self_hosted', faults: { mode: 'fail', latency_ms: 20, fail_rate: 0, reject_rate: 0 } });
+    expect((await answer.json()) as FaultsAnswer).toEqual({
+      engine: 'lean_self_hosted',
+      faults: { mode: 'fail', latency_ms: 20, fail_rate: 0, reject_rate: 0 },
+    });
     expect(lean.faults().mode).toBe('fail');
 
     await clock.advance(0);

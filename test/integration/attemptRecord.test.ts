@@ -17,7 +17,11 @@ describe('the attempt record', () => {
     await fixture.start({ EXECUTION_CONCURRENCY: '1', ENGINE_TIMEOUT_MS: '3000' });
     await produce(fixture.redis, fixture.keys, 'stream', signalJson('first', { symbol: 'AAPL' }));
     await produce(fixture.redis, fixture.keys, 'stream', signalJson('second', { symbol: 'MSFT' }));
-    const second = await eventually('the second order to reach the bridge', () => primary.requests.find((request) => request.method === 'POST' && request.idempotencyKey === 'second'), 5000);
+    const second = await eventually(
+      'the second order to reach the bridge',
+      () => primary.requests.find((request) => request.method === 'POST' && request.idempotencyKey === 'second'),
+      5000,
+    );
     const firstArrived = primary.requests.find((request) => request.method === 'POST' && request.idempotencyKey === 'first')?.receivedAt ?? 0;
     const record = await fixture.redis.hgetall(attemptKey(fixture.keys.signalQueue, 'second'));
     const sentAt = Number(record.sent_at);

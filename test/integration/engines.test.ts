@@ -22,9 +22,7 @@ const tcpServers: Server[] = [];
 
 afterEach(async () => {
   await Promise.all(bridges.splice(0).map((bridge) => bridge.close()));
-  await Promise.all(
-    tcpServers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
-  );
+  await Promise.all(tcpServers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
 });
 
 async function bridge(options: FakeBridgeOptions = {}): Promise<FakeBridge> {
@@ -137,12 +135,8 @@ describe('classifyFetchFailure', () => {
   });
 
   it('classifies the errors real fetch calls produce', async () => {
-    const refused = await fetch(`http://127.0.0.1:${await closedPort()}/orders`, { method: 'POST' }).catch(
-      (error: unknown) => error,
-    );
-    const reset = await fetch(`http://127.0.0.1:${await resettingServer()}/orders`, { method: 'POST', body: '{}' }).catch(
-      (error: unknown) => error,
-    );
+    const refused = await fetch(`http://127.0.0.1:${await closedPort()}/orders`, { method: 'POST' }).catch((error: unknown) => error);
+    const reset = await fetch(`http://127.0.0.1:${await resettingServer()}/orders`, { method: 'POST', body: '{}' }).catch((error: unknown) => error);
     expect(classifyFetchFailure(refused, TIMEOUT_MS)).toEqual({
       unknownOutcome: false,
       reason: expect.stringContaining('connection refused'),
@@ -160,9 +154,7 @@ describe('HTTP bridge: execute', () => {
     const order = signal({ limit_price: null, strategy_id: 'momentum' });
     const result = await client(fake.url).execute(order, CALL);
     expect(result).toEqual({ kind: 'executed', report: fake.executed.get(order.signal_id), latencyMs: expect.any(Number) });
-    expect(fake.requests).toEqual([
-      expect.objectContaining({ method: 'POST', path: '/orders', idempotencyKey: order.signal_id, body: order }),
-    ]);
+    expect(fake.requests).toEqual([expect.objectContaining({ method: 'POST', path: '/orders', idempotencyKey: order.signal_id, body: order })]);
   });
 
   it('sends the same key on a repeat, so the bridge answers with the first report', async () => {
@@ -391,11 +383,7 @@ describe('HTTP bridge: URL handling', () => {
     expect((await engine.execute(order, CALL)).kind).toBe('executed');
     expect(await engine.health(CALL)).toBe(true);
     expect(await engine.lookup(order.signal_id, CALL)).toMatchObject({ kind: 'executed' });
-    expect(fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
-      'POST /orders',
-      'GET /health',
-      `GET /orders/${order.signal_id}`,
-    ]);
+    expect(fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['POST /orders', 'GET /health', `GET /orders/${order.signal_id}`]);
   });
 
   it('keeps credentials out of its url and sends them as Basic auth', async () => {
@@ -437,8 +425,7 @@ describe('createEngine', () => {
   });
 
   it('masks credentials in its errors', () => {
-    const attempt = (): ExecutionEngine =>
-      createEngine('lean_self_hosted', 'ftp://trader:hunter2@x@engine.example', { timeoutMs: TIMEOUT_MS });
+    const attempt = (): ExecutionEngine => createEngine('lean_self_hosted', 'ftp://trader:hunter2@x@engine.example', { timeoutMs: TIMEOUT_MS });
     expect(attempt).toThrow('ftp://***@engine.example');
     expect(attempt).not.toThrow(/hunter2/);
   });

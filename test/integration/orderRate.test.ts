@@ -30,7 +30,9 @@ describe.each(['stream', 'list'] as QueueKind[])('order-rate limit (%s)', (kind)
     await eventually('every outcome', async () => (await fixture.records()).length === all.length, 10_000);
 
     const records = await fixture.records();
-    expect(records.map((record) => [record.signal_id, record.outcome, record.engine]).sort()).toEqual(all.map((id) => [id, 'executed', 'lean_self_hosted']).sort());
+    expect(records.map((record) => [record.signal_id, record.outcome, record.engine]).sort()).toEqual(
+      all.map((id) => [id, 'executed', 'lean_self_hosted']).sort(),
+    );
     const orders = fixture.bridges.lean_self_hosted.requests.filter((request) => request.method === 'POST' && request.path === '/orders');
     expect(orders).toHaveLength(all.length);
     // Any PER_SECOND + 1 consecutive orders span at least a second.

@@ -242,11 +242,15 @@ describe('unusable stored content', () => {
     ['a JSON array', () => '[]', /format/],
     ['another version', () => JSON.stringify({ ...validStored(), version: PERSISTED_FORMAT_VERSION + 1 }), /version/],
     ['no context', () => JSON.stringify({ ...validStored(), context: undefined }), /context/],
-    ['a bad failure count', () => {
-      const stored = validStored();
-      const context = stored.context as Record<string, unknown>;
-      return JSON.stringify({ ...stored, context: { ...context, failures: { lean_self_hosted: -1 } } });
-    }, /failures/],
+    [
+      'a bad failure count',
+      () => {
+        const stored = validStored();
+        const context = stored.context as Record<string, unknown>;
+        return JSON.stringify({ ...stored, context: { ...context, failures: { lean_self_hosted: -1 } } });
+      },
+      /failures/,
+    ],
     ['an unknown top-level state', () => JSON.stringify({ ...validStored(), value: 'standbyActive' }), /standbyActive/],
     ['an unknown substate', () => JSON.stringify({ ...validStored(), value: { backup1Active: 'probing' } }), /probing/],
     ['a substate under a state that has none', () => JSON.stringify({ ...validStored(), value: { primaryActive: 'waiting' } }), /waiting/],
@@ -384,35 +388,32 @@ describe('createPolicyStateWriter', () => {
     expect(parsePolicyState(await redis.get(key), SETTINGS)).toMatchObject({ kind: 'found', state: { value: { paused: 'holding' } } });
   });
 
-  it.each([0, 1, 2, 3, 4, 5, 6])(
-    'writes a change made %i microtasks after a SET completes',
-    async (depth) => {
-      const { runtime, clock } = start();
-      let lateChange: () => void = () => {};
-      const lateChangeMade = new Promise<void>((resolve) => {
-        lateChange = () => {
-          runtime.send({ type: 'PAUSE', reason: `late by ${depth}` });
-          resolve();
-        };
-      });
-      const afterMicrotasks = (remaining: number, action: () => void): void => {
-        if (remaining === 0) action();
-        else queueMicrotask(() => afterMicrotasks(remaining - 1, action));
+  it.each([0, 1, 2, 3, 4, 5, 6])('writes a change made %i microtasks after a SET completes', async (depth) => {
+    const { runtime, clock } = start();
+    let lateChange: () => void = () => {};
+    const lateChangeMade = new Promise<void>((resolve) => {
+      lateChange = () => {
+        runtime.send({ type: 'PAUSE', reason: `late by ${depth}` });
+        resolve();
       };
-      const { store, written } = recordingStore({
-        after: (call) => {
-          if (call === 0) afterMicrotasks(depth, lateChange);
-        },
-      });
-      const writer = writerFor(runtime, clock, store);
-      runtime.send({ type: 'EXECUTION_FAILED', engine: 'lean_self_hosted' });
-      await lateChangeMade;
-      await writer.flush();
-      expect(written.length).toBeGreaterThanOrEqual(2);
-      const stored = found(parsePolicyState(await redis.get(key), SETTINGS));
-      expect(stored.state.context.pausedReason).toBe(`late by ${depth}`);
-    },
-  );
+    });
+    const afterMicrotasks = (remaining: number, action: () => void): void => {
+      if (remaining === 0) action();
+      else queueMicrotask(() => afterMicrotasks(remaining - 1, action));
+    };
+    const { store, written } = recordingStore({
+      after: (call) => {
+        if (call === 0) afterMicrotasks(depth, lateChange);
+      },
+    });
+    const writer = writerFor(runtime, clock, store);
+    runtime.send({ type: 'EXECUTION_FAILED', engine: 'lean_self_hosted' });
+    await lateChangeMade;
+    await writer.flush();
+    expect(written.length).toBeGreaterThanOrEqual(2);
+    const stored = found(parsePolicyState(await redis.get(key), SETTINGS));
+    expect(stored.state.context.pausedReason).toBe(`late by ${depth}`);
+  });
 
   it('once closed, tries what is unwritten once more and then stops retrying', async () => {
     const { runtime, clock } = start();

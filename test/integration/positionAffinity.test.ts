@@ -25,7 +25,9 @@ describe.each(['stream', 'list'] as QueueKind[])('position affinity (%s)', (kind
     await eventually('the buy', () => outcome('open'));
     expect(await outcome('open')).toMatchObject({ outcome: 'executed', engine: 'quanttrader_pybroker' });
     const positions = await (await service.request('/admin/positions')).json();
-    expect(positions).toEqual({ positions: [{ strategy_id: 'momentum', symbol: 'AAPL', by_engine: { lean_self_hosted: 0, quanttrader_pybroker: 30, nautilus_trader: 0 } }] });
+    expect(positions).toEqual({
+      positions: [{ strategy_id: 'momentum', symbol: 'AAPL', by_engine: { lean_self_hosted: 0, quanttrader_pybroker: 30, nautilus_trader: 0 } }],
+    });
     // The primary is back; a new buy goes there, the sell closes the position where it is.
     await switchTo(service, 'lean_self_hosted');
     await send(order('close', 'SELL'));

@@ -69,7 +69,11 @@ describe.each<QueueKind>(['stream', 'list'])('the running service with a %s queu
   /** Each signal settled with exactly one outcome, nothing pending, nothing left waiting. */
   async function expectEachSettledOnce(raws: readonly string[]): Promise<void> {
     const records = await allRecords();
-    for (const raw of raws) expect(records.filter((record) => record.signal === raw), raw.slice(0, 80)).toHaveLength(1);
+    for (const raw of raws)
+      expect(
+        records.filter((record) => record.signal === raw),
+        raw.slice(0, 80),
+      ).toHaveLength(1);
     expect(records).toHaveLength(raws.length);
     expect(await pendingCount(redis, keys, kind)).toBe(0);
     expect(await waitingCount(redis, keys, kind)).toBe(0);
@@ -261,7 +265,12 @@ describe.each<QueueKind>(['stream', 'list'])('the running service with a %s queu
     await eventually('the primary to be available again', async () => (await service.status()).engines_available.lean_self_hosted);
     const resumed = await service.request('/admin/execution/resume', postJson());
     expect(resumed.status).toBe(200);
-    expect(await resumed.json()).toMatchObject({ state: 'primaryActive', paused: false, active_engine: 'lean_self_hosted', last_transition: { from: 'paused', reason: 'operator' } });
+    expect(await resumed.json()).toMatchObject({
+      state: 'primaryActive',
+      paused: false,
+      active_engine: 'lean_self_hosted',
+      last_transition: { from: 'paused', reason: 'operator' },
+    });
 
     for (const raw of [first, ...waiting]) expect(await outcomeOf(raw)).toMatchObject({ outcome: 'executed', engine: 'lean_self_hosted' });
     expect(allOrders()).toHaveLength(sentWhilePaused + 3);
@@ -276,7 +285,12 @@ describe.each<QueueKind>(['stream', 'list'])('the running service with a %s queu
     const service = await start();
     const paused = await service.request('/admin/execution/pause', postJson({ reason: 'broker maintenance' }));
     expect(paused.status).toBe(200);
-    expect(await paused.json()).toMatchObject({ state: 'paused', paused: true, paused_reason: 'broker maintenance', last_transition: { from: 'primaryActive', to: 'paused', reason: 'operator' } });
+    expect(await paused.json()).toMatchObject({
+      state: 'paused',
+      paused: true,
+      paused_reason: 'broker maintenance',
+      last_transition: { from: 'primaryActive', to: 'paused', reason: 'operator' },
+    });
 
     const raw = signalJson('operator-1');
     await send(raw);
@@ -292,7 +306,11 @@ describe.each<QueueKind>(['stream', 'list'])('the running service with a %s queu
 
     const switched = await service.request('/admin/execution/switch', postJson({ engine: 'nautilus_trader' }));
     expect(switched.status).toBe(200);
-    expect(await switched.json()).toMatchObject({ state: 'backup2Active', active_engine: 'nautilus_trader', last_transition: { from: 'paused', to: 'backup2Active', reason: 'operator' } });
+    expect(await switched.json()).toMatchObject({
+      state: 'backup2Active',
+      active_engine: 'nautilus_trader',
+      last_transition: { from: 'paused', to: 'backup2Active', reason: 'operator' },
+    });
     expect(await outcomeOf(raw)).toMatchObject({ outcome: 'executed', engine: 'nautilus_trader' });
     expect(orders(bridges.lean_self_hosted)).toHaveLength(0);
 
@@ -323,10 +341,14 @@ describe.each<QueueKind>(['stream', 'list'])('the running service with a %s queu
     expect(restored.last_transition).toMatchObject({ from: 'primaryActive', to: 'backup1Active', reason: 'threshold', at: new Date(trippedAt).toISOString() });
     expect(second.logs.some((line) => line.msg === 'restored the policy state' && line.state !== undefined)).toBe(true);
 
-    const recovered = await eventually('the failback after the restart', async () => {
-      const current = await second.status();
-      return current.state === 'primaryActive' ? current : undefined;
-    }, 4000);
+    const recovered = await eventually(
+      'the failback after the restart',
+      async () => {
+        const current = await second.status();
+        return current.state === 'primaryActive' ? current : undefined;
+      },
+      4000,
+    );
     expect(recovered.last_transition).toMatchObject({ from: 'backup1Active', reason: 'recovered' });
     const failedBackAt = Date.parse(recovered.last_transition?.at ?? '');
     expect(failedBackAt).toBeGreaterThanOrEqual(deadline);
@@ -369,7 +391,9 @@ describe.each<QueueKind>(['stream', 'list'])('the running service with a %s queu
     expect(await missing.json()).toHaveProperty('error');
     expect((await service.request('/admin/execution-status', { headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
     expect((await service.request('/admin/execution/pause', postJson({ reason: 'no token' }))).status).toBe(401);
-    expect((await service.request('/admin/execution/switch', postJson({ engine: 'nautilus_trader' }, { Authorization: 'Basic czNjcmV0LXRva2Vu' }))).status).toBe(401);
+    expect(
+      (await service.request('/admin/execution/switch', postJson({ engine: 'nautilus_trader' }, { Authorization: 'Basic czNjcmV0LXRva2Vu' }))).status,
+    ).toBe(401);
     // Nothing an unauthenticated request asked for happened.
     expect(await service.status()).toMatchObject({ state: 'primaryActive', last_transition: null });
 

@@ -19,7 +19,11 @@ describe('a leader term that cannot start', () => {
     await fixture.redis.del(fixture.keys.signalQueue);
     await produce(fixture.redis, fixture.keys, 'stream', signalJson('after-repair'));
     await eventually('the service to lead', () => started.service.role() === 'leader', 8000);
-    await eventually('the signal to execute', async () => (await fixture.records()).some((record) => record.signal_id === 'after-repair' && record.outcome === 'executed'), 5000);
+    await eventually(
+      'the signal to execute',
+      async () => (await fixture.records()).some((record) => record.signal_id === 'after-repair' && record.outcome === 'executed'),
+      5000,
+    );
     expect((await started.request('/ready')).status).toBe(200);
   });
 });

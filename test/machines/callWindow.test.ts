@@ -8,7 +8,10 @@ const WINDOW_MS = 60_000;
 const T0 = Date.UTC(2026, 11, 2, 1, 0, 0);
 
 function calls(list: readonly { at: number; failed?: boolean; slow?: boolean }[]): CallWindow {
-  return list.reduce<CallWindow>((window, call) => recordCall(window, { at: call.at, failed: call.failed ?? false, slow: call.slow ?? false }, WINDOW_MS), EMPTY_WINDOW);
+  return list.reduce<CallWindow>(
+    (window, call) => recordCall(window, { at: call.at, failed: call.failed ?? false, slow: call.slow ?? false }, WINDOW_MS),
+    EMPTY_WINDOW,
+  );
 }
 
 describe('call window', () => {
@@ -42,14 +45,34 @@ describe('call window', () => {
 });
 
 describe('window rules', () => {
-  const settings: PolicySettings = { ...DEFAULT_POLICY_SETTINGS, failureRateThreshold: 50, failureRateMinCalls: 4, slowCallMs: 1000, slowCallRateThreshold: 75 };
+  const settings: PolicySettings = {
+    ...DEFAULT_POLICY_SETTINGS,
+    failureRateThreshold: 50,
+    failureRateMinCalls: 4,
+    slowCallMs: 1000,
+    slowCallRateThreshold: 75,
+  };
 
   it('trips only with the minimum of calls, failure share first', () => {
-    const three = calls([{ at: T0, failed: true }, { at: T0, failed: true }, { at: T0, failed: true }]);
+    const three = calls([
+      { at: T0, failed: true },
+      { at: T0, failed: true },
+      { at: T0, failed: true },
+    ]);
     expect(rateTripOf(settings, three, T0)).toBeNull();
-    const four = calls([{ at: T0, failed: true, slow: true }, { at: T0, failed: true, slow: true }, { at: T0, slow: true }, { at: T0, slow: true }]);
+    const four = calls([
+      { at: T0, failed: true, slow: true },
+      { at: T0, failed: true, slow: true },
+      { at: T0, slow: true },
+      { at: T0, slow: true },
+    ]);
     expect(rateTripOf(settings, four, T0)).toBe('failure_rate');
-    const slow = calls([{ at: T0, slow: true }, { at: T0, slow: true }, { at: T0, slow: true }, { at: T0, failed: true }]);
+    const slow = calls([
+      { at: T0, slow: true },
+      { at: T0, slow: true },
+      { at: T0, slow: true },
+      { at: T0, failed: true },
+    ]);
     expect(rateTripOf(settings, slow, T0)).toBe('slow_calls');
     expect(rateTripOf({ ...settings, failureRateThreshold: null, slowCallMs: null }, four, T0)).toBeNull();
   });

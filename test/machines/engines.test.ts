@@ -4,17 +4,7 @@
  * `topStateOf` must refuse what is not a state of the statechart rather than guess.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  ENGINE_IDS,
-  PRIMARY_ENGINE,
-  TOP_STATES,
-  engineOfState,
-  isEngineId,
-  perEngine,
-  priorityOf,
-  stateOfEngine,
-  topStateOf,
-} from '../../machines/engines.js';
+import { ENGINE_IDS, PRIMARY_ENGINE, TOP_STATES, engineOfState, isEngineId, perEngine, priorityOf, stateOfEngine, topStateOf } from '../../machines/engines.js';
 
 describe('the engine table', () => {
   it('lists the contract’s engines in priority order, the primary first', () => {
@@ -58,9 +48,7 @@ describe('topStateOf', () => {
 
   it('refuses, naming the value, anything that is not a state of the statechart', () => {
     for (const value of ['running', '', {}, { running: 'waiting' }, null, undefined, 3, ['primaryActive']]) {
-      expect(() => topStateOf(value), JSON.stringify(value)).toThrow(
-        `Not a state of the failover statechart: ${JSON.stringify(value)}`,
-      );
+      expect(() => topStateOf(value), JSON.stringify(value)).toThrow(`Not a state of the failover statechart: ${JSON.stringify(value)}`);
     }
   });
 });

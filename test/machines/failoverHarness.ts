@@ -5,13 +5,7 @@
  */
 import { createActor, type Actor } from 'xstate';
 import type { EngineId } from '../../machines/engines.js';
-import {
-  failoverMachine,
-  type FailoverEvent,
-  type FailoverSnapshot,
-  type PolicyAlertKind,
-  type ProbeResults,
-} from '../../machines/executionFailover.js';
+import { failoverMachine, type FailoverEvent, type FailoverSnapshot, type PolicyAlertKind, type ProbeResults } from '../../machines/executionFailover.js';
 import { DEFAULT_POLICY_SETTINGS, type FailoverContext, type PolicySettings } from '../../machines/policy.js';
 import { TestClock } from '../support/testClock.js';
 
@@ -60,9 +54,7 @@ export class FailoverHarness {
         },
       },
     });
-    const restored = options.restoreFrom
-      ? { snapshot: machine.resolveState({ value: options.restoreFrom.value, context: options.restoreFrom.context }) }
-      : {};
+    const restored = options.restoreFrom ? { snapshot: machine.resolveState({ value: options.restoreFrom.value, context: options.restoreFrom.context }) } : {};
     this.actor = createActor(machine, { input: { settings }, clock: this.clock, ...restored });
     this.actor.start();
   }

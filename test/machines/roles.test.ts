@@ -127,7 +127,10 @@ describe('the role statechart', () => {
       let current = step(snapshot, { type: 'STOP' });
       // Only the actors' answers and the lease's events follow; a stop is never undone.
       for (let round = 0; round < 6 && current.status === 'active'; round++) {
-        const answer = state(current) === 'starting' ? { type: 'xstate.done.actor.startTerm', output: current.context.heldEpoch ?? 0 } : { type: 'xstate.done.actor.stopTerm' };
+        const answer =
+          state(current) === 'starting'
+            ? { type: 'xstate.done.actor.startTerm', output: current.context.heldEpoch ?? 0 }
+            : { type: 'xstate.done.actor.stopTerm' };
         current = step(current, { type: 'LEASE_WON', epoch: 2 });
         current = step(current, answer);
       }

@@ -52,8 +52,15 @@ describe('routeSignal', () => {
   it('marks a route to another engine than the active one', () => {
     const ledger: Positions = { lean_self_hosted: 0, quanttrader_pybroker: 30, nautilus_trader: 0 };
     expect(routeSignal({ action: 'SELL' }, ledger, 'lean_self_hosted', () => true)).toEqual({ kind: 'engine', engine: 'quanttrader_pybroker', affinity: true });
-    expect(routeSignal({ action: 'SELL' }, ledger, 'quanttrader_pybroker', () => true)).toEqual({ kind: 'engine', engine: 'quanttrader_pybroker', affinity: false });
-    expect(routeSignal({ action: 'SELL' }, ledger, 'lean_self_hosted', (candidate: EngineId) => candidate !== 'quanttrader_pybroker')).toEqual({ kind: 'wait', engine: 'quanttrader_pybroker' });
+    expect(routeSignal({ action: 'SELL' }, ledger, 'quanttrader_pybroker', () => true)).toEqual({
+      kind: 'engine',
+      engine: 'quanttrader_pybroker',
+      affinity: false,
+    });
+    expect(routeSignal({ action: 'SELL' }, ledger, 'lean_self_hosted', (candidate: EngineId) => candidate !== 'quanttrader_pybroker')).toEqual({
+      kind: 'wait',
+      engine: 'quanttrader_pybroker',
+    });
     // Adding to the long is no reduction: the active engine takes it.
     expect(routeSignal({ action: 'BUY' }, ledger, 'lean_self_hosted', () => true)).toEqual({ kind: 'engine', engine: 'lean_self_hosted', affinity: false });
     // Dust of decimal sums is flat.

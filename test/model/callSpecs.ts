@@ -5,16 +5,7 @@
 import type { EngineId } from '../../machines/engines.js';
 import type { TripReason } from '../../machines/policy.js';
 import { successCounts, tripReason, withCall, withTrippingCall, type CallEvent } from './callOracle.js';
-import {
-  ALL_ENGINES_FAILED,
-  PRIORITY,
-  STATE_OF_ENGINE,
-  activeEngine,
-  moving,
-  nextAfterTrip,
-  timeoutAfterTrip,
-  type PolicyState,
-} from './policyOracle.js';
+import { ALL_ENGINES_FAILED, PRIORITY, STATE_OF_ENGINE, activeEngine, moving, nextAfterTrip, timeoutAfterTrip, type PolicyState } from './policyOracle.js';
 import { ACTIVE_STATES, key, onEvent, type TransitionSpec } from './specKit.js';
 import type { TransitionKey } from './transitions.js';
 
@@ -39,8 +30,7 @@ function tripKeys(event: CallEvent['type'], reasons: readonly TripReason[], next
   });
 }
 
-const tripsActive = (state: PolicyState, event: CallEvent) =>
-  activeEngine(state.value) === event.engine && tripReason(state.context, event) !== null;
+const tripsActive = (state: PolicyState, event: CallEvent) => activeEngine(state.value) === event.engine && tripReason(state.context, event) !== null;
 
 function tripReasonOf(state: PolicyState, event: CallEvent): TripReason {
   const reason = tripReason(state.context, event);

@@ -30,12 +30,10 @@ describe('every explored step of the failover statechart follows the spec table'
       const { steps } = explore(input, index);
       const failures: string[] = [];
       for (const step of steps) {
-        const { problems } = judgeStep(
-          { value: step.source.machine.value, context: step.source.machine.context },
-          step.event,
-          step.target.taken,
-          { value: step.target.machine.value, context: step.target.machine.context },
-        );
+        const { problems } = judgeStep({ value: step.source.machine.value, context: step.source.machine.context }, step.event, step.target.taken, {
+          value: step.target.machine.value,
+          context: step.target.machine.context,
+        });
         if (problems.length > 0) failures.push(`${problems.join('; ')}\n${story(step)}`);
       }
       expect(steps.length).toBeGreaterThan(1000);

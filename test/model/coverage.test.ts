@@ -42,10 +42,7 @@ describe('coverage of the failover statechart by the model tests', () => {
     const nodes = [failoverMachine.root, ...getStateNodes(failoverMachine.root)];
     const delayed = nodes.reduce((count, node) => count + node.after.length, 0);
     const eventless = nodes.reduce((count, node) => count + (node.always?.length ?? 0), 0);
-    const candidates = nodes.reduce(
-      (count, node) => count + [...node.transitions.values()].reduce((sum, list) => sum + list.length, 0),
-      0,
-    );
+    const candidates = nodes.reduce((count, node) => count + [...node.transitions.values()].reduce((sum, list) => sum + list.length, 0), 0);
     const keys = index.transitions.map((transition) => transition.key);
     expect(keys.filter((key) => key.includes(' after(recoveryDelay) '))).toHaveLength(delayed);
     expect(keys.filter((key) => key.includes(' always '))).toHaveLength(eventless);
@@ -70,12 +67,7 @@ describe('coverage of the failover statechart by the model tests', () => {
     });
     const toyIndex = new TransitionIndex(enumerateTransitions(toy.root));
     const keys = toyIndex.transitions.map((transition) => transition.key);
-    expect(keys).toEqual([
-      'toy.idle GO #0 [ready]',
-      'toy.idle GO #1 [unguarded]',
-      'toy.idle after(1000) #0 [unguarded]',
-      'toy.busy always #0 [unguarded]',
-    ]);
+    expect(keys).toEqual(['toy.idle GO #0 [ready]', 'toy.idle GO #1 [unguarded]', 'toy.idle after(1000) #0 [unguarded]', 'toy.busy always #0 [unguarded]']);
     const report = coverageReport(toyIndex, new Set(['toy.idle GO #1 [unguarded]']), [
       {
         family: 'go',

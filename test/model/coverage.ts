@@ -17,11 +17,7 @@ export interface CoverageReport {
 }
 
 /** Compares every transition of `index` with the `exercised` ones and the `specs`. */
-export function coverageReport(
-  index: TransitionIndex,
-  exercised: ReadonlySet<TransitionKey>,
-  specs: readonly TransitionSpec[],
-): CoverageReport {
+export function coverageReport(index: TransitionIndex, exercised: ReadonlySet<TransitionKey>, specs: readonly TransitionSpec[]): CoverageReport {
   const all = index.transitions.map((transition) => transition.key);
   const specified = new Set(specs.flatMap((spec) => spec.keys));
   return {
@@ -35,10 +31,7 @@ export function coverageReport(
  * Replays every case on a real actor and collects the transitions its microsteps report:
  * what the per-transition tests exercise, trail included.
  */
-export function exercisedTransitions(
-  cases: Iterable<TransitionCase>,
-  index: TransitionIndex,
-): Set<TransitionKey> {
+export function exercisedTransitions(cases: Iterable<TransitionCase>, index: TransitionIndex): Set<TransitionKey> {
   const exercised = new Set<TransitionKey>();
   for (const found of cases) {
     const replay = new MachineReplay(found.input.input, index);

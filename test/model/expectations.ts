@@ -39,9 +39,7 @@ export type { Trigger, TransitionSpec } from './specKit.js';
 function switchKeys(target: 'other' | 'same'): TransitionKey[] {
   return PRIORITY.flatMap((active) =>
     PRIORITY.flatMap((engine, index) =>
-      (engine === active) === (target === 'same')
-        ? [key(`failover.${STATE_OF_ENGINE[active]}`, 'SWITCH', index, `switchTargetIs(engine=${engine})`)]
-        : [],
+      (engine === active) === (target === 'same') ? [key(`failover.${STATE_OF_ENGINE[active]}`, 'SWITCH', index, `switchTargetIs(engine=${engine})`)] : [],
     ),
   );
 }
@@ -53,8 +51,7 @@ export const TRANSITION_SPECS: readonly TransitionSpec[] = [
   onEvent(
     'HEALTH_CHECKED',
     'record health',
-    'A probe round outside a deciding recovery check only updates availability, streaks, and the ' +
-      'count of a tripped engine that recovered.',
+    'A probe round outside a deciding recovery check only updates availability, streaks, and the ' + 'count of a tripped engine that recovered.',
     [
       key('failover', 'HEALTH_CHECKED', 0),
       key('failover.backup1Active.checking', 'HEALTH_CHECKED', 2),
@@ -64,10 +61,7 @@ export const TRANSITION_SPECS: readonly TransitionSpec[] = [
     (state, event) => {
       if (phaseOf(state.value) !== 'checking') return true;
       const active = activeEngine(state.value);
-      return (
-        recoveredEngine(state.context, active, event.results) === null &&
-        !recoveryCheckFails(state.context, active, event.results)
-      );
+      return recoveredEngine(state.context, active, event.results) === null && !recoveryCheckFails(state.context, active, event.results);
     },
     (state, event) => ({ value: state.value, context: withProbeRound(state.context, event.results) }),
   ),
@@ -121,19 +115,12 @@ export const TRANSITION_SPECS: readonly TransitionSpec[] = [
     'auto-resume recovered',
     'With auto-resume, the first engine that recovers after all failed takes over (reason ' +
       'auto_resume) with every count reset, as after an operator’s resume.',
-    PRIORITY.map((engine, index) =>
-      key('failover.paused.autoResuming.checking', 'HEALTH_CHECKED', index, `recovers(active=null, engine=${engine})`),
-    ),
-    (state, event) =>
-      phaseOf(state.value) === 'checking' &&
-      activeEngine(state.value) === null &&
-      recoveredEngine(state.context, null, event.results) !== null,
+    PRIORITY.map((engine, index) => key('failover.paused.autoResuming.checking', 'HEALTH_CHECKED', index, `recovers(active=null, engine=${engine})`)),
+    (state, event) => phaseOf(state.value) === 'checking' && activeEngine(state.value) === null && recoveredEngine(state.context, null, event.results) !== null,
     (state, event) => {
       const engine = recoveredEngine(state.context, null, event.results);
       if (engine === null) throw new Error('Nothing recovered.');
-      return moving(state, STATE_OF_ENGINE[engine], 'auto_resume', event.at, (context) =>
-        withFreshStart(withProbeRound(context, event.results)),
-      );
+      return moving(state, STATE_OF_ENGINE[engine], 'auto_resume', event.at, (context) => withFreshStart(withProbeRound(context, event.results)));
     },
   ),
   onEvent(
@@ -159,12 +146,8 @@ export const TRANSITION_SPECS: readonly TransitionSpec[] = [
   onEvent(
     'SWITCH',
     'operator switch',
-    'An operator switches to a named engine (reason operator): its count resets and the ping-pong ' +
-      'watch ends, with the decay that was due applied first.',
-    [
-      ...switchKeys('other'),
-      ...PRIORITY.map((engine, index) => key('failover.paused', 'SWITCH', index, `switchTargetIs(engine=${engine})`)),
-    ],
+    'An operator switches to a named engine (reason operator): its count resets and the ping-pong ' + 'watch ends, with the decay that was due applied first.',
+    [...switchKeys('other'), ...PRIORITY.map((engine, index) => key('failover.paused', 'SWITCH', index, `switchTargetIs(engine=${engine})`))],
     (state, event) => activeEngine(state.value) !== event.engine && state.context.maintenance[event.engine] === null,
     (state, event) =>
       moving(state, STATE_OF_ENGINE[event.engine], 'operator', event.at, (context) => ({
@@ -220,16 +203,11 @@ export const TRANSITION_SPECS: readonly TransitionSpec[] = [
   ),
   {
     family: 'after → checking',
-    rule:
-      'At the recovery deadline the policy starts probing the preferred engines; only probes from ' +
-      'then on count towards recovery.',
+    rule: 'At the recovery deadline the policy starts probing the preferred engines; only probes from ' + 'then on count towards recovery.',
     trigger: 'delay',
     keys: RECOVERY_REGIONS.map((region) => key(`${region}.waiting`, 'after(recoveryDelay)', 0)),
     applies: (state, event) =>
-      isDelayElapsed(event) &&
-      phaseOf(state.value) === 'waiting' &&
-      state.context.recoveryDeadline !== null &&
-      event.at >= state.context.recoveryDeadline,
+      isDelayElapsed(event) && phaseOf(state.value) === 'waiting' && state.context.recoveryDeadline !== null && event.at >= state.context.recoveryDeadline,
     next: (state) => ({
       value: withPhase(state.value, 'checking'),
       context: withCheckStarted(state.context, activeEngine(state.value)),
@@ -242,10 +220,7 @@ export const TRANSITION_SPECS: readonly TransitionSpec[] = [
       'recovery check of every engine at once; an operator’s pause does not.',
     trigger: 'eventless',
     keys: [key('failover.paused.holding', 'always', 0, 'autoResumeApplies')],
-    applies: (state) =>
-      phaseOf(state.value) === 'holding' &&
-      state.context.settings.autoResume &&
-      state.context.pausedReason === ALL_ENGINES_FAILED,
+    applies: (state) => phaseOf(state.value) === 'holding' && state.context.settings.autoResume && state.context.pausedReason === ALL_ENGINES_FAILED,
     next: (state, event) => ({
       value: { paused: { autoResuming: 'waiting' } },
       context: withRecoveryArmed(state.context, event.at),
@@ -264,8 +239,7 @@ export function specOf(key: TransitionKey): TransitionSpec | undefined {
  */
 export function specsThatApply(state: PolicyState, event: ModelEvent, microstep: number): TransitionSpec[] {
   return TRANSITION_SPECS.filter((spec) => {
-    const triggered =
-      microstep > 0 ? spec.trigger === 'eventless' : isDelayElapsed(event) ? spec.trigger === 'delay' : spec.trigger === event.type;
+    const triggered = microstep > 0 ? spec.trigger === 'eventless' : isDelayElapsed(event) ? spec.trigger === 'delay' : spec.trigger === event.type;
     return triggered && spec.applies(state, event);
   });
 }

@@ -20,12 +20,7 @@ export interface StepVerdict {
  * Judges `event`, which took the transitions `microsteps` (one list per microstep) from `before`
  * to `after`. An event that took none must be one no rule applies to, and change nothing.
  */
-export function judgeStep(
-  before: PolicyState,
-  event: ModelEvent,
-  microsteps: readonly (readonly TransitionKey[])[],
-  after: PolicyState,
-): StepVerdict {
+export function judgeStep(before: PolicyState, event: ModelEvent, microsteps: readonly (readonly TransitionKey[])[], after: PolicyState): StepVerdict {
   const predictions: PolicyState[] = [];
   let predicted = before;
   for (const [step, keys] of microsteps.entries()) {

@@ -66,8 +66,7 @@ export const MAINTENANCE_SPECS: readonly TransitionSpec[] = [
   onEvent(
     'MAINTENANCE_STARTED',
     'maintenance starts',
-    'An operator puts an engine not in use into maintenance (or changes its reason or until): from ' +
-      'now on it is never chosen.',
+    'An operator puts an engine not in use into maintenance (or changes its reason or until): from ' + 'now on it is never chosen.',
     [key('failover', 'MAINTENANCE_STARTED', 0)],
     (state, event) => !maintainsActive(state, event.engine),
     (state, event) => ({ value: state.value, context: withMaintenance(state.context, event) }),
@@ -77,8 +76,7 @@ export const MAINTENANCE_SPECS: readonly TransitionSpec[] = [
     'maintenance moves away',
     'Maintenance of the engine in use moves the policy at once to the next available engine (reason maintenance).',
     moveKeys('engine'),
-    (state, event) =>
-      maintainsActive(state, event.engine) && nextAfterTrip(withMaintenance(state.context, event), event.engine) !== null,
+    (state, event) => maintainsActive(state, event.engine) && nextAfterTrip(withMaintenance(state.context, event), event.engine) !== null,
     (state, event) => {
       const next = nextAfterTrip(withMaintenance(state.context, event), event.engine);
       if (next === null) throw new Error('No engine left: this is the maintenance pause.');
@@ -90,8 +88,7 @@ export const MAINTENANCE_SPECS: readonly TransitionSpec[] = [
     'maintenance pauses',
     'Maintenance of the engine in use with no other engine available pauses with paused_reason maintenance.',
     moveKeys('none'),
-    (state, event) =>
-      maintainsActive(state, event.engine) && nextAfterTrip(withMaintenance(state.context, event), event.engine) === null,
+    (state, event) => maintainsActive(state, event.engine) && nextAfterTrip(withMaintenance(state.context, event), event.engine) === null,
     (state, event) =>
       moving(state, 'paused', 'maintenance', event.at, (context) => ({
         ...withMaintenance(context, event),
@@ -112,4 +109,3 @@ export const MAINTENANCE_SPECS: readonly TransitionSpec[] = [
     (state) => state,
   ),
 ];
-

@@ -35,10 +35,7 @@ export function isTimerEvent(event: ModelEvent): event is DelayElapsed | Extract
 }
 
 /** Whether `event` is the policy event of type `type`; narrows it to that event. */
-export function isEventOfType<T extends FailoverEvent['type']>(
-  event: ModelEvent,
-  type: T,
-): event is Extract<FailoverEvent, { type: T }> {
+export function isEventOfType<T extends FailoverEvent['type']>(event: ModelEvent, type: T): event is Extract<FailoverEvent, { type: T }> {
   return event.type === type;
 }
 

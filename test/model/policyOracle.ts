@@ -80,11 +80,7 @@ export function chainOf(context: FailoverContext): readonly EngineId[] {
 
 /** An engine is unavailable when its last probe failed, its count is at the threshold or a window rule tripped it. */
 export function isAvailable(context: FailoverContext, engine: EngineId): boolean {
-  return (
-    context.probeHealthy[engine] !== false &&
-    context.failures[engine] < context.settings.failureThreshold &&
-    context.rateTrips[engine] === null
-  );
+  return context.probeHealthy[engine] !== false && context.failures[engine] < context.settings.failureThreshold && context.rateTrips[engine] === null;
 }
 
 /** The policy never chooses an engine in maintenance, nor one that is unavailable. */
@@ -132,20 +128,13 @@ export function streakAfter(context: FailoverContext, results: ProbeResults, eng
 
 /** The preferred candidate that this round makes recovered (enough consecutive healthy probes), if any. */
 export function recoveredEngine(context: FailoverContext, active: EngineId | null, results: ProbeResults): EngineId | null {
-  return (
-    recoveryCandidates(context, active).find(
-      (engine) => streakAfter(context, results, engine) >= context.settings.recoverySuccesses,
-    ) ?? null
-  );
+  return recoveryCandidates(context, active).find((engine) => streakAfter(context, results, engine) >= context.settings.recoverySuccesses) ?? null;
 }
 
 /** A check fails when a candidate was probed and no candidate is left on a healthy streak. */
 export function recoveryCheckFails(context: FailoverContext, active: EngineId | null, results: ProbeResults): boolean {
   const candidates = recoveryCandidates(context, active);
-  return (
-    candidates.some((engine) => results[engine] !== undefined) &&
-    candidates.every((engine) => streakAfter(context, results, engine) === 0)
-  );
+  return candidates.some((engine) => results[engine] !== undefined) && candidates.every((engine) => streakAfter(context, results, engine) === 0);
 }
 
 /**
@@ -245,13 +234,7 @@ export function entering(context: FailoverContext, top: Top, at: number): Policy
 }
 
 /** A move from `state` to `top`, recorded with `reason`, with `change` applied to the context on the way. */
-export function moving(
-  state: PolicyState,
-  top: Top,
-  reason: TransitionReason,
-  at: number,
-  change: (context: FailoverContext) => FailoverContext,
-): PolicyState {
+export function moving(state: PolicyState, top: Top, reason: TransitionReason, at: number, change: (context: FailoverContext) => FailoverContext): PolicyState {
   const from = topOf(state.value);
   return entering(withRecord(change(leaving(state.context, state.value)), from, top, reason, at), top, at);
 }

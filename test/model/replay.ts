@@ -79,9 +79,7 @@ export class MachineReplay {
     this.microsteps = [];
     this.clock.set(time);
     if (this.microsteps.length > 0) {
-      throw new Error(
-        `A timer fired before ${describeEvent(next)}, taking ${this.microsteps.map((step) => step.keys.join(', ')).join('; ')}.`,
-      );
+      throw new Error(`A timer fired before ${describeEvent(next)}, taking ${this.microsteps.map((step) => step.keys.join(', ')).join('; ')}.`);
     }
   }
 

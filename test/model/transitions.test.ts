@@ -49,9 +49,7 @@ describe('each transition of the failover statechart', () => {
       try {
         for (const event of found.trail) replay.step(event);
         const before = replay.snapshot();
-        expect(policyState(before), `the actor reaches the traversal's source state\n${path}`).toEqual(
-          policyState(found.source),
-        );
+        expect(policyState(before), `the actor reaches the traversal's source state\n${path}`).toEqual(policyState(found.source));
 
         const fired = replay.step(found.event);
         const taken = fired.microsteps.flatMap((microstep) => microstep.keys);
@@ -65,13 +63,9 @@ describe('each transition of the failover statechart', () => {
         );
         expect(verdict.problems, `the ${spec.family} rule: ${spec.rule}\n${path}`).toEqual([]);
         fired.microsteps.forEach((microstep, step) => {
-          expect(microstep.snapshot, `state and context after microstep ${step + 1}\n${path}`).toMatchObject(
-            verdict.predictions[step],
-          );
+          expect(microstep.snapshot, `state and context after microstep ${step + 1}\n${path}`).toMatchObject(verdict.predictions[step]);
         });
-        expect(policyState(fired.after), `the actor agrees with the traversal\n${path}`).toEqual(
-          policyState(found.target),
-        );
+        expect(policyState(fired.after), `the actor agrees with the traversal\n${path}`).toEqual(policyState(found.target));
 
         // A timer left pending (the recovery delay or a maintenance end) must fire at the deadline
         // the context records: not a millisecond before (the replay throws then), and at it, as
@@ -80,8 +74,15 @@ describe('each transition of the failover statechart', () => {
         if (pending !== null) {
           const elapsed = replay.step(pending);
           const families = familiesOf(elapsed.microsteps.flatMap((microstep) => microstep.keys));
-          expect(families[0], `the pending timer fires\n${path}`).toMatch(pending.type === 'MAINTENANCE_DUE' ? /^maintenance (ends|over) \(until\)$/ : /^after → checking$/);
-          const timerVerdict = judgeStep(policyState(elapsed.before), pending, elapsed.microsteps.map((microstep) => microstep.keys), policyState(elapsed.after));
+          expect(families[0], `the pending timer fires\n${path}`).toMatch(
+            pending.type === 'MAINTENANCE_DUE' ? /^maintenance (ends|over) \(until\)$/ : /^after → checking$/,
+          );
+          const timerVerdict = judgeStep(
+            policyState(elapsed.before),
+            pending,
+            elapsed.microsteps.map((microstep) => microstep.keys),
+            policyState(elapsed.after),
+          );
           expect(timerVerdict.problems, `the pending timer's step\n${path}`).toEqual([]);
         }
       } finally {

@@ -65,12 +65,7 @@ export function enumerateTransitions(root: AnyStateNode = failoverMachine.root):
   return found;
 }
 
-function describe(
-  node: AnyStateNode,
-  eventType: string,
-  index: number,
-  definition: AnyTransitionDefinition,
-): MachineTransition {
+function describe(node: AnyStateNode, eventType: string, index: number, definition: AnyTransitionDefinition): MachineTransition {
   const event = eventType === '' ? 'always' : isAfterEventType(eventType) ? `after(${delayName(node, eventType)})` : eventType;
   return {
     key: `${node.id} ${event} #${index} [${guardLabel(definition.guard)}]`,
@@ -114,21 +109,13 @@ export class TransitionIndex {
     const known = this.byDefinition.get(definition);
     if (known !== undefined) return known;
     // A definition object XState rebuilt: match it by source, event type and position instead.
-    const candidates =
-      definition.eventType === ''
-        ? (definition.source.always ?? [])
-        : (definition.source.transitions.get(definition.eventType) ?? []);
+    const candidates = definition.eventType === '' ? (definition.source.always ?? []) : (definition.source.transitions.get(definition.eventType) ?? []);
     const index = candidates.indexOf(definition);
     const match = this.transitions.find(
-      (transition) =>
-        transition.source === definition.source.id &&
-        transition.eventType === definition.eventType &&
-        transition.index === index,
+      (transition) => transition.source === definition.source.id && transition.eventType === definition.eventType && transition.index === index,
     );
     if (match === undefined) {
-      throw new Error(
-        `The machine took a transition of ${definition.source.id} on "${definition.eventType}" that the enumeration does not know.`,
-      );
+      throw new Error(`The machine took a transition of ${definition.source.id} on "${definition.eventType}" that the enumeration does not know.`);
     }
     return match.key;
   }

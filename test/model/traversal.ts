@@ -8,22 +8,10 @@
  * records the transitions taken through XState's own microstep inspection. Delayed transitions are
  * taken by sending their internal after-event at the recovery deadline.
  */
-import {
-  createActor,
-  getNextTransitions,
-  type ActorLogic,
-  type ActorScope,
-  type EventObject,
-} from 'xstate';
+import { createActor, getNextTransitions, type ActorLogic, type ActorScope, type EventObject } from 'xstate';
 import { adjacencyMapToArray, getAdjacencyMap } from 'xstate/graph';
 import { ENGINE_IDS, engineOfState, topStateOf, type EngineId } from '../../machines/engines.js';
-import {
-  failoverMachine,
-  type FailoverEvent,
-  type FailoverInput,
-  type FailoverSnapshot,
-  type ProbeResults,
-} from '../../machines/executionFailover.js';
+import { failoverMachine, type FailoverEvent, type FailoverInput, type FailoverSnapshot, type ProbeResults } from '../../machines/executionFailover.js';
 import { countsAt } from '../../machines/callWindow.js';
 import { nextMaintenanceEnd } from '../../machines/maintenance.js';
 import type { ModelInput } from './inputs.js';

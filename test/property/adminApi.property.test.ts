@@ -35,7 +35,7 @@ afterEach(() => {
 
 // --- requests -------------------------------------------------------------------------------------
 
-const tchar = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&\'*+-.^_`|~');
+const tchar = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~");
 const token = fc.string({ unit: tchar, minLength: 1, maxLength: 12 });
 
 /** Methods fetch accepts (CONNECT, TRACE and TRACK it refuses to build), standard and invented. */
@@ -47,7 +47,10 @@ const method = fc.oneof(
 
 /** Header values a Headers object accepts: Latin-1 without NUL, CR and LF. */
 const headerValue = fc.string({
-  unit: fc.integer({ min: 0x20, max: 0xff }).filter((code) => code !== 0x7f).map((code) => String.fromCharCode(code)),
+  unit: fc
+    .integer({ min: 0x20, max: 0xff })
+    .filter((code) => code !== 0x7f)
+    .map((code) => String.fromCharCode(code)),
   maxLength: 40,
 });
 
@@ -102,9 +105,21 @@ const body = fc.oneof(
   anyText,
   fc.record({ reason: fc.oneof(jsonValue, fc.string({ maxLength: 600 })) }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
   fc
-    .record({ engine: fc.oneof(fc.constantFrom(...ENGINE_IDS), jsonValue, fc.constantFrom('__proto__', 'LEAN_SELF_HOSTED', ' nautilus_trader')) }, { requiredKeys: [] })
+    .record(
+      { engine: fc.oneof(fc.constantFrom(...ENGINE_IDS), jsonValue, fc.constantFrom('__proto__', 'LEAN_SELF_HOSTED', ' nautilus_trader')) },
+      { requiredKeys: [] },
+    )
     .map((value) => JSON.stringify(value)),
-  fc.constantFrom('{"engine":"nautilus_trader","engine":"lean_self_hosted"}', '{"__proto__":{"engine":"nautilus_trader"}}', '{"reason":"x","extra":1}', 'null', '[]', '"x"', '{', '\ufeff{}'),
+  fc.constantFrom(
+    '{"engine":"nautilus_trader","engine":"lean_self_hosted"}',
+    '{"__proto__":{"engine":"nautilus_trader"}}',
+    '{"reason":"x","extra":1}',
+    'null',
+    '[]',
+    '"x"',
+    '{',
+    '\ufeff{}',
+  ),
 );
 
 const contentType = fc.constantFrom(
@@ -118,16 +133,14 @@ const contentType = fc.constantFrom(
 );
 
 /** Random headers, never Authorization (the token properties set that themselves). */
-const headers = fc
-  .tuple(fc.dictionary(token, headerValue, { maxKeys: 4, noNullPrototype: true }), fc.option(contentType))
-  .map(([random, type]) => {
-    const result: Record<string, string> = {};
-    for (const [name, value] of Object.entries(random)) {
-      if (name.toLowerCase() !== 'authorization' && name.toLowerCase() !== 'content-length') result[name] = value;
-    }
-    if (type !== null) result['content-type'] = type;
-    return result;
-  });
+const headers = fc.tuple(fc.dictionary(token, headerValue, { maxKeys: 4, noNullPrototype: true }), fc.option(contentType)).map(([random, type]) => {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(random)) {
+    if (name.toLowerCase() !== 'authorization' && name.toLowerCase() !== 'content-length') result[name] = value;
+  }
+  if (type !== null) result['content-type'] = type;
+  return result;
+});
 
 interface RandomRequest {
   readonly method: string;
@@ -165,7 +178,9 @@ interface Answer {
 async function expectClearAnswer(request: Request, response: Response): Promise<Answer> {
   const where = `${request.method} ${request.url}`;
   const text = await response.text();
-  expect(response.status >= 200 && response.status < 300 || response.status >= 400 && response.status < 500, `${where} → ${response.status} ${text}`).toBe(true);
+  expect((response.status >= 200 && response.status < 300) || (response.status >= 400 && response.status < 500), `${where} → ${response.status} ${text}`).toBe(
+    true,
+  );
   const type = response.headers.get('content-type') ?? '';
   if (request.method === 'HEAD') return { status: response.status, json: undefined, response };
   if (type.startsWith('text/plain')) {
@@ -268,7 +283,13 @@ function authorizationFor(tokenValue: string): fc.Arbitrary<string | undefined> 
       return `Bearer ${tokenValue.slice(0, index)}${changed}${tokenValue.slice(index + 1)}`;
     }),
   );
-  return fc.oneof(fc.constant(undefined), right, nearMiss, headerValue, headerValue.map((junk) => `Bearer ${junk}`));
+  return fc.oneof(
+    fc.constant(undefined),
+    right,
+    nearMiss,
+    headerValue,
+    headerValue.map((junk) => `Bearer ${junk}`),
+  );
 }
 
 /** What the contract calls the right header: `Bearer <token>`, the scheme in any case. */
@@ -314,34 +335,39 @@ describe('admin API with ADMIN_TOKEN set', () => {
 describe('admin API: the 16 KiB body limit', () => {
   it('refuses a body over 16 KiB with 413 {error}, whatever Content-Length claims, and reads one up to it', async () => {
     const filler = fc.constantFrom(' ', '\n', '\u00e9', '\u20ac', '\u{1f600}', '\ud800');
-    const size = fc.oneof(
-      fc.integer({ min: MAX_ADMIN_BODY_BYTES - 8, max: MAX_ADMIN_BODY_BYTES + 8 }),
-      fc.integer({ min: 0, max: 4 * MAX_ADMIN_BODY_BYTES }),
-    );
+    const size = fc.oneof(fc.integer({ min: MAX_ADMIN_BODY_BYTES - 8, max: MAX_ADMIN_BODY_BYTES + 8 }), fc.integer({ min: 0, max: 4 * MAX_ADMIN_BODY_BYTES }));
     const start = fc.constantFrom('{"reason":"limit"}', '{"engine":"nautilus_trader"}', '{}', '');
     const claimed = fc.constantFrom<string | undefined>(undefined, '0', '1', '-1', 'abc', String(MAX_ADMIN_BODY_BYTES), '1e9');
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(PAUSE, RESUME, SWITCH), start, filler, size, claimed, fc.boolean(), async (route, json, fill, target, contentLength, withToken) => {
-        const tokenValue = withToken ? 'limit-token' : undefined;
-        const h = harness(tokenValue);
-        const count = Math.max(0, Math.ceil((target - json.length) / Buffer.byteLength(fill)));
-        const sent = json + fill.repeat(count);
-        const bytes = new TextEncoder().encode(sent).length;
-        const headers: Record<string, string> = { 'content-type': 'application/json' };
-        if (contentLength !== undefined) headers['content-length'] = contentLength;
-        const before = policyState(h);
-        const request = toRequest({ method: 'POST', path: route, headers, body: sent }, tokenValue === undefined ? undefined : `Bearer ${tokenValue}`);
-        const answer = await expectClearAnswer(request, await h.app.request(request));
-        // A larger announced length is refused before reading: that is the limit doing its job.
-        const announcedOver = contentLength !== undefined && Number.parseInt(contentLength, 10) > MAX_ADMIN_BODY_BYTES;
-        if (bytes > MAX_ADMIN_BODY_BYTES || announcedOver) {
-          expect(answer.status, `${bytes} bytes, Content-Length ${String(contentLength)}`).toBe(413);
-          expect((answer.json as { error: string }).error).toContain(String(MAX_ADMIN_BODY_BYTES));
-          expect(policyState(h)).toBe(before);
-        } else {
-          expect(answer.status, `${bytes} bytes`).not.toBe(413);
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(PAUSE, RESUME, SWITCH),
+        start,
+        filler,
+        size,
+        claimed,
+        fc.boolean(),
+        async (route, json, fill, target, contentLength, withToken) => {
+          const tokenValue = withToken ? 'limit-token' : undefined;
+          const h = harness(tokenValue);
+          const count = Math.max(0, Math.ceil((target - json.length) / Buffer.byteLength(fill)));
+          const sent = json + fill.repeat(count);
+          const bytes = new TextEncoder().encode(sent).length;
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (contentLength !== undefined) headers['content-length'] = contentLength;
+          const before = policyState(h);
+          const request = toRequest({ method: 'POST', path: route, headers, body: sent }, tokenValue === undefined ? undefined : `Bearer ${tokenValue}`);
+          const answer = await expectClearAnswer(request, await h.app.request(request));
+          // A larger announced length is refused before reading: that is the limit doing its job.
+          const announcedOver = contentLength !== undefined && Number.parseInt(contentLength, 10) > MAX_ADMIN_BODY_BYTES;
+          if (bytes > MAX_ADMIN_BODY_BYTES || announcedOver) {
+            expect(answer.status, `${bytes} bytes, Content-Length ${String(contentLength)}`).toBe(413);
+            expect((answer.json as { error: string }).error).toContain(String(MAX_ADMIN_BODY_BYTES));
+            expect(policyState(h)).toBe(before);
+          } else {
+            expect(answer.status, `${bytes} bytes`).not.toBe(413);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -82,7 +82,10 @@ const signalBytes: fc.Arbitrary<Buffer> = fc.oneof(
 /** A stream entry's fields; the first field named exactly `signal` holds the signal. */
 const fieldSet = fc.array(
   fc.tuple(
-    fc.oneof(fc.constantFrom('signal', 'payload', 'signal_id', 'Signal').map((name) => Buffer.from(name)), fc.uint8Array({ minLength: 1, maxLength: 8 }).map((bytes) => Buffer.from(bytes))),
+    fc.oneof(
+      fc.constantFrom('signal', 'payload', 'signal_id', 'Signal').map((name) => Buffer.from(name)),
+      fc.uint8Array({ minLength: 1, maxLength: 8 }).map((bytes) => Buffer.from(bytes)),
+    ),
     signalBytes,
   ),
   { minLength: 1, maxLength: 20 },
@@ -186,7 +189,10 @@ function orderBodies(rig: Rig): unknown[] {
 }
 
 /** One run: produces `entries` (each the signal bytes, or for a stream the fields), checks the outcomes. */
-async function runBatch(rig: Rig, entries: readonly { readonly signal: Buffer | null; readonly fields?: readonly (readonly [Buffer, Buffer])[] }[]): Promise<void> {
+async function runBatch(
+  rig: Rig,
+  entries: readonly { readonly signal: Buffer | null; readonly fields?: readonly (readonly [Buffer, Buffer])[] }[],
+): Promise<void> {
   const before = await settledAll(rig);
   const ordersBefore = orderBodies(rig).length;
   for (const entry of entries) {
@@ -239,7 +245,9 @@ function isUtf8(bytes: Buffer): boolean {
 }
 
 async function expectStillConsuming(rig: Rig): Promise<void> {
-  await runBatch(rig, [{ signal: Buffer.from(JSON.stringify({ signal_id: `bi-alive-${rig.produced}`, symbol: 'AAPL', action: 'BUY', quantity: 1, order_type: 'MARKET' })) }]);
+  await runBatch(rig, [
+    { signal: Buffer.from(JSON.stringify({ signal_id: `bi-alive-${rig.produced}`, symbol: 'AAPL', action: 'BUY', quantity: 1, order_type: 'MARKET' })) },
+  ]);
   expect(rig.errorLines).toEqual([]);
 }
 
@@ -255,7 +263,10 @@ describe.each<Kind>(['stream', 'list'])('bad input through a real %s queue and c
   it('gives every entry of arbitrary bytes exactly one outcome and sends only valid signals to an engine', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(signalBytes, { minLength: 1, maxLength: 6 }), async (batch) => {
-        await runBatch(rig, batch.map((signal) => ({ signal })));
+        await runBatch(
+          rig,
+          batch.map((signal) => ({ signal })),
+        );
       }),
       { numRuns: kind === 'stream' ? 30 : 40 },
     );
@@ -265,7 +276,10 @@ describe.each<Kind>(['stream', 'list'])('bad input through a real %s queue and c
   it.runIf(kind === 'stream')('gives every entry of arbitrary fields exactly one outcome, the signal field or its absence deciding', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fieldSet, { minLength: 1, maxLength: 4 }), async (batch) => {
-        await runBatch(rig, batch.map((fields) => ({ signal: signalOfFields(fields), fields })));
+        await runBatch(
+          rig,
+          batch.map((fields) => ({ signal: signalOfFields(fields), fields })),
+        );
       }),
       { numRuns: 25 },
     );

@@ -7,17 +7,7 @@
 import fc from 'fast-check';
 
 /** The signal fields the contract gives rules for. */
-export const KNOWN_FIELDS = [
-  'signal_id',
-  'symbol',
-  'action',
-  'quantity',
-  'notional',
-  'order_type',
-  'limit_price',
-  'stop_price',
-  'expires_at',
-] as const;
+export const KNOWN_FIELDS = ['signal_id', 'symbol', 'action', 'quantity', 'notional', 'order_type', 'limit_price', 'stop_price', 'expires_at'] as const;
 
 /** One of {@link KNOWN_FIELDS}. */
 export type KnownField = (typeof KNOWN_FIELDS)[number];
@@ -70,10 +60,7 @@ export const unusualCharacter = fc.oneof(
 );
 
 /** Text of any kind, lone surrogates included. */
-export const anyText = fc.oneof(
-  fc.string({ unit: 'binary' }),
-  fc.string({ unit: fc.oneof(printableAscii, unusualCharacter) }),
-);
+export const anyText = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.oneof(printableAscii, unusualCharacter) }));
 
 /** Plain JSON values; `maxDepth` keeps them well under the parser's nesting limit. */
 export const jsonValue = fc.jsonValue({ maxDepth: 3, stringUnit: fc.oneof(printableAscii, unusualCharacter) });
@@ -135,11 +122,7 @@ const invalidSignalId = fc
 
 /** 1 to `max` characters (code points); merging two lone surrogates into a pair only shortens it. */
 function boundedCharacters(max: number): fc.Arbitrary<string> {
-  const codePoint = fc.oneof(
-    fc.integer({ min: 0x20, max: 0x7e }),
-    fc.integer({ min: 0, max: 0xffff }),
-    fc.integer({ min: 0x10000, max: 0x10ffff }),
-  );
+  const codePoint = fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0x10000, max: 0x10ffff }));
   return fc.array(codePoint, { minLength: 1, maxLength: max }).map(fromCodePoints);
 }
 
@@ -148,11 +131,7 @@ const validSymbol = fc
   .map((text) => valueSetting(JSON.stringify(text), true));
 
 const invalidSymbol = fc
-  .oneof(
-    fc.constant(''),
-    fc.string({ unit: printableAscii, minLength: 65, maxLength: 100 }),
-    fc.constant('\u{1f600}'.repeat(65)),
-  )
+  .oneof(fc.constant(''), fc.string({ unit: printableAscii, minLength: 65, maxLength: 100 }), fc.constant('\u{1f600}'.repeat(65)))
   .map((text) => valueSetting(JSON.stringify(text), false));
 
 /** Upper-cases ASCII letters only, as a person reading "case-insensitive" for these enums would. */
@@ -165,7 +144,12 @@ export function asciiUpper(text: string): string {
 // Letters whose Unicode upper case is ASCII: "ſ" → "S", "ı" → "I", "ﬆ" → "ST". They must not pass.
 function lookAlikes(value: string): string[] {
   const variants: string[] = [];
-  for (const [ascii, lookAlike] of [['S', '\u017f'], ['I', '\u0131'], ['ST', '\ufb06'], ['ST', '\ufb05']] as const) {
+  for (const [ascii, lookAlike] of [
+    ['S', '\u017f'],
+    ['I', '\u0131'],
+    ['ST', '\ufb06'],
+    ['ST', '\ufb05'],
+  ] as const) {
     const at = value.indexOf(ascii);
     if (at !== -1) variants.push((value.slice(0, at) + lookAlike + value.slice(at + ascii.length)).toLowerCase());
   }
@@ -173,12 +157,10 @@ function lookAlikes(value: string): string[] {
 }
 
 function enumSetting(values: readonly string[]): { valid: fc.Arbitrary<FieldSetting>; invalid: fc.Arbitrary<FieldSetting> } {
-  const valid = fc
-    .tuple(fc.constantFrom(...values), fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }))
-    .map(([value, lower]) => {
-      const spelled = [...value].map((char, i) => (lower[i] ? char.toLowerCase() : char)).join('');
-      return valueSetting(JSON.stringify(spelled), true, value);
-    });
+  const valid = fc.tuple(fc.constantFrom(...values), fc.array(fc.boolean(), { minLength: 16, maxLength: 16 })).map(([value, lower]) => {
+    const spelled = [...value].map((char, i) => (lower[i] ? char.toLowerCase() : char)).join('');
+    return valueSetting(JSON.stringify(spelled), true, value);
+  });
   const wrongText = fc
     .oneof(
       fc.string({ maxLength: 14 }),
@@ -188,7 +170,12 @@ function enumSetting(values: readonly string[]): { valid: fc.Arbitrary<FieldSett
       fc.constant(''),
     )
     .filter((text) => !values.includes(asciiUpper(text)));
-  const invalid = fc.oneof(wrongText.map((text) => JSON.stringify(text)), wrongType('string')).map((json) => valueSetting(json, false));
+  const invalid = fc
+    .oneof(
+      wrongText.map((text) => JSON.stringify(text)),
+      wrongType('string'),
+    )
+    .map((json) => valueSetting(json, false));
   return { valid, invalid };
 }
 
@@ -196,7 +183,25 @@ const actionSettings = enumSetting(CONTRACT_ACTIONS);
 const orderTypeSettings = enumSetting(CONTRACT_ORDER_TYPES);
 
 // JSON number tokens as text; their verdict comes from Number(), which reads a JSON number like JSON.parse.
-const numberTokens = ['1', '0.5', '1E2', '1e+2', '0.5e1', '10.0', '1e308', '100000000000000000000000000', '5e-324', '0', '-0', '0.0', '-1', '1e999', '-1e999', '1e-400', '-5e-324'];
+const numberTokens = [
+  '1',
+  '0.5',
+  '1E2',
+  '1e+2',
+  '0.5e1',
+  '10.0',
+  '1e308',
+  '100000000000000000000000000',
+  '5e-324',
+  '0',
+  '-0',
+  '0.0',
+  '-1',
+  '1e999',
+  '-1e999',
+  '1e-400',
+  '-5e-324',
+];
 
 function tokenSetting(token: string): FieldSetting {
   const value = Number(token);
@@ -204,10 +209,7 @@ function tokenSetting(token: string): FieldSetting {
 }
 
 const validPositive = fc
-  .oneof(
-    fc.double({ min: Number.MIN_VALUE, max: Number.MAX_VALUE, noNaN: true }),
-    fc.constantFrom(1e308, Number.MAX_VALUE, Number.MIN_VALUE, 0.5, 1, 187.5),
-  )
+  .oneof(fc.double({ min: Number.MIN_VALUE, max: Number.MAX_VALUE, noNaN: true }), fc.constantFrom(1e308, Number.MAX_VALUE, Number.MIN_VALUE, 0.5, 1, 187.5))
   .map((value) => valueSetting(JSON.stringify(value), true));
 
 const invalidPositive = fc.oneof(
@@ -283,7 +285,19 @@ export const FIELD_SETTINGS: Readonly<Record<KnownField, fc.Arbitrary<FieldSetti
 /** Keys that have tripped up JavaScript code before, plus ordinary extra fields and random text. */
 const extraKey = fc
   .oneof(
-    fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'strategy_id', 'timestamp', 'risk_meta', ''),
+    fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'prototype',
+      'toString',
+      'hasOwnProperty',
+      'valueOf',
+      '__defineGetter__',
+      'strategy_id',
+      'timestamp',
+      'risk_meta',
+      '',
+    ),
     anyText,
   )
   .filter((key) => !(KNOWN_FIELDS as readonly string[]).includes(key));
@@ -354,9 +368,7 @@ export const validSignalCase: fc.Arbitrary<SignalCase> = fc
 /** A valid signal with one known field set anew (to absent, null, another type, a bad value, …). */
 export const nearSignalCase: fc.Arbitrary<SignalCase> = fc
   .tuple(validSignalCase, fc.constantFrom(...KNOWN_FIELDS))
-  .chain(([base, field]) =>
-    FIELD_SETTINGS[field].map((replacement) => ({ ...base, fields: { ...base.fields, [field]: replacement } })),
-  );
+  .chain(([base, field]) => FIELD_SETTINGS[field].map((replacement) => ({ ...base, fields: { ...base.fields, [field]: replacement } })));
 
 /** The JSON text of a case, known fields first, in the order of {@link KNOWN_FIELDS}. */
 export function signalText(signalCase: SignalCase): string {

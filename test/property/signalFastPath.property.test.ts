@@ -9,7 +9,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSignal, parseSignalBySchema } from '../../src/signals/signal.js';
 import { commonSignal } from '../../src/signals/signalFastPath.js';
-import { anyText, CONTRACT_ACTIONS, CONTRACT_ORDER_TYPES, jsonValue, nearSignalCase, signalText, validSignalCase, wildSignalCase } from './signalArbitraries.js';
+import {
+  anyText,
+  CONTRACT_ACTIONS,
+  CONTRACT_ORDER_TYPES,
+  jsonValue,
+  nearSignalCase,
+  signalText,
+  validSignalCase,
+  wildSignalCase,
+} from './signalArbitraries.js';
 
 const RUNS = 500;
 
@@ -39,21 +48,78 @@ function expectSameAnswer(raw: string): boolean {
 /** JSON texts of values the fast path must not be fooled by. */
 const nastyJson = fc.oneof(
   fc.constantFrom(
-    'null', 'true', '0', '-0', '1e999', '-1e999', '1e-400', '5e-324', '1.7976931348623157e308', '9007199254740993', '-1', '0.0',
-    '""', '" "', '"10"', '"NaN"', '"Infinity"', '"buy"', '"Buy"', '"ſell"', '"ﬆop"', '"market"', '"LIMIT "', '"stop_limit"',
-    '"2026-11-25T14:35:00Z"', '"2026-02-30T00:00:00Z"', '"2026-11-25T25:00:00Z"', '"tomorrow"',
-    '[]', '{}', '[1e999]', '{"a":{"b":[-1e999]}}', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{}}}',
-    `${'['.repeat(9)}1${']'.repeat(9)}`, `${'['.repeat(120)}${']'.repeat(120)}`, `${'{"a":'.repeat(8)}1${'}'.repeat(8)}`,
-    JSON.stringify('x'.repeat(128)), JSON.stringify('x'.repeat(129)), JSON.stringify('x'.repeat(64)), JSON.stringify('x'.repeat(65)),
-    JSON.stringify('\u{1f600}'.repeat(64)), JSON.stringify('\u{1f600}'.repeat(65)), JSON.stringify('\u{1f600}'.repeat(128)),
-    JSON.stringify(' id'), JSON.stringify('id '), JSON.stringify('i d'), JSON.stringify('id\u00e9'), '"\\ud800"', '"a\\u0000b"',
+    'null',
+    'true',
+    '0',
+    '-0',
+    '1e999',
+    '-1e999',
+    '1e-400',
+    '5e-324',
+    '1.7976931348623157e308',
+    '9007199254740993',
+    '-1',
+    '0.0',
+    '""',
+    '" "',
+    '"10"',
+    '"NaN"',
+    '"Infinity"',
+    '"buy"',
+    '"Buy"',
+    '"ſell"',
+    '"ﬆop"',
+    '"market"',
+    '"LIMIT "',
+    '"stop_limit"',
+    '"2026-11-25T14:35:00Z"',
+    '"2026-02-30T00:00:00Z"',
+    '"2026-11-25T25:00:00Z"',
+    '"tomorrow"',
+    '[]',
+    '{}',
+    '[1e999]',
+    '{"a":{"b":[-1e999]}}',
+    '{"__proto__":{"polluted":true}}',
+    '{"constructor":{"prototype":{}}}',
+    `${'['.repeat(9)}1${']'.repeat(9)}`,
+    `${'['.repeat(120)}${']'.repeat(120)}`,
+    `${'{"a":'.repeat(8)}1${'}'.repeat(8)}`,
+    JSON.stringify('x'.repeat(128)),
+    JSON.stringify('x'.repeat(129)),
+    JSON.stringify('x'.repeat(64)),
+    JSON.stringify('x'.repeat(65)),
+    JSON.stringify('\u{1f600}'.repeat(64)),
+    JSON.stringify('\u{1f600}'.repeat(65)),
+    JSON.stringify('\u{1f600}'.repeat(128)),
+    JSON.stringify(' id'),
+    JSON.stringify('id '),
+    JSON.stringify('i d'),
+    JSON.stringify('id\u00e9'),
+    '"\\ud800"',
+    '"a\\u0000b"',
   ),
   jsonValue.map((value) => JSON.stringify(value)),
   anyText.map((text) => JSON.stringify(text)),
   fc.double().map((value) => (Number.isFinite(value) ? JSON.stringify(value) : value > 0 ? '1e999' : '-1e999')),
 );
 
-const FIELDS = ['signal_id', 'symbol', 'action', 'quantity', 'notional', 'order_type', 'limit_price', 'stop_price', 'expires_at', 'strategy_id', 'risk_meta', '__proto__', 'constructor', '0'];
+const FIELDS = [
+  'signal_id',
+  'symbol',
+  'action',
+  'quantity',
+  'notional',
+  'order_type',
+  'limit_price',
+  'stop_price',
+  'expires_at',
+  'strategy_id',
+  'risk_meta',
+  '__proto__',
+  'constructor',
+  '0',
+];
 
 /** A common signal as the NAE middleware sends it, every optional field present (null when unset). */
 const commonFields = fc.record({
@@ -134,9 +200,15 @@ describe('the fast path for the common signal', () => {
 
   it('agrees with the schema on any text', () => {
     fc.assert(
-      fc.property(fc.oneof(anyText, jsonValue.map((value) => JSON.stringify(value))), (raw) => {
-        expectSameAnswer(raw);
-      }),
+      fc.property(
+        fc.oneof(
+          anyText,
+          jsonValue.map((value) => JSON.stringify(value)),
+        ),
+        (raw) => {
+          expectSameAnswer(raw);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -8,16 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSignal, type ParsedSignal } from '../../src/signals/signal.js';
 import { expectContractSignal } from './acceptedSignal.js';
-import {
-  anyText,
-  jsonValue,
-  nearSignalCase,
-  signalText,
-  validSignalCase,
-  verdictOf,
-  wildSignalCase,
-  type SignalCase,
-} from './signalArbitraries.js';
+import { anyText, jsonValue, nearSignalCase, signalText, validSignalCase, verdictOf, wildSignalCase, type SignalCase } from './signalArbitraries.js';
 
 const RUNS = 400;
 
@@ -111,7 +102,10 @@ describe('parseSignal: any input gets an answer', () => {
     const edit = fc.record({
       at: fc.nat(),
       kind: fc.constantFrom('replace', 'insert', 'delete'),
-      char: fc.oneof(fc.constantFrom('{', '}', '"', ',', ':', '\\', '[', ']', ' ', '0', '-', 'e', 'n'), anyText.filter((t) => t.length === 1)),
+      char: fc.oneof(
+        fc.constantFrom('{', '}', '"', ',', ':', '\\', '[', ']', ' ', '0', '-', 'e', 'n'),
+        anyText.filter((t) => t.length === 1),
+      ),
     });
     fc.assert(
       fc.property(validSignalCase, edit, (signalCase, { at, kind, char }) => {

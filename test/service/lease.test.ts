@@ -31,7 +31,10 @@ afterEach(async () => {
 
 const holder = (name: string): string => JSON.stringify({ consumer: name });
 
-function lease(name: string, options: { leaseMs?: number; takeOverIf?: (holder: string) => boolean; confirmTerm?: () => Promise<boolean>; on?: Redis } = {}): LeaderLease {
+function lease(
+  name: string,
+  options: { leaseMs?: number; takeOverIf?: (holder: string) => boolean; confirmTerm?: () => Promise<boolean>; on?: Redis } = {},
+): LeaderLease {
   const made = createLeaderLease({
     redis: options.on ?? redis,
     key,

@@ -7,18 +7,8 @@ import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, type Logger } from '../../src/log.js';
-import {
-  connectionSession,
-  connectRedis,
-  replicasConfirming,
-  waitForReplicas,
-} from '../../src/service/redisConnection.js';
-import {
-  BLOCKING_READ_OPTIONS,
-  createBlockingConnection,
-  REPLY_GRACE_MS,
-  type BlockingConnection,
-} from '../../src/signals/blockingConnection.js';
+import { connectionSession, connectRedis, replicasConfirming, waitForReplicas } from '../../src/service/redisConnection.js';
+import { BLOCKING_READ_OPTIONS, createBlockingConnection, REPLY_GRACE_MS, type BlockingConnection } from '../../src/signals/blockingConnection.js';
 import { pollUntil } from '../support/faultPolling.js';
 import { startSentinelTopology, type SentinelTopology, type SentinelTopologyOptions } from '../support/sentinelTopology.js';
 
@@ -201,7 +191,10 @@ describe('connectRedis through Sentinel', () => {
       unguardedSettled = true;
     });
     const stream = await outcomeOf(blocking.read(readNew('signals', 500)), startedAt);
-    const list = await outcomeOf(blocking.read((connection) => connection.blmove('jobs', 'jobs:processing', 'RIGHT', 'LEFT', 0.5)), Date.now());
+    const list = await outcomeOf(
+      blocking.read((connection) => connection.blmove('jobs', 'jobs:processing', 'RIGHT', 'LEFT', 0.5)),
+      Date.now(),
+    );
 
     for (const read of [stream, list]) {
       expect(read.error).toBeUndefined();

@@ -23,7 +23,14 @@ describe('isDemotedPrimaryError', () => {
 
 describe('confirmingReplicasIn', () => {
   const info = (...replicas: string[]) =>
-    ['# Replication', 'role:master', `connected_slaves:${replicas.length}`, ...replicas.map((fields, index) => `slave${index}:${fields}`), 'master_repl_offset:4242', ''].join('\r\n');
+    [
+      '# Replication',
+      'role:master',
+      `connected_slaves:${replicas.length}`,
+      ...replicas.map((fields, index) => `slave${index}:${fields}`),
+      'master_repl_offset:4242',
+      '',
+    ].join('\r\n');
 
   it('counts the online replicas whose last acknowledgement is at most the lag limit old', () => {
     expect(MAX_CONFIRMING_LAG_SECONDS).toBe(2);

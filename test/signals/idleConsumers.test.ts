@@ -99,7 +99,7 @@ describe('stream queue: idle consumers', () => {
     expect((await consumers()).find((consumer) => consumer.name === 'busy-host:8001')?.pending).toBe(1);
   });
 
-  it('removes a dead leader\'s consumer once its entries are taken over and it has stayed idle', async () => {
+  it("removes a dead leader's consumer once its entries are taken over and it has stayed idle", async () => {
     const queue = streamQueue();
     await queue.start();
     await busyConsumer('dead-leader:8001');

@@ -137,7 +137,7 @@ describe('list queue: items larger than 64 KiB', () => {
     const queue = listQueue();
     await queue.start();
     const big = `{"signal_id":"big","risk_meta":"${'m'.repeat(3 * MIB)}"}`;
-    const sharedBefore = (shared.stream).bytesRead;
+    const sharedBefore = shared.stream.bytesRead;
     const { result: taken, bytes } = await bytesReadDuring(blocking, async () => {
       const taking = queue.take(32, 10_000);
       await untilBlocked();
@@ -146,7 +146,7 @@ describe('list queue: items larger than 64 KiB', () => {
     });
     expect(taken).toHaveLength(3);
     expect(bytes).toBeLessThan(big.length + 4 * 1024);
-    expect((shared.stream).bytesRead - sharedBefore).toBeLessThan(3 * (MAX_SIGNAL_BYTES + PER_ITEM_SLACK));
+    expect(shared.stream.bytesRead - sharedBefore).toBeLessThan(3 * (MAX_SIGNAL_BYTES + PER_ITEM_SLACK));
     for (const entry of taken) expect(await queue.settle(entry, invalidOutcome(entry), { clearsAttempt: false })).toBe('settled');
     expect(await producer.llen(processing)).toBe(0);
   });

@@ -81,7 +81,10 @@ describe.each(KINDS.map((make) => [make().kind, make] as const))('%s queue', (_k
     expect(seen.now).toBeGreaterThanOrEqual(seen.sentAt);
     // A later attempt of this run replaces the record with its own engine.
     expect((await queue.beginAttempt(first, { signalId: 'sig-1', engine: 'nautilus_trader', first: false })).kind).toBe('go');
-    expect(await queue.beginAttempt(copy, { signalId: 'sig-1', engine: 'lean_self_hosted', first: true })).toMatchObject({ kind: 'unsettled', engine: 'nautilus_trader' });
+    expect(await queue.beginAttempt(copy, { signalId: 'sig-1', engine: 'lean_self_hosted', first: true })).toMatchObject({
+      kind: 'unsettled',
+      engine: 'nautilus_trader',
+    });
   });
 
   it('answers executed for an executed signal id, and settles a second copy executed as already executed, writing nothing', async () => {
@@ -111,7 +114,10 @@ describe.each(KINDS.map((make) => [make().kind, make] as const))('%s queue', (_k
     await queue.beginAttempt(two, { signalId: 'sig-2', engine: 'lean_self_hosted', first: true });
     // An invalid copy settled meanwhile must not erase the attempt of the copy in flight.
     await queue.settle(twoAgain, outcomeFor(twoAgain, 'invalid', 'sig-2'), { clearsAttempt: false });
-    expect(await queue.beginAttempt(two, { signalId: 'sig-2', engine: 'nautilus_trader', first: true })).toMatchObject({ kind: 'unsettled', engine: 'lean_self_hosted' });
+    expect(await queue.beginAttempt(two, { signalId: 'sig-2', engine: 'nautilus_trader', first: true })).toMatchObject({
+      kind: 'unsettled',
+      engine: 'lean_self_hosted',
+    });
   });
 
   it('hands what a run took and did not settle to the next run, oldest first', async () => {

@@ -69,7 +69,9 @@ function fieldsOf(entries: [string, string[]][]): Record<string, string>[] {
 }
 
 /** A harness over a Redis stream or list, on keys no other test uses. */
-export function redisHarness(kind: 'stream' | 'list'): QueueHarness & { readonly redis: Redis; readonly prefix: string; readonly fence: TermFence; readonly queueName: string } {
+export function redisHarness(
+  kind: 'stream' | 'list',
+): QueueHarness & { readonly redis: Redis; readonly prefix: string; readonly fence: TermFence; readonly queueName: string } {
   const prefix = uniquePrefix();
   // The name marks this harness's connections (a queue's duplicate inherits it) in CLIENT LIST.
   const connectionName = `qh${prefix.replace(/:/g, '-')}`;

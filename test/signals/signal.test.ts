@@ -38,9 +38,15 @@ function signalOfBytes(bytes: number, filler: 'x' | 'é'): string {
 describe('parseSignal: valid signals', () => {
   it('accepts the contract example and keeps every field', () => {
     const example = {
-      signal_id: 'sig-0001', symbol: 'AAPL', action: 'BUY', quantity: 10,
-      order_type: 'LIMIT', limit_price: 187.5, strategy_id: 'momentum',
-      timestamp: '2026-11-25T14:30:00Z', expires_at: '2026-11-25T14:35:00Z',
+      signal_id: 'sig-0001',
+      symbol: 'AAPL',
+      action: 'BUY',
+      quantity: 10,
+      order_type: 'LIMIT',
+      limit_price: 187.5,
+      strategy_id: 'momentum',
+      timestamp: '2026-11-25T14:30:00Z',
+      expires_at: '2026-11-25T14:35:00Z',
     };
     expect(parsedSignal(example)).toEqual(example);
   });
@@ -74,7 +80,13 @@ describe('parseSignal: valid signals', () => {
 
   it('treats null as absent and drops those fields', () => {
     const signal = parsedSignal({
-      ...base, notional: null, limit_price: null, stop_price: null, expires_at: null, timestamp: null, strategy_id: null,
+      ...base,
+      notional: null,
+      limit_price: null,
+      stop_price: null,
+      expires_at: null,
+      timestamp: null,
+      strategy_id: null,
     });
     expect(signal).toEqual(base);
     expect(Object.keys(signal)).not.toContain('notional');
@@ -97,16 +109,12 @@ describe('parseSignal: valid signals', () => {
     expect(parsedSignal({ ...base, signal_id: 'i'.repeat(128) }).signal_id).toBe('i'.repeat(128));
   });
 
-  it.each([
-    '2026-11-25T14:35:00Z',
-    '2026-11-25T14:35:00.123456Z',
-    '2026-11-25T15:35:00+01:00',
-    '2026-11-25T14:35:00',
-    '2026-11-25T14:35Z',
-    '2026-11-25',
-  ])('accepts expires_at %s', (expiresAt) => {
-    expect(parsedSignal({ ...base, expires_at: expiresAt }).expires_at).toBe(expiresAt);
-  });
+  it.each(['2026-11-25T14:35:00Z', '2026-11-25T14:35:00.123456Z', '2026-11-25T15:35:00+01:00', '2026-11-25T14:35:00', '2026-11-25T14:35Z', '2026-11-25'])(
+    'accepts expires_at %s',
+    (expiresAt) => {
+      expect(parsedSignal({ ...base, expires_at: expiresAt }).expires_at).toBe(expiresAt);
+    },
+  );
 });
 
 describe('parseSignal: invalid signals name the field', () => {
@@ -210,7 +218,9 @@ describe('parseSignal: nesting depth', () => {
 
   it('rejects one level more, so a 30 000-level signal that fits in 64 KiB cannot break JSON.stringify later', () => {
     expect(rejection(withRiskMetaDepth(MAX_SIGNAL_DEPTH + 1))).toEqual({
-      ok: false, signalId: 'sig-0001', reason: `signal nests objects and arrays more than ${MAX_SIGNAL_DEPTH} levels deep`,
+      ok: false,
+      signalId: 'sig-0001',
+      reason: `signal nests objects and arrays more than ${MAX_SIGNAL_DEPTH} levels deep`,
     });
     expect(rejection(withRiskMetaDepth(30_000)).reason).toContain('levels deep');
   });
@@ -251,23 +261,40 @@ describe('parseSignal never throws', () => {
   }
 
   it('on arbitrary text', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (raw) => assertWellFormed(raw)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (raw) => assertWellFormed(raw)),
+      { numRuns: 500 },
+    );
   });
 
   it('on arbitrary JSON', () => {
-    fc.assert(fc.property(fc.json(), (raw) => assertWellFormed(raw)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.json(), (raw) => assertWellFormed(raw)),
+      { numRuns: 500 },
+    );
   });
 
   it('on objects with the signal fields set to arbitrary JSON values', () => {
     const anyValue = fc.jsonValue();
     const fields = fc.record(
       {
-        signal_id: anyValue, symbol: anyValue, action: anyValue, quantity: anyValue, notional: anyValue,
-        order_type: anyValue, limit_price: anyValue, stop_price: anyValue, expires_at: anyValue, timestamp: anyValue,
+        signal_id: anyValue,
+        symbol: anyValue,
+        action: anyValue,
+        quantity: anyValue,
+        notional: anyValue,
+        order_type: anyValue,
+        limit_price: anyValue,
+        stop_price: anyValue,
+        expires_at: anyValue,
+        timestamp: anyValue,
       },
       { requiredKeys: [] },
     );
-    fc.assert(fc.property(fields, (value) => assertWellFormed(JSON.stringify(value))), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fields, (value) => assertWellFormed(JSON.stringify(value))),
+      { numRuns: 1000 },
+    );
   });
 
   it('on deeply nested JSON', () => {

@@ -92,7 +92,8 @@ describe('stream queue: an entry without a signal field', () => {
     await queue.start();
     const fields: string[] = [];
     // Control characters: the worst case for JSON escaping (six characters a byte).
-    for (let index = 0; index < 40; index++) fields.push(`${'\u0001'.repeat(ENTRY_BOUNDS.nameBytes - 2)}${String(index).padStart(2, '0')}x`, '\u0002'.repeat(2 * MIB / 1024));
+    for (let index = 0; index < 40; index++)
+      fields.push(`${'\u0001'.repeat(ENTRY_BOUNDS.nameBytes - 2)}${String(index).padStart(2, '0')}x`, '\u0002'.repeat((2 * MIB) / 1024));
     fields.push('euro', `${'e'.repeat(ENTRY_BOUNDS.valueBytes - 1)}\u20ac`);
     await producer.xadd(names.stream, '*', ...fields);
     await producer.xadd(names.stream, '*', 'euro', `${'e'.repeat(ENTRY_BOUNDS.valueBytes - 1)}\u20ac`);
@@ -131,7 +132,7 @@ describe('stream queue: entries far larger than 64 KiB', () => {
     const queue = streamQueue();
     await queue.start();
     const big = `{"signal_id":"big","risk_meta":"${'m'.repeat(3 * MIB)}"}`;
-    const sharedBefore = (shared.stream).bytesRead;
+    const sharedBefore = shared.stream.bytesRead;
     const { result: taken, bytes } = await bytesReadDuring(blocking, async () => {
       const taking = queue.take(32, 10_000);
       await untilBlocked();
@@ -142,11 +143,11 @@ describe('stream queue: entries far larger than 64 KiB', () => {
     });
     expect(taken).toHaveLength(5);
     expect(bytes).toBeLessThan(Buffer.byteLength(big) + 4 * 1024);
-    expect((shared.stream).bytesRead - sharedBefore).toBeLessThan(6 * (MAX_SIGNAL_BYTES + PER_ENTRY_SLACK));
+    expect(shared.stream.bytesRead - sharedBefore).toBeLessThan(6 * (MAX_SIGNAL_BYTES + PER_ENTRY_SLACK));
     expect(taken.every((entry) => entry.invalid?.includes('64 KiB') === true)).toBe(true);
   });
 
-  it('takes over a dead leader\'s oversized entries bounded as well', async () => {
+  it("takes over a dead leader's oversized entries bounded as well", async () => {
     const dead = streamQueue('dead-leader');
     const successor = streamQueue('new-leader');
     await dead.start();

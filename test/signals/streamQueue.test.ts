@@ -118,7 +118,9 @@ describe('stream queue: take and settle', () => {
     const queue = streamQueue();
     await queue.start();
     const id = await redis.xadd(names.stream, '*', 'payload', signalJson('a'));
-    expect(await queue.take(1, 100)).toEqual([{ id, raw: JSON.stringify({ payload: signalJson('a') }), invalid: expect.stringContaining('no "signal" field') }]);
+    expect(await queue.take(1, 100)).toEqual([
+      { id, raw: JSON.stringify({ payload: signalJson('a') }), invalid: expect.stringContaining('no "signal" field') },
+    ]);
   });
 
   it('acknowledges a settled entry and keeps the dedup record of an executed one for DEDUP_TTL_SECONDS', async () => {
@@ -129,9 +131,17 @@ describe('stream queue: take and settle', () => {
     expect(await pendingCount()).toBe(1);
     const outcome = outcomeOf('executed', entry.raw);
     expect(await queue.settle(entry, outcome, { clearsAttempt: true })).toBe('settled');
-    expect(Object.keys((await streamEntries(names.eventsStream))[0]).sort()).toEqual(
-      ['at', 'attempts', 'engine', 'latency_ms', 'outcome', 'reason', 'report', 'signal', 'signal_id'],
-    );
+    expect(Object.keys((await streamEntries(names.eventsStream))[0]).sort()).toEqual([
+      'at',
+      'attempts',
+      'engine',
+      'latency_ms',
+      'outcome',
+      'reason',
+      'report',
+      'signal',
+      'signal_id',
+    ]);
     expect(await pendingCount()).toBe(0);
     const ttl = await redis.pttl(dedupKey(names.stream, 'sig-1'));
     expect(ttl).toBeGreaterThan((DEDUP_TTL_SECONDS - 60) * 1000);

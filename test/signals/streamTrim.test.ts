@@ -135,7 +135,15 @@ describe('startStreamTrimming', () => {
     await redis.xack(stream, GROUP, ...ids);
     const clock = new TestClock(1_000_000);
     const results: TrimResult[] = [];
-    const trimming = startStreamTrimming({ redis, stream, fence, intervalMs: 60_000, log: createLogger('silent'), clock, onTrimmed: (result) => results.push(result) });
+    const trimming = startStreamTrimming({
+      redis,
+      stream,
+      fence,
+      intervalMs: 60_000,
+      log: createLogger('silent'),
+      clock,
+      onTrimmed: (result) => results.push(result),
+    });
     try {
       await clock.advance(59_999);
       expect(results).toEqual([]);

@@ -80,10 +80,7 @@ describe('npm run simulate', () => {
   });
 
   it('exits 2 naming the field and the problem of an invalid file', async () => {
-    const path = await tempFile(
-      'invalid.json',
-      JSON.stringify({ name: 'bad', signals: { every: 1 }, until: 60, config: { EXECUTION_FAILOVER_THRESHOLD: 0 } }),
-    );
+    const path = await tempFile('invalid.json', JSON.stringify({ name: 'bad', signals: { every: 1 }, until: 60, config: { EXECUTION_FAILOVER_THRESHOLD: 0 } }));
     const run = await simulate(path);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');

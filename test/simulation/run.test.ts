@@ -107,9 +107,7 @@ describe('signals', () => {
   });
 
   it('counts each failed attempt on the engine it was sent to', () => {
-    const result = runScenario(
-      scenario({ until: 30, events: [{ at: 10, engine: 'lean_self_hosted', becomes: 'down' }] }),
-    );
+    const result = runScenario(scenario({ until: 30, events: [{ at: 10, engine: 'lean_self_hosted', becomes: 'down' }] }));
     const end = result.timeline.at(-1);
     expect(end?.kind).toBe('end');
     if (end?.kind !== 'end') return;

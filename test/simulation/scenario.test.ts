@@ -147,26 +147,14 @@ describe('parseScenario: invalid files', () => {
       { ...minimal, events: [{ at: 1, operator: 'halt' }] },
       'events[0].operator: must be one of pause, resume, switch, maintenance, maintenance_end, got "halt"',
     ],
-    [
-      'a switch without an engine',
-      { ...minimal, events: [{ at: 1, operator: 'switch' }] },
-      'events[0].engine: is required',
-    ],
-    [
-      'an event of no known kind',
-      { ...minimal, events: [{ at: 1, engine: 'nautilus_trader' }] },
-      'events[0]: must have either "operator"',
-    ],
+    ['a switch without an engine', { ...minimal, events: [{ at: 1, operator: 'switch' }] }, 'events[0].engine: is required'],
+    ['an event of no known kind', { ...minimal, events: [{ at: 1, engine: 'nautilus_trader' }] }, 'events[0]: must have either "operator"'],
     [
       'an extra field on an event',
       { ...minimal, events: [{ at: 1, operator: 'resume', engine: 'nautilus_trader' }] },
       'events[0]: unknown field "engine"; accepted: at, operator',
     ],
-    [
-      'a negative time',
-      { ...minimal, events: [{ at: -5, operator: 'resume' }] },
-      'events[0].at: must be a time in seconds, 0 or more, got -5',
-    ],
+    ['a negative time', { ...minimal, events: [{ at: -5, operator: 'resume' }] }, 'events[0].at: must be a time in seconds, 0 or more, got -5'],
     ['an event after until', { ...minimal, events: [{ at: 61, operator: 'resume' }] }, 'events[0].at: 61 is after until (60)'],
     [
       'an unknown state',
@@ -182,17 +170,17 @@ describe('parseScenario: invalid files', () => {
     ['an array instead of an object', [], 'must be a JSON object, got an array'],
   ])('refuses %s', (_case, json, problem) => {
     const problems = problemsOf(json);
-    expect(problems.some((line) => line.startsWith(problem)), `problems: ${problems.join(' | ')}`).toBe(true);
+    expect(
+      problems.some((line) => line.startsWith(problem)),
+      `problems: ${problems.join(' | ')}`,
+    ).toBe(true);
   });
 
   it('reports every wrong field at once, each in the message', () => {
     const json = { name: '', signals: { every: 1 }, until: 60, config: { EXECUTION_AUTO_RESUME: 1 } };
     expect(() => parseScenario(json)).toThrow(ScenarioError);
     const problems = problemsOf(json);
-    expect(problems).toEqual([
-      'name: must be a non-empty string, got ""',
-      'config.EXECUTION_AUTO_RESUME: must be true or false, got 1',
-    ]);
+    expect(problems).toEqual(['name: must be a non-empty string, got ""', 'config.EXECUTION_AUTO_RESUME: must be true or false, got 1']);
     expect(() => parseScenario(json)).toThrow(/name: must be a non-empty string[\s\S]*EXECUTION_AUTO_RESUME/);
   });
 

@@ -63,8 +63,7 @@ describe('LEAN extended failure', () => {
 
   it('schedules each failed check one timeout later', () => {
     const failed = result.timeline.filter(
-      (entry): entry is Extract<RecoveryCheckEntry, { outcome: 'failed' }> =>
-        entry.kind === 'recoveryCheck' && entry.outcome === 'failed',
+      (entry): entry is Extract<RecoveryCheckEntry, { outcome: 'failed' }> => entry.kind === 'recoveryCheck' && entry.outcome === 'failed',
     );
     expect(failed.map(({ at, nextRecoveryCheckAt }) => ({ at, nextRecoveryCheckAt }))).toEqual([
       { at: 314, nextRecoveryCheckAt: 614 },

@@ -95,13 +95,18 @@ describe('position affinity in the simulator', () => {
   });
 
   it('sends a *_TO_CLOSE with no position anywhere to the active engine', () => {
-    const run = runScenario(scenario({ config: { EXECUTION_POSITION_AFFINITY: true }, signals: { every: 10, actions: ['SELL_TO_CLOSE'], quantities: [3] }, until: 5 }));
+    const run = runScenario(
+      scenario({ config: { EXECUTION_POSITION_AFFINITY: true }, signals: { every: 10, actions: ['SELL_TO_CLOSE'], quantities: [3] }, until: 5 }),
+    );
     expect(endOf(run.timeline).signals.positions).toEqual({ lean_self_hosted: -3, quanttrader_pybroker: 0, nautilus_trader: 0 });
   });
 
   it('keeps plain signals without actions as before: no positions, no waits', () => {
     const run = runScenario(scenario({ config: { EXECUTION_POSITION_AFFINITY: true }, until: 10 }));
-    expect(endOf(run.timeline).signals).toMatchObject({ positionUnavailable: 0, positions: { lean_self_hosted: 0, quanttrader_pybroker: 0, nautilus_trader: 0 } });
+    expect(endOf(run.timeline).signals).toMatchObject({
+      positionUnavailable: 0,
+      positions: { lean_self_hosted: 0, quanttrader_pybroker: 0, nautilus_trader: 0 },
+    });
   });
 });
 
@@ -120,9 +125,15 @@ describe('scenario files: signal patterns', () => {
     expect(problemsOf({ signals: { every: 1, actions: ['HOLD'] } })).toEqual([expect.stringMatching(/^signals\.actions\[0\]: .*BUY, SELL/)]);
     expect(problemsOf({ signals: { every: 1, actions: [] } })).toEqual([expect.stringMatching(/^signals\.actions: .*at least one action/)]);
     expect(problemsOf({ signals: { every: 1, quantities: [0] } })).toEqual([expect.stringMatching(/^signals\.quantities\[0\]: .*above 0/)]);
-    expect(problemsOf({ config: { EXECUTION_POSITION_AFFINITY: 'yes' } })).toEqual([expect.stringMatching(/^config\.EXECUTION_POSITION_AFFINITY: .*true or false/)]);
-    expect(problemsOf({ config: { EXECUTION_POSITION_WAITING: 5 } })).toEqual([expect.stringMatching(/accepted: .*EXECUTION_POSITION_AFFINITY, EXECUTION_POSITION_WAIT$/)]);
-    expect(problemsOf({ signals: { every: 1, side: 'BUY' } })).toEqual([expect.stringMatching(/^signals: unknown field "side"; accepted: every, actions, quantities$/)]);
+    expect(problemsOf({ config: { EXECUTION_POSITION_AFFINITY: 'yes' } })).toEqual([
+      expect.stringMatching(/^config\.EXECUTION_POSITION_AFFINITY: .*true or false/),
+    ]);
+    expect(problemsOf({ config: { EXECUTION_POSITION_WAITING: 5 } })).toEqual([
+      expect.stringMatching(/accepted: .*EXECUTION_POSITION_AFFINITY, EXECUTION_POSITION_WAIT$/),
+    ]);
+    expect(problemsOf({ signals: { every: 1, side: 'BUY' } })).toEqual([
+      expect.stringMatching(/^signals: unknown field "side"; accepted: every, actions, quantities$/),
+    ]);
   });
 
   it('reads the defaults: no actions, quantity 1, affinity off, a wait of 300 s', () => {

@@ -40,11 +40,7 @@ describe('formatReport', () => {
   });
 
   it('ends with one line per expectation and the count', () => {
-    expect(lines.slice(-3)).toEqual([
-      '  met      at 7 s: backup1Active',
-      '  NOT MET  at 12 s: expected primaryActive, was paused',
-      '1/2 expectations met',
-    ]);
+    expect(lines.slice(-3)).toEqual(['  met      at 7 s: backup1Active', '  NOT MET  at 12 s: expected primaryActive, was paused', '1/2 expectations met']);
   });
 });
 

@@ -47,7 +47,9 @@ export async function startBridgeProcess(kit: BridgeKit, env: Record<string, str
   const child: ChildProcess = spawn(command, args, { cwd: ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
-    child.once('error', (error) => reject(new Error(`could not start ${command}${kit === 'python' ? ' (install it: apt-get install -y python3)' : ''}`, { cause: error })));
+    child.once('error', (error) =>
+      reject(new Error(`could not start ${command}${kit === 'python' ? ' (install it: apt-get install -y python3)' : ''}`, { cause: error })),
+    );
   });
   await spawned;
   guard(child);

@@ -58,16 +58,7 @@ import { FakeOrderBook, type IdempotencyBehaviour, type Placement } from './fake
 export type { IdempotencyBehaviour, Placement } from './fakeOrderBook.js';
 
 /** The bridge's behaviours; see the file header. */
-export type FakeBridgeMode =
-  | 'ok'
-  | 'fail'
-  | 'reject'
-  | 'slow'
-  | 'hang'
-  | 'hang-after-execute'
-  | 'drop-after-execute'
-  | 'down'
-  | 'status';
+export type FakeBridgeMode = 'ok' | 'fail' | 'reject' | 'slow' | 'hang' | 'hang-after-execute' | 'drop-after-execute' | 'down' | 'status';
 
 /** Settings of a fake bridge; `setMode` changes them (all but `basePath`). */
 export interface FakeBridgeOptions {
@@ -214,8 +205,7 @@ export async function startFakeBridge(options: FakeBridgeOptions = {}): Promise<
     }
     if (arrival === 'reject') return send(response, 422, { error: 'rejected by the fake bridge' });
     if (arrival === 'status') return send(response, status, statusBody ?? { error: `fake bridge answered ${status}` });
-    const key =
-      recorded.idempotencyKey ?? (typeof body === 'object' && body !== null && 'signal_id' in body ? String(body.signal_id) : '');
+    const key = recorded.idempotencyKey ?? (typeof body === 'object' && body !== null && 'signal_id' in body ? String(body.signal_id) : '');
     const admission = book.admit(key);
     // Repeats are answered from the idempotency store, which works in every placing mode.
     if (admission.kind === 'repeat') return reply(arrival, response, 200, admission.report);

@@ -40,10 +40,7 @@ export type Admission =
   | { readonly kind: 'in_progress' };
 
 /** What a lookup (`GET /orders/{id}`) answers. */
-export type LookupAnswer =
-  | { readonly kind: 'placed'; readonly report: unknown }
-  | { readonly kind: 'in_progress' }
-  | { readonly kind: 'unknown' };
+export type LookupAnswer = { readonly kind: 'placed'; readonly report: unknown } | { readonly kind: 'in_progress' } | { readonly kind: 'unknown' };
 
 /** The request an order came with, as far as a placement remembers it. */
 export interface OrderRequest {

@@ -225,10 +225,7 @@ export class FaultLab {
    */
   async openWithoutOutcome(): Promise<string[]> {
     const recorded = new Set((await this.outcomes()).map((entry) => entry.signalId));
-    const open = [
-      ...Object.values(this.bridges).flatMap((bridge) => bridge.inProgress()),
-      ...this.placements().map((placement) => placement.signalId),
-    ];
+    const open = [...Object.values(this.bridges).flatMap((bridge) => bridge.inProgress()), ...this.placements().map((placement) => placement.signalId)];
     return [...new Set(open)].filter((id) => !recorded.has(id));
   }
 

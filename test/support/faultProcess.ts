@@ -110,11 +110,7 @@ async function fetchOrNull(url: string, timeoutMs = 1000): Promise<Response | nu
   }
 }
 
-function collectLines(
-  stream: NodeJS.ReadableStream | null,
-  file: WriteStream,
-  into: ServiceLogLine[] | null,
-): void {
+function collectLines(stream: NodeJS.ReadableStream | null, file: WriteStream, into: ServiceLogLine[] | null): void {
   let partial = '';
   stream?.on('data', (chunk: Buffer) => {
     file.write(chunk);
@@ -174,10 +170,15 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
     exited: () => hasExited,
     exit,
     async waitHealthy(timeoutMs = 20_000) {
-      await pollUntil(`the service "${options.name}" to answer GET /health (log: ${options.logFile})`, timeoutMs, async () => {
-        if (hasExited) throw new Error(`the service "${options.name}" exited before it served; see ${options.logFile}`);
-        return (await fetchOrNull(`${baseUrl}/health`))?.status === 200;
-      }, { failFast: () => hasExited });
+      await pollUntil(
+        `the service "${options.name}" to answer GET /health (log: ${options.logFile})`,
+        timeoutMs,
+        async () => {
+          if (hasExited) throw new Error(`the service "${options.name}" exited before it served; see ${options.logFile}`);
+          return (await fetchOrNull(`${baseUrl}/health`))?.status === 200;
+        },
+        { failFast: () => hasExited },
+      );
     },
     async status() {
       const response = await fetchOrNull(`${baseUrl}/admin/execution-status`);

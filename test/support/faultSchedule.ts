@@ -26,7 +26,15 @@ export const INSTANCE_NAMES = ['a', 'b'] as const;
 export type InstanceName = (typeof INSTANCE_NAMES)[number];
 
 /** The bridge modes a schedule switches between (`hang` and `status` would make in_doubt legitimate or test nothing). */
-export const SCHEDULED_MODES = ['ok', 'fail', 'slow', 'hang-after-execute', 'drop-after-execute', 'down', 'reject'] as const satisfies readonly FakeBridgeMode[];
+export const SCHEDULED_MODES = [
+  'ok',
+  'fail',
+  'slow',
+  'hang-after-execute',
+  'drop-after-execute',
+  'down',
+  'reject',
+] as const satisfies readonly FakeBridgeMode[];
 export type ScheduledMode = (typeof SCHEDULED_MODES)[number];
 
 /** Modes in which the bridge answers no lookup. */
@@ -56,7 +64,14 @@ export const DEFAULT_LIMITS: ScheduleLimits = { durationMs: 32_000, engineTimeou
 /** One step; `at` is ms after the start of the fault phase. */
 export type FaultStep =
   | { readonly kind: 'produce'; readonly at: number; readonly count: number; readonly repeats: readonly number[] }
-  | { readonly kind: 'bridge'; readonly at: number; readonly engine: EngineId; readonly mode: ScheduledMode; readonly placeMs: number; readonly delayMs: number }
+  | {
+      readonly kind: 'bridge';
+      readonly at: number;
+      readonly engine: EngineId;
+      readonly mode: ScheduledMode;
+      readonly placeMs: number;
+      readonly delayMs: number;
+    }
   | { readonly kind: 'kill' | 'restart' | 'freeze' | 'thaw'; readonly at: number; readonly instance: InstanceName }
   | { readonly kind: 'stop-redis' | 'start-redis' | 'pause' | 'resume'; readonly at: number };
 
@@ -242,11 +257,24 @@ export function generateSchedule(seed: number, limits: ScheduleLimits = DEFAULT_
     ...produceSteps(draw, redisDown, limits),
     ...ENGINE_IDS.flatMap((engine) => bridgeSteps(draw, engine, limits)),
     ...INSTANCE_NAMES.flatMap((instance) => instanceSteps(draw, instance, limits)),
-    ...redisDown.flatMap((span): FaultStep[] => [{ kind: 'stop-redis', at: span.from }, { kind: 'start-redis', at: span.to }]),
-    ...paused.flatMap((span): FaultStep[] => [{ kind: 'pause', at: span.from }, { kind: 'resume', at: span.to }]),
+    ...redisDown.flatMap((span): FaultStep[] => [
+      { kind: 'stop-redis', at: span.from },
+      { kind: 'start-redis', at: span.to },
+    ]),
+    ...paused.flatMap((span): FaultStep[] => [
+      { kind: 'pause', at: span.from },
+      { kind: 'resume', at: span.to },
+    ]),
   ];
   // Stable: steps at the same time keep their generation order (a pair never swaps).
-  return { seed, limits, steps: steps.map((step, index) => ({ step, index })).sort((x, y) => x.step.at - y.step.at || x.index - y.index).map(({ step }) => step) };
+  return {
+    seed,
+    limits,
+    steps: steps
+      .map((step, index) => ({ step, index }))
+      .sort((x, y) => x.step.at - y.step.at || x.index - y.index)
+      .map(({ step }) => step),
+  };
 }
 
 /** The step as a short phrase, for the schedule printed with a failure. */

@@ -6,15 +6,7 @@
  * its own schedule with it before playing it.
  */
 import { ENGINE_IDS } from '../../machines/engines.js';
-import {
-  INSTANCE_NAMES,
-  MAX_PLACE_MS,
-  MAX_UNREACHABLE_MS,
-  MIN_ANSWERING_MS,
-  REDIS_GUARD_MS,
-  type FaultSchedule,
-  type FaultStep,
-} from './faultSchedule.js';
+import { INSTANCE_NAMES, MAX_PLACE_MS, MAX_UNREACHABLE_MS, MIN_ANSWERING_MS, REDIS_GUARD_MS, type FaultSchedule, type FaultStep } from './faultSchedule.js';
 
 type Opening = 'kill' | 'freeze' | 'stop-redis' | 'pause';
 const CLOSES: Readonly<Record<Opening, FaultStep['kind']>> = { kill: 'restart', freeze: 'thaw', 'stop-redis': 'start-redis', pause: 'resume' };
@@ -62,7 +54,9 @@ function bridgeProblems(schedule: FaultSchedule): string[] {
       // Answering modes from `next` on until the next unreachable one, for at least MIN_ANSWERING_MS.
       const again = steps.slice(index + 1).find((later) => later.kind === 'bridge' && (later.mode === 'fail' || later.mode === 'down'));
       if (again !== undefined && again.at - next.at < MIN_ANSWERING_MS) {
-        problems.push(`${engine}: lookups answered only ${again.at - next.at} ms between the ${step.mode} at ${step.at} and the ${again.kind === 'bridge' ? again.mode : ''} at ${again.at}`);
+        problems.push(
+          `${engine}: lookups answered only ${again.at - next.at} ms between the ${step.mode} at ${step.at} and the ${again.kind === 'bridge' ? again.mode : ''} at ${again.at}`,
+        );
       }
     });
     const last = steps[steps.length - 1];
@@ -78,10 +72,12 @@ function produceProblems(schedule: FaultSchedule): string[] {
   let produced = 0;
   let repeats = 0;
   const stops = schedule.steps.filter((step) => step.kind === 'stop-redis' || step.kind === 'start-redis').map((step) => step.at);
-  const down = schedule.steps.filter((step) => step.kind === 'stop-redis').map((stop) => ({
-    from: stop.at,
-    to: schedule.steps.find((step) => step.kind === 'start-redis' && step.at >= stop.at)?.at ?? Infinity,
-  }));
+  const down = schedule.steps
+    .filter((step) => step.kind === 'stop-redis')
+    .map((stop) => ({
+      from: stop.at,
+      to: schedule.steps.find((step) => step.kind === 'start-redis' && step.at >= stop.at)?.at ?? Infinity,
+    }));
   for (const step of schedule.steps) {
     if (step.kind !== 'produce') continue;
     produced += step.count;
@@ -89,7 +85,8 @@ function produceProblems(schedule: FaultSchedule): string[] {
     if (step.count < 1) problems.push(`produce at ${step.at}: count ${step.count}`);
     for (const ordinal of step.repeats) if (ordinal < 1 || ordinal > produced) problems.push(`produce at ${step.at}: repeats #${ordinal}, not produced yet`);
     if (down.some((span) => step.at > span.from && step.at < span.to)) problems.push(`produce at ${step.at} while Redis is down`);
-    if (stops.some((at) => Math.abs(at - step.at) < REDIS_GUARD_MS)) problems.push(`produce at ${step.at} within ${REDIS_GUARD_MS} ms of a Redis stop or start`);
+    if (stops.some((at) => Math.abs(at - step.at) < REDIS_GUARD_MS))
+      problems.push(`produce at ${step.at} within ${REDIS_GUARD_MS} ms of a Redis stop or start`);
   }
   if (repeats < 2) problems.push(`only ${repeats} ids produced twice`);
   return problems;
@@ -108,8 +105,20 @@ export function scheduleProblems(schedule: FaultSchedule): string[] {
     const own = steps.filter((step) => 'instance' in step && step.instance === instance);
     problems.push(...pairsProblems(`instance ${instance}`, own, { freeze: limits.leaseMs + 1 }));
   }
-  problems.push(...pairsProblems('redis', steps.filter((step) => step.kind === 'stop-redis' || step.kind === 'start-redis'), {}));
-  problems.push(...pairsProblems('operator', steps.filter((step) => step.kind === 'pause' || step.kind === 'resume'), {}));
+  problems.push(
+    ...pairsProblems(
+      'redis',
+      steps.filter((step) => step.kind === 'stop-redis' || step.kind === 'start-redis'),
+      {},
+    ),
+  );
+  problems.push(
+    ...pairsProblems(
+      'operator',
+      steps.filter((step) => step.kind === 'pause' || step.kind === 'resume'),
+      {},
+    ),
+  );
   problems.push(...bridgeProblems(schedule), ...produceProblems(schedule));
   const last = steps[steps.length - 1];
   if (last !== undefined && last.at > limits.durationMs) problems.push(`the last step at ${last.at} is past the fault phase (${limits.durationMs} ms)`);

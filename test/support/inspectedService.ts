@@ -62,7 +62,14 @@ export async function startInspectedService(options: InspectedServiceOptions): P
   const problems: Record<string, unknown>[] = [];
   const log = createLogger(config.logLevel, problemCollector(problems));
   const inspector = createInspector({ config, log });
-  const service = await startService({ config, log, stateKey: options.keys.stateKey, leaderKey: options.keys.leaderKey, inspect: inspector.inspect, extendApp: inspector.extendApp });
+  const service = await startService({
+    config,
+    log,
+    stateKey: options.keys.stateKey,
+    leaderKey: options.keys.leaderKey,
+    inspect: inspector.inspect,
+    extendApp: inspector.extendApp,
+  });
   const started: InspectedService = {
     service,
     inspector,

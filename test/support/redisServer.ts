@@ -51,17 +51,24 @@ export async function startPrivateRedis(options: { appendonly?: boolean; dir?: s
   const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'ef-redis-')));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', options.appendonly ? 'yes' : 'no'];
   // A replica of the redis-server on that port (the benchmark's REDIS_MIN_REPLICAS run).
-  if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf), '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0');
+  if (options.replicaOf !== undefined)
+    args.push('--replicaof', '127.0.0.1', String(options.replicaOf), '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0');
   if (options.appendonly) args.push('--appendfsync', 'always');
   let child: ChildProcess;
   try {
     child = spawn('redis-server', args, { stdio: 'ignore' });
   } catch (error) {
-    throw new Error('Could not start redis-server for the tests. Install it (apt-get install -y redis-server) or set REDIS_URL to a running Redis.', { cause: error });
+    throw new Error('Could not start redis-server for the tests. Install it (apt-get install -y redis-server) or set REDIS_URL to a running Redis.', {
+      cause: error,
+    });
   }
   const spawnFailure = new Promise<never>((_, reject) => {
     child.once('error', (error) =>
-      reject(new Error('Could not start redis-server for the tests. Install it (apt-get install -y redis-server) or set REDIS_URL to a running Redis.', { cause: error })),
+      reject(
+        new Error('Could not start redis-server for the tests. Install it (apt-get install -y redis-server) or set REDIS_URL to a running Redis.', {
+          cause: error,
+        }),
+      ),
     );
   });
   const url = `redis://127.0.0.1:${port}`;

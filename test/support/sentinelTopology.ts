@@ -153,7 +153,12 @@ interface SentinelFile {
   readonly id: string;
 }
 
-function sentinelConf(self: SentinelFile, all: readonly SentinelFile[], master: { name: string; port: number; replicaPort: number }, options: { downAfterMs: number; password: string | undefined; dir: string }): string {
+function sentinelConf(
+  self: SentinelFile,
+  all: readonly SentinelFile[],
+  master: { name: string; port: number; replicaPort: number },
+  options: { downAfterMs: number; password: string | undefined; dir: string },
+): string {
   const lines = [
     `port ${self.port}`,
     `bind ${LOOPBACK}`,

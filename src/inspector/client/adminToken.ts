@@ -68,8 +68,7 @@ export class AdminToken {
 
 /** The answer of a JSON request: the parsed body, or the service's error sentence. */
 export type JsonAnswer =
-  | { readonly ok: true; readonly status: number; readonly body: unknown }
-  | { readonly ok: false; readonly status: number; readonly error: string };
+  { readonly ok: true; readonly status: number; readonly body: unknown } | { readonly ok: false; readonly status: number; readonly error: string };
 
 function errorOf(body: unknown, status: number): string {
   if (typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'string') return body.error;

@@ -59,10 +59,7 @@ interface Connection {
   readonly onLive: () => void;
 }
 
-type Outcome =
-  | { readonly kind: 'ended' | 'unauthorized'; readonly reason: string }
-  | { readonly kind: 'standby' }
-  | { readonly kind: 'restarted' };
+type Outcome = { readonly kind: 'ended' | 'unauthorized'; readonly reason: string } | { readonly kind: 'standby' } | { readonly kind: 'restarted' };
 
 /** The live stream of one page. */
 export class LiveStream {

@@ -102,7 +102,11 @@ export class LiveView {
     this.stateName.textContent = top;
     this.stateName.dataset.top = top;
     this.statePathText.textContent =
-      status === null ? 'this instance drives no policy: the leader’s inspector shows it' : snapshot.statePath === status.state ? '' : (snapshot.statePath ?? '');
+      status === null
+        ? 'this instance drives no policy: the leader’s inspector shows it'
+        : snapshot.statePath === status.state
+          ? ''
+          : (snapshot.statePath ?? '');
     document.title = `${top} · execution failover`;
     highlightState(this.diagram, snapshot.statePath ?? '');
     this.threshold.textContent = status === null ? '' : `trips at ${status.failure_threshold} consecutive failures`;

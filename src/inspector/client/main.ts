@@ -54,7 +54,12 @@ token.onChange(() => {
 
 const tabs = [
   { tab: byId('tab-live', HTMLButtonElement), panel: byId('panel-live', HTMLElement), note: 'the live service, as it runs', diagram: 'live-diagram' },
-  { tab: byId('tab-sim', HTMLButtonElement), panel: byId('panel-sim', HTMLElement), note: 'a scenario on a simulated clock, in this page only', diagram: 'sim-diagram' },
+  {
+    tab: byId('tab-sim', HTMLButtonElement),
+    panel: byId('panel-sim', HTMLElement),
+    note: 'a scenario on a simulated clock, in this page only',
+    diagram: 'sim-diagram',
+  },
 ];
 const tabNote = byId('tab-note', HTMLElement);
 let simulationStarted = false;

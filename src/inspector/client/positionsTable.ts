@@ -40,7 +40,11 @@ export class PositionsTable {
 
   constructor(private readonly token: AdminToken) {
     const head = this.table.tHead ?? this.table.createTHead();
-    head.replaceChildren(el('tr', { children: [el('th', { text: 'strategy' }), el('th', { text: 'symbol' }), ...ENGINE_IDS.map((id) => el('th', { className: 'amount', text: id }))] }));
+    head.replaceChildren(
+      el('tr', {
+        children: [el('th', { text: 'strategy' }), el('th', { text: 'symbol' }), ...ENGINE_IDS.map((id) => el('th', { className: 'amount', text: id }))],
+      }),
+    );
   }
 
   /** Reads the ledger again and shows it (or why it cannot be read). */

@@ -74,7 +74,9 @@ export class SimulationView {
       this.say('error', `Could not load the scenario list: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
-    this.picker.replaceChildren(...this.listings.map((listing) => el('option', { text: `${listing.name} (${listing.file})`, attributes: { value: listing.file } })));
+    this.picker.replaceChildren(
+      ...this.listings.map((listing) => el('option', { text: `${listing.name} (${listing.file})`, attributes: { value: listing.file } })),
+    );
     const first = this.listings[0];
     if (first !== undefined) await this.load(first.file);
   }
@@ -122,7 +124,10 @@ export class SimulationView {
     if (simulation.done) {
       this.pause();
       const met = simulation.expectations.filter((result) => result.met).length;
-      this.say(met === simulation.expectations.length ? 'ok' : 'error', `Done at ${formatSeconds(simulation.now)}: ${met}/${simulation.expectations.length} expectations met.`);
+      this.say(
+        met === simulation.expectations.length ? 'ok' : 'error',
+        `Done at ${formatSeconds(simulation.now)}: ${met}/${simulation.expectations.length} expectations met.`,
+      );
     } else {
       const next = simulation.nextAt;
       this.say('ok', `At t = ${formatSeconds(simulation.now)}${next === null ? '' : `; next instant at ${formatSeconds(next)}`}.`);
