@@ -20,6 +20,7 @@
  * Sentinels named is unreachable. Blocking reads still end by their own limit (blockingConnection.ts).
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import { sleep, systemClock, type Clock } from '../clock.js';
 import type { Config, SentinelAddress } from '../config.js';
 import type { Logger } from '../log.js';
 
@@ -165,11 +166,14 @@ const WAIT_REPLY_GRACE_MS = 1000;
  * the write), a reconnect since then answers 0: unconfirmed, try again. A primary that does not
  * answer at all (frozen) answers 0 too, a second after the timeout.
  */
-export async function waitForReplicas(redis: Redis, count: number, timeoutMs: number, options: { readonly sinceSession?: number } = {}): Promise<number> {
-  let timer: NodeJS.Timeout | undefined;
-  const noAnswer = new Promise<number>((resolve) => {
-    timer = setTimeout(() => resolve(0), timeoutMs + WAIT_REPLY_GRACE_MS);
-  });
+export async function waitForReplicas(
+  redis: Redis,
+  count: number,
+  timeoutMs: number,
+  options: { readonly sinceSession?: number; readonly clock?: Clock } = {},
+): Promise<number> {
+  const answered = new AbortController();
+  const noAnswer = sleep(options.clock ?? systemClock, timeoutMs + WAIT_REPLY_GRACE_MS, answered.signal).then(() => 0);
   const waiting = redis.wait(count, timeoutMs);
   // Abandoned after the grace: its late reply or error must not surface anywhere.
   waiting.catch(() => {});
@@ -178,7 +182,7 @@ export async function waitForReplicas(redis: Redis, count: number, timeoutMs: nu
     if (options.sinceSession !== undefined && connectionSession(redis) !== options.sinceSession) return 0;
     return confirmed;
   } finally {
-    clearTimeout(timer);
+    answered.abort();
   }
 }
 

@@ -1,6 +1,7 @@
 /** What a standby answers: the status from the persisted state, and readiness of the Redis it shares. */
 import type { Redis } from 'ioredis';
 import { initialContext } from '../../machines/policy.js';
+import { sleep, systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { loadPolicyState } from '../policy/persistence.js';
 import { statusOf, type StatusJson } from '../policy/status.js';
@@ -14,14 +15,15 @@ export async function standbyStatus(redis: Redis, keys: { state: string; epoch: 
   return statusOf(state, { role: 'standby', now: Date.now(), leaderEpoch });
 }
 
+/** How long `/ready` waits for Redis to answer before it says not ready. */
+const READY_ANSWER_MS = 1000;
+
 /** `/ready`'s view of Redis: it answers, and with `REDIS_MIN_REPLICAS` enough replicas confirm writes. */
-export async function redisReady(redis: Redis | null, minReplicas: number): Promise<boolean> {
+export async function redisReady(redis: Redis | null, minReplicas: number, clock: Clock = systemClock): Promise<boolean> {
   if (redis === null) return true;
   if (redis.status !== 'ready') return false;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), 1000);
-  });
+  const answered = new AbortController();
+  const timeout = sleep(clock, READY_ANSWER_MS, answered.signal).then(() => 'timeout' as const);
   try {
     if ((await Promise.race([redis.ping(), timeout])) !== 'PONG') return false;
     if (minReplicas === 0) return true;
@@ -30,6 +32,6 @@ export async function redisReady(redis: Redis | null, minReplicas: number): Prom
   } catch {
     return false;
   } finally {
-    clearTimeout(timer);
+    answered.abort();
   }
 }

@@ -84,6 +84,7 @@ export const sentinelFailoverLagging: FaultScenario = {
     await lab.waitMidFlight(4, 1);
     await lab.sentinel.freezeReplica({ dropLink: true });
     const frozenAt = Date.now();
+    const recordedAtFreeze = (await lab.outcomes()).length;
     const leader = async () => {
       for (const instance of instances) if ((await instance.status())?.role === 'leader') return instance;
       return null;
@@ -104,14 +105,18 @@ export const sentinelFailoverLagging: FaultScenario = {
       .flatMap((bridge) => bridge.posts())
       .filter((post) => post.receivedAt > frozenAt + WAIT_TIMEOUT_MS + 500);
     checks.add('no order is sent while no replica confirms its attempt record', lateSends.length === 0, `${lateSends.length} sent`);
-    const recordedOnPrimary = (await lab.outcomes()).length;
+    // An order answered is recorded a moment later: wait until the primary alone holds some of them.
+    const recordedOnPrimary = await pollUntil('answers recorded on the primary alone', 5000, async () => {
+      const count = (await lab.outcomes()).length;
+      return count > recordedAtFreeze ? count : false;
+    });
     // The primary engine goes away with it: what the promoted replica forgot would now go to a
     // backup, a second placement on another engine, were it not settled with the primary first.
     await lab.bridges.lean_self_hosted.setMode('down');
     await lab.sentinel.killPrimary();
     lab.sentinel.thawReplica();
     const promoted = await lab.sentinel.waitForFailover(20_000);
-    const recordedOnPromoted = await pollUntil('the new primary to answer', 10_000, async () => (await lab.outcomes().catch(() => null))?.length ?? false);
+    const recordedOnPromoted = await pollUntil('the new primary to answer', 20_000, async () => (await lab.outcomes().catch(() => null))?.length ?? false);
     checks.add(
       'the promoted replica lacked outcomes the old primary had recorded',
       recordedOnPromoted < recordedOnPrimary,

@@ -21,6 +21,9 @@ describe('window rules and maintenance in the running service', () => {
       EXECUTION_FAILURE_RATE_MIN_CALLS: '2',
       EXECUTION_SLOW_CALL_RATE_THRESHOLD: '100',
       EXECUTION_FAILOVER_TIMEOUT: '60',
+      // Two healthy probes make a tripped engine available again (not active): none may come
+      // between the trip and the status this test reads.
+      EXECUTION_HEALTH_CHECK_INTERVAL: '30',
     });
     const first = signalJson('slow-1', { symbol: 'AAPL' });
     const second = signalJson('slow-2', { symbol: 'MSFT' });
