@@ -166,4 +166,3 @@ describe('stepping', () => {
     expect(simulation.nextAt).toBe(101);
   });
 });
-
