@@ -41,6 +41,8 @@ export function stepToNextEntry(simulation: Simulation): void {
 /** The simulation tab. */
 export class SimulationView {
   private readonly picker = byId('sim-scenario', HTMLSelectElement);
+  /** How many scenario files were asked for: only the latest one's answer is shown. */
+  private loads = 0;
   private readonly description = byId('sim-description', HTMLElement);
   private readonly text = byId('sim-text', HTMLTextAreaElement);
   private readonly clock = byId('sim-clock', HTMLElement);
@@ -83,17 +85,22 @@ export class SimulationView {
 
   private async load(file: string): Promise<void> {
     this.pause();
+    // A slower answer for an earlier pick must not replace the file picked since.
+    const load = ++this.loads;
     const listing = this.listings.find((candidate) => candidate.file === file);
     this.picker.value = file;
     this.description.textContent = listing?.description ?? '';
+    let text: string;
     try {
       const response = await fetch(`${SCENARIOS_PATH}/${encodeURIComponent(file)}`, { cache: 'no-store' });
       if (!response.ok) throw new Error(`the service answered HTTP ${response.status}`);
-      this.text.value = await response.text();
+      text = await response.text();
     } catch (error) {
-      this.say('error', `Could not load ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      if (load === this.loads) this.say('error', `Could not load ${file}: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
+    if (load !== this.loads) return;
+    this.text.value = text;
     this.reset();
   }
 
