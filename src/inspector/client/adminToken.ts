@@ -75,16 +75,11 @@ function errorOf(body: unknown, status: number): string {
   return `the service answered HTTP ${status}`;
 }
 
-/** A JSON POST (or PUT, DELETE) to this service with the token's headers; never throws. */
-export async function postJson(path: string, body: unknown, token: AdminToken, method: 'POST' | 'PUT' | 'DELETE' = 'POST'): Promise<JsonAnswer> {
+/** Sends one request and reads its JSON answer, whatever the method; never throws. */
+async function requestJson(path: string, init: RequestInit): Promise<JsonAnswer> {
   let response: Response;
   try {
-    response = await fetch(path, {
-      method,
-      headers: { 'Content-Type': 'application/json', ...token.headers() },
-      body: JSON.stringify(body),
-      cache: 'no-store',
-    });
+    response = await fetch(path, { ...init, cache: 'no-store' });
   } catch (error) {
     return { ok: false, status: 0, error: `the service did not answer (${error instanceof Error ? error.message : String(error)})` };
   }
@@ -97,19 +92,12 @@ export async function postJson(path: string, body: unknown, token: AdminToken, m
   return response.ok ? { ok: true, status: response.status, body: parsed } : { ok: false, status: response.status, error: errorOf(parsed, response.status) };
 }
 
+/** A JSON POST (or PUT, DELETE) to this service with the token's headers; never throws. */
+export function postJson(path: string, body: unknown, token: AdminToken, method: 'POST' | 'PUT' | 'DELETE' = 'POST'): Promise<JsonAnswer> {
+  return requestJson(path, { method, headers: { 'Content-Type': 'application/json', ...token.headers() }, body: JSON.stringify(body) });
+}
+
 /** A JSON GET from this service with the token's headers; never throws. */
-export async function getJson(path: string, token: AdminToken): Promise<JsonAnswer> {
-  let response: Response;
-  try {
-    response = await fetch(path, { headers: { Accept: 'application/json', ...token.headers() }, cache: 'no-store' });
-  } catch (error) {
-    return { ok: false, status: 0, error: `the service did not answer (${error instanceof Error ? error.message : String(error)})` };
-  }
-  let parsed: unknown = null;
-  try {
-    parsed = await response.json();
-  } catch {
-    // An answer without JSON: the status says enough.
-  }
-  return response.ok ? { ok: true, status: response.status, body: parsed } : { ok: false, status: response.status, error: errorOf(parsed, response.status) };
+export function getJson(path: string, token: AdminToken): Promise<JsonAnswer> {
+  return requestJson(path, { headers: { Accept: 'application/json', ...token.headers() } });
 }
