@@ -6,14 +6,18 @@
  * How a Sentinel client follows the primary (ioredis 6):
  * - every connect and reconnect asks a Sentinel for the primary, and the ready check refuses a node
  *   whose INFO says it is a replica (then the next Sentinel is asked);
- * - `failoverDetector` subscribes to `+switch-master` on the Sentinels and drops the connection when
- *   one announces a failover, so a primary that is alive but demoted, or frozen, is left at once
- *   instead of when its socket fails;
+ * - a watch on the Sentinels' `+switch-master` (sentinelFailovers.ts, not ioredis's own detector,
+ *   which can end a reconnecting client for good) drops a ready connection when one announces a
+ *   failover, so a primary that is alive but demoted, or frozen, is left at once instead of when
+ *   its socket fails;
+ * - a Sentinel that accepts the connection but does not answer (frozen, overloaded) is given up
+ *   after {@link SENTINEL_ANSWER_TIMEOUT_MS} and the next one asked: without a limit, ioredis
+ *   waits for it for ever, and so does every command;
  * - `reconnectOnError` covers what the detector misses (a primary demoted by hand, a lost Sentinel
  *   message): a `READONLY` reply or a blocking read ended by the demotion (`UNBLOCKED ... instance
  *   state changed`) reconnects and resends that command, which the old primary did not execute.
- * Each connection, and each duplicate of it (the blocking reads'), holds its own subscriptions to
- * the Sentinels.
+ * A connection and its duplicates ({@link duplicateConnection}: the blocking reads', the attempt
+ * records') share one watch.
  *
  * Not fail-fast: while no Sentinel answers at all, ioredis retries them within one connect attempt,
  * and commands wait queued until one answers, where they fail after one retry while a primary the
@@ -23,6 +27,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { sleep, systemClock, type Clock } from '../clock.js';
 import type { Config, SentinelAddress } from '../config.js';
 import type { Logger } from '../log.js';
+import { watchFailovers, type FailoverWatch } from './sentinelFailovers.js';
 
 /** Where the service's Redis is: from the configuration, see {@link redisConnectionOptions}. */
 export interface RedisConnectionOptions {
@@ -101,6 +106,12 @@ function outageLog(log: Logger, options: { readonly sentinel: boolean }) {
   return { demoted, watch };
 }
 
+/** How long a Sentinel may take to name the primary before the next one is asked. */
+export const SENTINEL_ANSWER_TIMEOUT_MS = 1000;
+
+/** The failover watch of each Sentinel connection, which its duplicates join. */
+const failoverWatches = new WeakMap<Redis, FailoverWatch>();
+
 function connectSentinel(options: RedisConnectionOptions, log: Logger): Redis {
   const outages = outageLog(log, { sentinel: true });
   const redis = new Redis({
@@ -108,16 +119,30 @@ function connectSentinel(options: RedisConnectionOptions, log: Logger): Redis {
     ...urlParts(options.url),
     sentinels: options.sentinels.map(({ host, port }) => ({ host, port })),
     name: options.sentinelMaster,
-    failoverDetector: true,
+    sentinelCommandTimeout: SENTINEL_ANSWER_TIMEOUT_MS,
     reconnectOnError: (error) => {
       if (!isDemotedPrimaryError(error)) return false;
       outages.demoted(error);
       return 2;
     },
   });
+  const watch = watchFailovers({ sentinels: options.sentinels, masterName: options.sentinelMaster });
+  watch.follow(redis);
+  failoverWatches.set(redis, watch);
+  redis.once('end', () => watch.close());
   trackSessions(redis);
   outages.watch(redis);
   return redis;
+}
+
+/**
+ * A second connection with the options of `redis` and `overrides`; through Sentinel it follows
+ * failovers as `redis` does. Its owner disconnects it.
+ */
+export function duplicateConnection(redis: Redis, overrides: Partial<RedisOptions> = {}): Redis {
+  const duplicate = redis.duplicate(overrides);
+  failoverWatches.get(redis)?.follow(duplicate);
+  return duplicate;
 }
 
 /**

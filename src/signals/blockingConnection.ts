@@ -8,6 +8,7 @@
  * ioredis's `blockingTimeout` ends such a read with "nothing", as if its BLOCK time had passed.
  */
 import type { Redis, RedisOptions } from 'ioredis';
+import { duplicateConnection } from '../service/redisConnection.js';
 
 /** Runs blocking reads until closed. */
 export interface BlockingConnection {
@@ -52,7 +53,7 @@ export const REPLY_GRACE_MS = BLOCKING_READ_OPTIONS.blockingTimeoutGrace;
  * connection keeps its own options: give it {@link BLOCKING_READ_OPTIONS} for the same bound.
  */
 export function createBlockingConnection(shared: Redis, given?: Redis): BlockingConnection {
-  const redis = given ?? shared.duplicate(BLOCKING_READ_OPTIONS);
+  const redis = given ?? duplicateConnection(shared, BLOCKING_READ_OPTIONS);
   const owned = given === undefined;
   if (owned) {
     redis.on('error', () => {

@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { isEngineId } from '../../machines/engines.js';
 import { withScripts } from '../redis/commands.js';
-import { connectionSession, waitForReplicas } from '../service/redisConnection.js';
+import { connectionSession, duplicateConnection, waitForReplicas } from '../service/redisConnection.js';
 import type { Outcome } from './outcome.js';
 import type { OutcomeDestinations } from './outcomeRecord.js';
 import { createBatcher, type BatchAnswer } from './batcher.js';
@@ -95,7 +95,7 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
   const minReplicas = options.replicas?.minReplicas ?? 0;
   // WAIT must follow the write on its connection, and holds that connection until the replicas
   // answer: on the shared one it would hold up lease renewals and settles behind every attempt.
-  const attempts = minReplicas > 0 ? withScripts(options.redis.duplicate()) : redis;
+  const attempts = minReplicas > 0 ? withScripts(duplicateConnection(options.redis)) : redis;
   // Its outages show in the commands that fail; the shared connection logs them once.
   if (attempts !== redis) attempts.on('error', () => {});
 

@@ -39,6 +39,20 @@ export const sigtermDuringRedisOutage: FaultScenario = {
   },
 };
 
+/** An order counts as just sent while at most this much of the slow primary's 800 ms has passed. */
+const FRESH_ORDER_MS = 250;
+
+/** Orders in progress at the primary's bridge that were sent within {@link FRESH_ORDER_MS}. */
+function freshOrdersInProgress(lab: Parameters<FaultScenario['run']>[0]): string[] {
+  const bridge = lab.bridges.lean_self_hosted;
+  const open = new Set(bridge.inProgress());
+  const since = Date.now() - FRESH_ORDER_MS;
+  return bridge
+    .posts()
+    .filter((post) => post.receivedAt >= since && open.has(post.signalId))
+    .map((post) => post.signalId);
+}
+
 /** `REDIS_WAIT_TIMEOUT_MS` of the Sentinel scenario: how long a send waits for a replica. */
 const WAIT_TIMEOUT_MS = 200;
 
@@ -81,10 +95,16 @@ export const sentinelFailoverLagging: FaultScenario = {
   async run(lab, checks) {
     const instances = [await lab.startInstance('a'), await lab.startInstance('b')];
     checks.add('signals reached the replica before the fault', await produceReplicated(lab, 24), 'WAIT 1 after the XADDs');
-    await lab.waitMidFlight(4, 1);
+    // Strike while an order has most of its answer time still to go: its outcome is then surely
+    // recorded after the freeze, on the primary alone. (An order placed but not yet recorded may
+    // be recorded before the freeze lands, and then nothing is left to be lost.)
+    await pollUntil('4 outcomes recorded and an order just sent to the primary', 10_000, async () => {
+      const recorded = (await lab.outcomes()).length;
+      return recorded >= 4 && freshOrdersInProgress(lab).length > 0;
+    });
     await lab.sentinel.freezeReplica({ dropLink: true });
     const frozenAt = Date.now();
-    const recordedAtFreeze = (await lab.outcomes()).length;
+    const inProgressAtFreeze = new Set(Object.values(lab.bridges).flatMap((bridge) => bridge.inProgress()));
     const leader = async () => {
       for (const instance of instances) if ((await instance.status())?.role === 'leader') return instance;
       return null;
@@ -105,10 +125,10 @@ export const sentinelFailoverLagging: FaultScenario = {
       .flatMap((bridge) => bridge.posts())
       .filter((post) => post.receivedAt > frozenAt + WAIT_TIMEOUT_MS + 500);
     checks.add('no order is sent while no replica confirms its attempt record', lateSends.length === 0, `${lateSends.length} sent`);
-    // An order answered is recorded a moment later: wait until the primary alone holds some of them.
+    // An order answered is recorded a moment later: wait until the primary alone holds one of them.
     const recordedOnPrimary = await pollUntil('answers recorded on the primary alone', 5000, async () => {
-      const count = (await lab.outcomes()).length;
-      return count > recordedAtFreeze ? count : false;
+      const outcomes = await lab.outcomes();
+      return outcomes.some((entry) => inProgressAtFreeze.has(entry.signalId)) ? outcomes.length : false;
     });
     // The primary engine goes away with it: what the promoted replica forgot would now go to a
     // backup, a second placement on another engine, were it not settled with the primary first.
@@ -116,7 +136,7 @@ export const sentinelFailoverLagging: FaultScenario = {
     await lab.sentinel.killPrimary();
     lab.sentinel.thawReplica();
     const promoted = await lab.sentinel.waitForFailover(20_000);
-    const recordedOnPromoted = await pollUntil('the new primary to answer', 20_000, async () => (await lab.outcomes().catch(() => null))?.length ?? false);
+    const recordedOnPromoted = await pollUntil('the new primary to answer', 20_000, async () => (await lab.outcomes()).length);
     checks.add(
       'the promoted replica lacked outcomes the old primary had recorded',
       recordedOnPromoted < recordedOnPrimary,

@@ -126,12 +126,17 @@ export class FaultLab {
     this.#sentinel = parts.redis.sentinel ?? null;
     this.#redisPort = parts.redis.server?.port ?? 0;
     this.#redisDir = parts.redis.server?.dir ?? parts.redis.sentinel?.dir ?? '';
-    // Keeps reconnecting through a deliberate Redis restart or failover; the lab never gives up on its Redis.
-    const reconnecting = { maxRetriesPerRequest: 1, retryStrategy: () => 100 };
+    // Keeps reconnecting through a deliberate Redis restart or failover; the lab never gives up on its
+    // Redis. A command that hangs (its node frozen or gone without a word) fails instead, so that
+    // the poll waiting for it goes on and its timeout names the cause.
+    const reconnecting = { maxRetriesPerRequest: 1, retryStrategy: () => 100, commandTimeout: 5000 };
     this.redis =
       this.#sentinel === null
         ? new Redis(`redis://127.0.0.1:${this.#redisPort}`, reconnecting)
-        : new Redis({ ...reconnecting, sentinels: [...this.#sentinel.sentinels], name: this.#sentinel.masterName, failoverDetector: true });
+        : // Not ioredis's failover detector: it can end a reconnecting client for good (see
+          // src/service/sentinelFailovers.ts). The lab's primary dies rather than freezes, so its
+          // reconnects find the new one.
+          new Redis({ ...reconnecting, sentinels: [...this.#sentinel.sentinels], name: this.#sentinel.masterName, sentinelCommandTimeout: 1000 });
     this.redis.on('error', () => {
       // Connection errors during a deliberate outage are expected; commands fail and are retried by polls.
     });

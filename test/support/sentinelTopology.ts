@@ -75,6 +75,11 @@ export interface SentinelTopology {
   freezePrimary(): void;
   /** SIGCONTs the node that was primary when {@link freezePrimary} was called. */
   thawPrimary(): void;
+  /**
+   * SIGSTOPs the Sentinel at `index` of {@link sentinels}: it still accepts connections (the kernel
+   * does) but answers nothing, and {@link waitForFailover} no longer asks it. Returns its thaw.
+   */
+  freezeSentinel(index: number): () => void;
   /** The pids of the processes it started and that still run. */
   pids(): number[];
   /**
@@ -261,6 +266,7 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
 
   let primary = nodes[0];
   let frozenPrimary: Node | null = null;
+  const frozenSentinels = new Set<Node>();
   const sentinels = sentinelNodes.map((node) => ({ host: LOOPBACK, port: node.port }));
   const nodeAt = (port: number): Node | undefined => nodes.find((node) => node.port === port);
   const replica = (): Node => nodes.find((node) => node !== primary) as Node;
@@ -319,11 +325,22 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
       frozenPrimary?.child.kill('SIGCONT');
       frozenPrimary = null;
     },
+    freezeSentinel(index) {
+      const node = sentinelNodes[index];
+      if (node === undefined) throw new Error(`There is no Sentinel ${index}; the topology has ${sentinelNodes.length}`);
+      frozenSentinels.add(node);
+      node.child.kill('SIGSTOP');
+      return () => {
+        frozenSentinels.delete(node);
+        node.child.kill('SIGCONT');
+      };
+    },
     pids: () => [...nodes, ...sentinelNodes].filter((node) => isRunning(node.child)).flatMap((node) => (node.child.pid === undefined ? [] : [node.child.pid])),
     async waitForFailover(timeoutMs) {
       const before = primary.port;
       const address = await pollUntil(`the Sentinels to promote a new primary in place of port ${before}`, timeoutMs, async () => {
-        const named = await Promise.all(sentinelNodes.map((node) => masterAddressFrom(node.port, masterName)));
+        const asked = sentinelNodes.filter((node) => !frozenSentinels.has(node));
+        const named = await Promise.all(asked.map((node) => masterAddressFrom(node.port, masterName)));
         const first = named[0];
         if (first == null || first.port === before) return false;
         if (!named.every((address) => address?.port === first.port && address.host === first.host)) return false;
