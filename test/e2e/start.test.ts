@@ -1,5 +1,5 @@
 /**
- * `npm start` end to end: the real entry point (`tsx src/main.ts`) as a child process, on a private
+ * `npm start` end to end: the real entry point (`node --import tsx src/main.ts`) as a child process, on a private
  * Redis (it uses the contract's fixed key names, so it must not share the test Redis) with fake
  * engine bridges: it serves, executes a signal, answers the status, and exits 0 on SIGTERM; a bad
  * configuration stops it at once with a message naming the variable.
@@ -14,7 +14,6 @@ import { eventually, signalJson, streamRecords } from '../support/service.js';
 import { STATUS_KEYS } from '../support/contract.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 /** A started `npm start` process and what it wrote. */
 interface StartedProcess {
@@ -28,11 +27,12 @@ interface StartedProcess {
 const started: StartedProcess[] = [];
 
 /**
- * Runs `tsx src/main.ts` with exactly `env` (plus PATH and HOME), in a process group of its own so
- * that tsx and the node process it starts can be killed together.
+ * Runs `node --import tsx src/main.ts` with exactly `env` (plus PATH and HOME), in a process group of
+ * its own. Not the `tsx` command, whose wrapper process SIGKILLs the service when it does not report
+ * a SIGTERM within 30 ms (test/support/faultProcess.ts).
  */
 function startMain(env: Record<string, string>): StartedProcess {
-  const child = spawn(TSX, ['src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     detached: true,

@@ -1,6 +1,9 @@
 /**
- * The service as a real process for the fault suite: `tsx src/main.ts` in a process group of its
- * own, so that `kill -9` takes tsx and the node process it runs down together, as a crash would.
+ * The service as a real process for the fault suite: `node --import tsx src/main.ts`, one process
+ * in a process group of its own, so that `kill -9` takes it and anything it started down together,
+ * as a crash would. Not the `tsx` command: that wraps node in a second process which, given a
+ * SIGTERM, waits 30 ms for node to report the signal and then kills it with SIGKILL; on a loaded
+ * machine the report comes later, and the service was killed in the middle of its drain.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -8,7 +11,8 @@ import path from 'node:path';
 import { pollUntil } from './faultPolling.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+/** How to run a TypeScript entry point: node itself with the tsx loader. */
+const RUN_TYPESCRIPT = ['--import', 'tsx'];
 
 /** One JSON log line the service wrote, with the moment the test process read it. */
 export interface ServiceLogLine {
@@ -126,17 +130,17 @@ function collectLines(stream: NodeJS.ReadableStream | null, file: WriteStream, i
   });
 }
 
-/** Starts `tsx src/main.ts` with `options.env`; does not wait for it to serve. */
+/** Starts `node --import tsx src/main.ts` with `options.env`; does not wait for it to serve. */
 export function startServiceProcess(options: ServiceProcessOptions): ServiceProcess {
-  const child: ChildProcess = spawn(TSX, ['src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...RUN_TYPESCRIPT, 'src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`Could not start the service process "${options.name}" (${TSX} src/main.ts)`);
-  // A negative pid addresses the whole process group: tsx and the node process it runs.
+  if (pid === undefined) throw new Error(`Could not start the service process "${options.name}" (node --import tsx src/main.ts)`);
+  // A negative pid addresses the whole process group: the service and anything it started.
   const group = -pid;
   const file = createWriteStream(options.logFile, { flags: 'a' });
   const lines: ServiceLogLine[] = [];
@@ -222,7 +226,7 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
       const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
       await exit;
       clearTimeout(timer);
-      // tsx may exit before the node process it started; whatever is left of the group goes too.
+      // Whatever is left of the group (a child the service started) goes too.
       signalGroup('SIGKILL');
       running.delete(service);
     },
