@@ -14,7 +14,7 @@ import { chooseEngine, positionChangeFor, type AffinityWait } from './affinity.j
 import { retryDelayMs } from './backoff.js';
 import type { ExecutionContext } from './context.js';
 import { outcomeOf, settleEntry } from './settle.js';
-import { settleUnknownOutcome } from './unknownOutcome.js';
+import { settleUnknownOutcome, type Handoff } from './unknownOutcome.js';
 
 /** One signal on its way to an outcome. */
 export interface SignalJob {
@@ -107,8 +107,12 @@ async function send(
   }
 }
 
-/** Attempts until an outcome, a pause at shutdown, the end of the term, or a hand-off to settling. */
-export async function runAttempts(context: ExecutionContext, start: SignalJob): Promise<void> {
+/**
+ * Attempts until an outcome, a pause at shutdown, the end of the term, or a hand-off to settling.
+ * Answers that settling when it handed the signal to one (it goes on outside the lane, and ends
+ * when the signal's attempts do), else undefined.
+ */
+export async function runAttempts(context: ExecutionContext, start: SignalJob): Promise<Handoff | undefined> {
   const { policy, limits, log, clock } = context;
   const { entry, signal } = start;
   const signalId = signal.signal_id;
@@ -162,14 +166,13 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
         }
         log.warn({ signal_id: signalId, engine: engine.id, epoch: begun.epoch }, 'settling a signal an earlier attempt sent without an outcome');
         const waitLeft = Math.max(0, begun.sentAt + limits.engineTimeoutMs - begun.now);
-        settleUnknownOutcome(
+        return settleUnknownOutcome(
           context,
           { entry, signal, attempts: Math.max(1, attempts), first: false },
           engine,
           { freeAfter: clock.now() + waitLeft, firstAskMs: 0 },
           runAttempts,
         );
-        return;
       }
       case 'unreplicated':
         // Not confirmed by REDIS_MIN_REPLICAS: a Redis failover now could forget it, so nothing is
@@ -228,16 +231,14 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
           { signal_id: signalId, engine: engineId, reason: result.reason },
           'the engine is still placing an earlier request for this signal; settling it by lookup',
         );
-        if (engine !== undefined) {
-          settleUnknownOutcome(
-            context,
-            { entry, signal, attempts, first: false },
-            engine,
-            { freeAfter: clock.now() + limits.engineTimeoutMs, firstAskMs: limits.inDoubtPollMs },
-            runAttempts,
-          );
-        }
-        return;
+        if (engine === undefined) return;
+        return settleUnknownOutcome(
+          context,
+          { entry, signal, attempts, first: false },
+          engine,
+          { freeAfter: clock.now() + limits.engineTimeoutMs, firstAskMs: limits.inDoubtPollMs },
+          runAttempts,
+        );
       case 'failed':
         break;
     }
@@ -245,14 +246,13 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
     if (result.unknownOutcome && engine !== undefined) {
       // The order may have been placed: settle it with that engine before it may go anywhere else,
       // without holding up the signals behind it.
-      settleUnknownOutcome(
+      return settleUnknownOutcome(
         context,
         { entry, signal, attempts, first: false },
         engine,
         { freeAfter: answeredAt + limits.engineTimeoutMs, firstAskMs: limits.inDoubtPollMs },
         runAttempts,
       );
-      return;
     }
     if (attempts >= limits.maxAttempts) {
       await settle({ signalId, outcome: 'attempts_exhausted', engine: engineId, attempts, reason: `${attempts} attempts failed; last: ${result.reason}` });

@@ -88,6 +88,8 @@ export class ExecutionManager {
   readonly #tasks = new Set<Promise<void>>();
   /** Entries in this term's hands, by entry id: never admitted twice (a reclaim may return ours). */
   readonly #held = new Set<string>();
+  /** One lane per signal id: its copies (two entries, or a repeat produced later) one at a time. */
+  readonly #copies = new KeyedLanes();
   #reclaimTimer: unknown = null;
   #engineWaiters: Array<(engine: EngineId | null) => void> = [];
   #capacityWaiters: Array<() => void> = [];
@@ -232,7 +234,18 @@ export class ExecutionManager {
       return;
     }
     const { signal } = parsed;
-    await this.#context.lanes.run(signal.symbol, () => runAttempts(this.#context, { entry, signal, attempts: 0, first: true }));
+    // Copies of one signal go one after the other, each to its very end (its in-doubt settling and
+    // the retries after it included): side by side, each could find the other's attempt not
+    // placed, and send it again to another engine while the other's was being placed.
+    const release = await this.#copies.hold(signal.signal_id);
+    try {
+      const handoff = await this.#context.lanes.run(signal.symbol, () => runAttempts(this.#context, { entry, signal, attempts: 0, first: true }));
+      if (handoff === undefined) release();
+      else void handoff.settling.finally(release);
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   /** Takes over what a dead or former leader left, now and then periodically. */

@@ -23,8 +23,20 @@ export interface UnknownOutcomeTiming {
   readonly firstAskMs: number;
 }
 
-/** Runs the job's attempts again, in its lane, once the engine has said it did not place it. */
-export type RetryAttempts = (context: ExecutionContext, job: SignalJob) => Promise<void>;
+/**
+ * A signal handed to the in-doubt settler: `settling` ends when the signal's attempts do (an
+ * outcome, a shutdown, the term's end), retries after it included. An object, not the promise
+ * itself: a promise resolved with a promise would wait for it.
+ */
+export interface Handoff {
+  readonly settling: Promise<void>;
+}
+
+/**
+ * Runs the job's attempts again, in its lane, once the engine has said it did not place it; what
+ * it answers is the settling it handed the signal to in turn, if any (see `runAttempts`).
+ */
+export type RetryAttempts = (context: ExecutionContext, job: SignalJob) => Promise<Handoff | undefined>;
 
 async function askUntilSettled(
   context: ExecutionContext,
@@ -88,7 +100,10 @@ async function askUntilSettled(
           return;
         }
         log.info({ signal_id: signalId, engine: engine.id }, 'the engine did not place it: the signal may be sent again');
-        await context.lanes.run(signal.symbol, () => retry(context, job));
+        // This settling lasts until the signal's attempts end, however often they hand it on.
+        await (
+          await context.lanes.run(signal.symbol, () => retry(context, job))
+        )?.settling;
         return;
       }
       case 'in_progress':
@@ -120,10 +135,10 @@ export function settleUnknownOutcome(
   engine: ExecutionEngine,
   timing: UnknownOutcomeTiming,
   retry: RetryAttempts,
-): void {
-  context.trackInDoubt(
-    askUntilSettled(context, job, engine, timing, retry).catch((error: unknown) => {
-      context.log.error({ err: error, signal_id: job.signal.signal_id }, 'settling an unknown outcome failed; the signal stays pending');
-    }),
-  );
+): Handoff {
+  const settling = askUntilSettled(context, job, engine, timing, retry).catch((error: unknown) => {
+    context.log.error({ err: error, signal_id: job.signal.signal_id }, 'settling an unknown outcome failed; the signal stays pending');
+  });
+  context.trackInDoubt(settling);
+  return { settling };
 }

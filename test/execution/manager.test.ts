@@ -9,6 +9,8 @@ import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
 import { createEngine } from '../../src/engines/createEngine.js';
 import type { ExecutionEngine } from '../../src/engines/types.js';
 import { ExecutionManager } from '../../src/execution/manager.js';
+import { createOrderRateLimiter, type OrderRates } from '../../src/execution/orderRate.js';
+import { systemClock } from '../../src/clock.js';
 import { createLogger } from '../../src/log.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
 import { createMemoryQueue, type MemoryQueue } from '../../src/signals/memoryQueue.js';
@@ -30,7 +32,7 @@ interface Harness {
   readonly errors: unknown[];
 }
 
-async function harness(options: { failingAlerts?: boolean; threshold?: number } = {}): Promise<Harness> {
+async function harness(options: { failingAlerts?: boolean; threshold?: number; orderRates?: OrderRates } = {}): Promise<Harness> {
   const bridges = {
     lean_self_hosted: await startFakeBridge(),
     quanttrader_pybroker: await startFakeBridge(),
@@ -65,6 +67,7 @@ async function harness(options: { failingAlerts?: boolean; threshold?: number } 
     epoch: 3,
     limits: { maxAttempts: 5, inDoubtTimeoutMs: 2000, inDoubtPollMs: 100, engineTimeoutMs: 500, retryBaseMs: 10 },
     takeBlockMs: 50,
+    ...(options.orderRates === undefined ? {} : { orderRate: createOrderRateLimiter(options.orderRates, systemClock) }),
   });
   cleanups.push(() => manager.close());
   await manager.start();
@@ -104,6 +107,30 @@ describe('the execution manager', () => {
     ).toEqual(['duplicate', 'executed']);
     expect(bridges.lean_self_hosted.placements).toHaveLength(1);
     expect(manager.stats()).toMatchObject({ executing: 0, inDoubt: 0, settled: 2 });
+  });
+
+  it('sends no copy of a signal anywhere while another copy is in doubt: placed once, on one engine', async () => {
+    // One order per 2 s on the primary: the retry of the copy that goes first waits in its lane,
+    // long enough for the other copy's lookup to find nothing placed either.
+    const { queue, bridges } = await harness({ orderRates: { lean_self_hosted: 0.5 } });
+    await bridges.lean_self_hosted.setMode('hang');
+    queue.push(signalJson('twin-in-doubt'));
+    queue.push(signalJson('twin-in-doubt'));
+    await eventually('the first order to arrive', () => orderPosts(bridges.lean_self_hosted) === 1);
+    // From now on lookups say what is placed (nothing yet), and an order is placed but not answered:
+    // each retry's outcome is unknown, and the second failure trips the primary.
+    await bridges.lean_self_hosted.setMode('hang-after-execute');
+    await eventually('both copies settled', () => queue.events().length === 2, 15_000);
+
+    const placed = Object.values(bridges).flatMap((bridge) => bridge.placements);
+    expect(placed).toHaveLength(1);
+    expect(bridges.lean_self_hosted.placements).toHaveLength(1);
+    expect(
+      queue
+        .events()
+        .map((fields) => fields.outcome)
+        .sort(),
+    ).toEqual(['duplicate', 'executed']);
   });
 
   it("sends the term's epoch as X-Leader-Epoch with every order", async () => {
