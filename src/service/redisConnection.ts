@@ -21,7 +21,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { sleep, systemClock, type Clock } from '../clock.js';
-import type { Config, SentinelAddress } from '../config.js';
+import type { Config, SentinelAddress } from '../config/config.js';
 import type { Logger } from '../log.js';
 
 /** Where the service's Redis is: from the configuration, see {@link redisConnectionOptions}. */
