@@ -3,7 +3,7 @@
  * `loadConfig` from an environment, on key names of its own, with `sim://` engines answering at once.
  */
 import type { EngineId } from '../machines/engines.js';
-import { loadConfig, type Config } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config/config.js';
 import type { ExecutionEngine } from '../src/engines/types.js';
 import { createLogger } from '../src/log.js';
 import { startService, type RunningService } from '../src/service/service.js';

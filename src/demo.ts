@@ -3,7 +3,7 @@
  * REDIS_URL when it answers; otherwise an in-process queue, which keeps nothing (said loudly).
  */
 import { ENGINE_IDS } from '../machines/engines.js';
-import { ENGINE_URL_VARIABLES } from './config.js';
+import { ENGINE_URL_VARIABLES } from './config/config.js';
 import { startGenerator } from './demo/generator.js';
 import { createLogger } from './log.js';
 import { createInspector } from './inspector/index.js';

@@ -1,5 +1,5 @@
 /** `npm start`: the service, as configured by the environment. */
-import { ConfigError } from './config.js';
+import { ConfigError } from './config/variables.js';
 import { createLogger } from './log.js';
 import { createInspector } from './inspector/index.js';
 import { startService } from './service/service.js';

@@ -1,5 +1,6 @@
 /** What `npm start` and `npm run demo` do alike before and around start-up. */
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfig, type Config } from './config/config.js';
+import { ConfigError } from './config/variables.js';
 
 /** Writes the configuration error as a JSON line naming the variable, and exits 2. */
 export function exitForBadConfig(error: ConfigError): never {

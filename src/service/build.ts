@@ -1,7 +1,8 @@
 /** The engines and the queue a running instance works with, built from the configuration. */
 import type { Redis } from 'ioredis';
 import { ENGINE_IDS, type EngineId } from '../../machines/engines.js';
-import { ConfigError, ENGINE_URL_VARIABLES, type Config } from '../config.js';
+import { ENGINE_URL_VARIABLES, type Config } from '../config/config.js';
+import { ConfigError } from '../config/variables.js';
 import { createEngine } from '../engines/createEngine.js';
 import type { ExecutionEngine } from '../engines/types.js';
 import { createListQueue } from '../signals/listQueue.js';

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { InspectionEvent } from 'xstate';
 import { ENGINE_IDS, type EngineId } from '../../machines/engines.js';
 import type { Alerter } from '../alerts.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { createHealthProber } from '../engines/healthProber.js';
 import type { ExecutionEngine } from '../engines/types.js';
 import { ExecutionManager } from '../execution/manager.js';

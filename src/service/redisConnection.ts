@@ -25,7 +25,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { sleep, systemClock, type Clock } from '../clock.js';
-import type { Config, SentinelAddress } from '../config.js';
+import type { Config, SentinelAddress } from '../config/config.js';
 import type { Logger } from '../log.js';
 import { watchFailovers, type FailoverWatch } from './sentinelFailovers.js';
 

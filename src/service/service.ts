@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import type { InspectionEvent } from 'xstate';
 import type { EngineId } from '../../machines/engines.js';
 import { createAlerter, type Alerter } from '../alerts.js';
-import { LEADER_KEY, POLICY_STATE_KEY, leaderEpochKey, type Config } from '../config.js';
+import { LEADER_KEY, POLICY_STATE_KEY, leaderEpochKey, type Config } from '../config/config.js';
 import type { ExecutionEngine } from '../engines/types.js';
 import type { ExecutionManager } from '../execution/manager.js';
 import { createApp } from '../http/app.js';

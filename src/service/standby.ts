@@ -2,7 +2,7 @@
 import type { Redis } from 'ioredis';
 import { initialContext } from '../../machines/policy.js';
 import { sleep, systemClock, type Clock } from '../clock.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { loadPolicyState } from '../policy/persistence.js';
 import { statusOf, type StatusJson } from '../policy/status.js';
 import { replicasConfirming } from './redisConnection.js';

@@ -37,3 +37,15 @@ export class TrackingClock extends SimulatedClock {
     return earliest;
   }
 }
+
+const MS_PER_SECOND = 1000;
+
+/** Scenario seconds as clock milliseconds: the simulation's resolution is one millisecond. */
+export function toMs(seconds: number): number {
+  return Math.round(seconds * MS_PER_SECOND);
+}
+
+/** Clock milliseconds as scenario seconds, as the timeline shows them. */
+export function toSeconds(ms: number): number {
+  return ms / MS_PER_SECOND;
+}

@@ -5,18 +5,11 @@
  *
  * The simulated world:
  * - Time 0 is epoch 0; every event sent to the machine carries `at` = the simulated epoch ms.
- * - Engines start `up`. A `down` engine fails every execution and every probe; an `up` one
- *   succeeds.
- * - Probe rounds report all three engines (`HEALTH_CHECKED`). They run every
- *   `EXECUTION_HEALTH_CHECK_INTERVAL` seconds from 0, and immediately when the machine asks for
- *   one (`requestHealthCheck`, when a recovery check starts). A round restarts the interval, so
- *   consecutive rounds are never closer than the interval unless the machine asks.
- * - A signal arrives every `signals.every` seconds from 0 and is executed on the active engine
- *   (`EXECUTION_SUCCEEDED` / `EXECUTION_FAILED` for it). One signal is one attempt: the policy
- *   sees one success or failure per signal. While paused, signals wait; they go, oldest first, to
- *   the engine that becomes active when the policy leaves `paused`. With `signals.actions` they
- *   open and close a position, and with `EXECUTION_POSITION_AFFINITY` an exit goes to the engine
- *   holding it, or waits for it (signalFlow.ts).
+ * - Engines start `up` and change as the scenario's events say (simulatedEngines.ts).
+ * - Probe rounds run on an interval or when the machine asks (probeRounds.ts).
+ * - A signal arrives every `signals.every` seconds from 0; one signal is one attempt on the engine
+ *   the policy and the routing rule pick, and waits while paused (signalDelivery.ts).
+ * - Each new snapshot of the machine becomes timeline entries (snapshotEntries.ts).
  *
  * Order within one instant, so that runs are deterministic:
  *   1. machine timers due then (the recovery deadline), fired by the clock;
@@ -29,13 +22,17 @@
  * when step 3 is already over).
  */
 import { createActor, type Actor } from 'xstate';
-import { engineOfState, perEngine, topStateOf, type EngineId, type TopState } from '../../machines/engines.js';
+import { topStateOf, type TopState } from '../../machines/engines.js';
 import { failoverMachine, type FailoverEvent, type FailoverSnapshot, type PolicyAlertKind, type ProbeResults } from '../../machines/executionFailover.js';
-import { isCandidate, recoveryCandidates, type TransitionRecord } from '../../machines/policy.js';
-import { TrackingClock } from './clock.js';
-import type { EngineCounts, ExpectationResult, SignalTally, SimulationResult, TimelineEntry, TransitionEntry } from './entries.js';
-import type { OperatorAction, Scenario, ScenarioEvent } from './scenario.js';
-import { SignalFlow, type SimulatedSignal } from './signalFlow.js';
+import { TrackingClock, toMs, toSeconds } from './clock.js';
+import { ExpectationChecks } from './expectationChecks.js';
+import type { ExpectationResult, SignalTally, SimulationResult, TimelineEntry } from './entries.js';
+import type { Scenario } from './scenario.js';
+import { ScenarioEvents, engineEntry, operatorEvent } from './scenarioEvents.js';
+import { ProbeRounds } from './probeRounds.js';
+import { SignalDelivery } from './signalDelivery.js';
+import { SimulatedEngines } from './simulatedEngines.js';
+import { failuresOf, snapshotEntries } from './snapshotEntries.js';
 
 /** The machine failed while simulating: a defect of the machine, not of the scenario. */
 export class SimulationError extends Error {
@@ -43,40 +40,6 @@ export class SimulationError extends Error {
     super(message, options);
     this.name = 'SimulationError';
   }
-}
-
-const MS_PER_SECOND = 1000;
-
-function toMs(seconds: number): number {
-  return Math.round(seconds * MS_PER_SECOND);
-}
-
-function toSeconds(ms: number): number {
-  return ms / MS_PER_SECOND;
-}
-
-function isCheckingForRecovery(snapshot: FailoverSnapshot): boolean {
-  return (
-    snapshot.matches({ backup1Active: 'checking' }) ||
-    snapshot.matches({ backup2Active: 'checking' }) ||
-    snapshot.matches({ paused: { autoResuming: 'checking' } })
-  );
-}
-
-function deadlineSeconds(snapshot: FailoverSnapshot): number | null {
-  const deadline = snapshot.context.recoveryDeadline;
-  return deadline === null ? null : toSeconds(deadline);
-}
-
-function failuresOf(snapshot: FailoverSnapshot): EngineCounts {
-  return { ...snapshot.context.failures };
-}
-
-/** The transitions recorded between two snapshots, oldest first. */
-function newTransitions(previous: FailoverSnapshot, snapshot: FailoverSnapshot): readonly TransitionRecord[] {
-  if (snapshot.context.lastTransition === previous.context.lastTransition) return [];
-  const known = new Set(previous.context.history);
-  return snapshot.context.history.filter((record) => !known.has(record));
 }
 
 /**
@@ -90,34 +53,17 @@ export class Simulation {
   private readonly clock = new TrackingClock();
   private readonly actor: Actor<typeof failoverMachine>;
   private readonly untilMs: number;
-  private readonly signalEveryMs: number;
-  private readonly probeIntervalMs: number;
-  private readonly events: readonly { readonly event: ScenarioEvent; readonly atMs: number }[];
-  private readonly expectationTimes: readonly number[];
+  private readonly probes: ProbeRounds;
+  private readonly events: ScenarioEvents;
+  private readonly expectationChecks: ExpectationChecks;
+  private readonly engines = new SimulatedEngines();
+  private readonly signals: SignalDelivery;
 
   private readonly timelineEntries: TimelineEntry[] = [];
-  private readonly expectationResults: ExpectationResult[] = [];
-  private readonly engineUp: Record<EngineId, boolean> = perEngine(() => true);
-  /** A flaky engine fails every other call; a slow one answers after its latency. Both pass probes. */
-  private readonly engineFlaky: Record<EngineId, boolean> = perEngine(() => false);
-  private readonly flakyCalls: Record<EngineId, number> = perEngine(() => 0);
-  private readonly engineLatencyMs: Record<EngineId, number | undefined> = perEngine(() => undefined);
-  private readonly executed: Record<EngineId, number> = perEngine(() => 0);
-  private readonly failed: Record<EngineId, number> = perEngine(() => 0);
 
   private previous: FailoverSnapshot;
   private alertsRaised: PolicyAlertKind[] = [];
   private lastProbe: ProbeResults = {};
-  private nextEventIndex = 0;
-  private nextExpectationIndex = 0;
-  private nextSignalNumber = 0;
-  private readonly flow: SignalFlow;
-  /** Whether the oldest signal's wait for its position's engine is on the timeline already. */
-  private positionWaitShown = false;
-  /** Whether the waiting signals wait because the policy is paused. */
-  private heldByPause = false;
-  private nextProbeMs = 0;
-  private probeRequestedAtMs: number | null = null;
   private machineFailure: { readonly error: unknown } | null = null;
   private finished = false;
 
@@ -125,11 +71,14 @@ export class Simulation {
   constructor(scenario: Scenario) {
     this.scenario = scenario;
     this.untilMs = toMs(scenario.until);
-    this.signalEveryMs = Math.max(1, toMs(scenario.signals.every));
-    this.flow = new SignalFlow(scenario.signals);
-    this.probeIntervalMs = Math.max(1, toMs(scenario.settings.healthCheckIntervalSeconds));
-    this.events = scenario.events.map((event) => ({ event, atMs: toMs(event.at) }));
-    this.expectationTimes = scenario.expect.map((expectation) => toMs(expectation.at));
+    this.probes = new ProbeRounds(scenario.settings.healthCheckIntervalSeconds);
+    this.events = new ScenarioEvents(scenario.events);
+    this.expectationChecks = new ExpectationChecks(scenario.expect);
+    this.signals = new SignalDelivery(scenario.signals, this.engines, {
+      snapshot: () => this.actor.getSnapshot(),
+      send: (event) => this.send(event),
+      record: (entry) => this.timelineEntries.push(entry),
+    });
 
     const machine = failoverMachine.provide({
       actions: {
@@ -138,7 +87,7 @@ export class Simulation {
         },
         // Never sends from inside the action: the round joins the agenda of the current instant.
         requestHealthCheck: () => {
-          this.probeRequestedAtMs = this.clock.now();
+          this.probes.request(this.clock.now());
         },
       },
     });
@@ -189,7 +138,7 @@ export class Simulation {
 
   /** The expectations checked so far, in time order. */
   get expectations(): readonly ExpectationResult[] {
-    return this.expectationResults;
+    return this.expectationChecks.results;
   }
 
   /** The time (seconds) of the next instant at which something happens, or null when done. */
@@ -211,9 +160,9 @@ export class Simulation {
     this.throwIfMachineFailed();
     this.applyScenarioEvents(at);
     this.runProbeRoundIfDue(at);
-    this.handleSignals(at);
+    this.signals.deliver(at);
     if (!this.hasWorkAt(at)) {
-      this.checkExpectations(at);
+      this.expectationChecks.check(at, this.state);
       if (at === this.untilMs) this.finish();
     }
     return this.timelineEntries.slice(firstEntry);
@@ -242,38 +191,27 @@ export class Simulation {
     return {
       scenario: this.scenario,
       timeline: this.timelineEntries,
-      expectations: this.expectationResults,
+      expectations: this.expectationChecks.results,
       finalState: this.state,
     };
   }
 
   /** Signals so far, per engine, and how many wait. */
   get signalTally(): SignalTally {
-    return {
-      executed: { ...this.executed },
-      failed: { ...this.failed },
-      waiting: this.flow.waitingCount,
-      positionUnavailable: this.flow.positionUnavailable,
-      positions: this.flow.positions,
-    };
+    return this.signals.tally;
   }
 
   private nextInstantMs(): number | null {
     if (this.finished) return null;
-    const candidates = [this.nextWorkMs(), this.expectationTimes[this.nextExpectationIndex] ?? null, this.untilMs];
+    const candidates = [this.nextWorkMs(), this.expectationChecks.nextAtMs, this.untilMs];
     return Math.min(...candidates.filter((time): time is number => time !== null));
   }
 
   /** The earliest time of anything but an expectation, or null when nothing is pending. */
   private nextWorkMs(): number | null {
-    const candidates = [
-      this.events[this.nextEventIndex]?.atMs ?? null,
-      this.nextSignalMs(),
-      this.flow.giveUpAtMs,
-      this.nextProbeMs,
-      this.probeRequestedAtMs,
-      this.clock.nextDue(),
-    ].filter((time): time is number => time !== null && time <= this.untilMs);
+    const candidates = [this.events.nextAtMs, this.signals.nextArrivalMs, this.signals.giveUpAtMs, ...this.probes.dueTimes, this.clock.nextDue()].filter(
+      (time): time is number => time !== null && time <= this.untilMs,
+    );
     return candidates.length === 0 ? null : Math.min(...candidates);
   }
 
@@ -282,30 +220,14 @@ export class Simulation {
     return next !== null && next <= at;
   }
 
-  private nextSignalMs(): number {
-    return this.nextSignalNumber * this.signalEveryMs;
-  }
-
   private applyScenarioEvents(at: number): void {
-    while (this.events[this.nextEventIndex]?.atMs === at) {
-      const event = this.events[this.nextEventIndex]?.event;
-      this.nextEventIndex += 1;
-      if (event === undefined) break;
+    for (const event of this.events.takeDue(at)) {
       if ('becomes' in event) {
-        this.engineUp[event.engine] = event.becomes !== 'down';
-        this.engineFlaky[event.engine] = event.becomes === 'flaky';
-        this.flakyCalls[event.engine] = 0;
-        this.engineLatencyMs[event.engine] = event.becomes === 'slow' ? event.latency_ms : undefined;
-        this.timelineEntries.push({
-          kind: 'engine',
-          at: toSeconds(at),
-          engine: event.engine,
-          becomes: event.becomes,
-          ...(event.latency_ms === undefined ? {} : { latencyMs: event.latency_ms }),
-        });
+        this.engines.change(event);
+        this.timelineEntries.push(engineEntry(event, at));
         continue;
       }
-      const machineEvent = this.operatorEvent(event, at);
+      const machineEvent = operatorEvent(event, at);
       this.timelineEntries.push({
         kind: 'operator',
         at: toSeconds(at),
@@ -316,100 +238,11 @@ export class Simulation {
     }
   }
 
-  private operatorEvent(action: OperatorAction, at: number): FailoverEvent {
-    switch (action.operator) {
-      case 'pause':
-        return { type: 'PAUSE', reason: action.reason, at };
-      case 'resume':
-        return { type: 'RESUME', at };
-      case 'switch':
-        return { type: 'SWITCH', engine: action.engine, at };
-      case 'maintenance':
-        // `until` is scenario time, as every time in the file.
-        return {
-          type: 'MAINTENANCE_STARTED',
-          engine: action.engine,
-          reason: action.reason,
-          until: action.until === undefined ? null : action.until * 1000,
-          at,
-        };
-      case 'maintenance_end':
-        return { type: 'MAINTENANCE_ENDED', engine: action.engine, at };
-    }
-  }
-
   private runProbeRoundIfDue(at: number): void {
-    if (this.nextProbeMs !== at && this.probeRequestedAtMs !== at) return;
-    this.probeRequestedAtMs = null;
-    this.nextProbeMs = at + this.probeIntervalMs;
-    const results: ProbeResults = perEngine((engine) => this.engineUp[engine]);
+    if (!this.probes.takeIfDue(at)) return;
+    const results = this.engines.probe();
     this.lastProbe = results;
     this.send({ type: 'HEALTH_CHECKED', results, at });
-  }
-
-  private handleSignals(at: number): void {
-    const held = this.flow.waitingCount;
-    if (this.nextSignalMs() === at) {
-      this.nextSignalNumber += 1;
-      this.flow.arrive();
-    }
-    // The backlog entry is for signals a pause held; an exit's wait for its engine has its own.
-    let backlogShown = held === 0 || !this.heldByPause;
-    for (;;) {
-      const { context } = this.actor.getSnapshot();
-      const decision = this.flow.decide(at, engineOfState(this.state), (engine) => isCandidate(context, engine));
-      if (decision.kind === 'none') return;
-      if (decision.kind === 'paused') {
-        this.heldByPause = true;
-        return;
-      }
-      if (decision.kind === 'waitForPosition') {
-        if (!this.positionWaitShown) this.timelineEntries.push({ kind: 'positionWait', at: toSeconds(at), engine: decision.engine });
-        this.positionWaitShown = true;
-        return;
-      }
-      this.positionWaitShown = false;
-      const { signal, engine } = decision;
-      if (decision.kind === 'giveUp') {
-        this.timelineEntries.push({ kind: 'positionUnavailable', at: toSeconds(at), engine, action: signal.action, quantity: signal.quantity });
-        continue;
-      }
-      if (!backlogShown) this.timelineEntries.push({ kind: 'backlog', at: toSeconds(at), count: held, engine });
-      backlogShown = true;
-      this.heldByPause = false;
-      if (decision.affinity) this.timelineEntries.push({ kind: 'affinity', at: toSeconds(at), engine, action: signal.action, quantity: signal.quantity });
-      this.execute(engine, at, signal);
-    }
-  }
-
-  private execute(engine: EngineId, at: number, signal: SimulatedSignal): void {
-    // Flaky: the first call after the change succeeds, the next fails, and so on.
-    const flakyFails = this.engineFlaky[engine] && this.flakyCalls[engine]++ % 2 === 1;
-    const durationMs = this.engineLatencyMs[engine];
-    const timing = durationMs === undefined ? {} : { durationMs };
-    if (this.engineUp[engine] && !flakyFails) {
-      this.executed[engine] += 1;
-      this.flow.executed(signal, engine);
-      this.send({ type: 'EXECUTION_SUCCEEDED', engine, at, ...timing });
-    } else {
-      this.failed[engine] += 1;
-      this.send({ type: 'EXECUTION_FAILED', engine, at, ...timing });
-    }
-  }
-
-  private checkExpectations(at: number): void {
-    const state = this.state;
-    while (this.expectationTimes[this.nextExpectationIndex] === at) {
-      const expectation = this.scenario.expect[this.nextExpectationIndex];
-      this.nextExpectationIndex += 1;
-      if (expectation === undefined) break;
-      this.expectationResults.push({
-        at: expectation.at,
-        expected: expectation.state,
-        actual: state,
-        met: expectation.state === state,
-      });
-    }
   }
 
   private finish(): void {
@@ -443,64 +276,9 @@ export class Simulation {
     const previous = this.previous;
     if (snapshot === previous) return;
     this.previous = snapshot;
-    const at = toSeconds(this.clock.now());
     const alerts = this.alertsRaised;
     this.alertsRaised = [];
-    const timeoutBefore = previous.context.recoveryTimeoutSeconds;
-    const timeoutAfter = snapshot.context.recoveryTimeoutSeconds;
-
-    const transitions = newTransitions(previous, snapshot);
-    transitions.forEach((record, index) => {
-      const entry: TransitionEntry = {
-        kind: 'transition',
-        at,
-        from: record.from,
-        to: record.to,
-        reason: record.reason,
-        failures: failuresOf(snapshot),
-        // A macrostep's alerts belong to its last transition: the one the policy ends up in.
-        alerts: index === transitions.length - 1 ? alerts : [],
-        recoveryTimeoutSeconds: timeoutAfter,
-        previousRecoveryTimeoutSeconds: timeoutBefore,
-        nextRecoveryCheckAt: deadlineSeconds(snapshot),
-        pausedReason: snapshot.context.pausedReason,
-      };
-      this.timelineEntries.push(entry);
-    });
-    if (transitions.length > 0) return;
-
-    const state = topStateOf(snapshot.value);
-    const wasChecking = isCheckingForRecovery(previous);
-    const checking = isCheckingForRecovery(snapshot);
-    if (!wasChecking && checking) {
-      this.timelineEntries.push({
-        kind: 'recoveryCheck',
-        outcome: 'started',
-        at,
-        state,
-        candidates: recoveryCandidates(snapshot.context, engineOfState(state)),
-      });
-    } else if (wasChecking && !checking && topStateOf(previous.value) === state) {
-      this.timelineEntries.push({
-        kind: 'recoveryCheck',
-        outcome: 'failed',
-        at,
-        state,
-        probe: this.lastProbe,
-        recoveryTimeoutSeconds: timeoutAfter,
-        previousRecoveryTimeoutSeconds: timeoutBefore,
-        nextRecoveryCheckAt: deadlineSeconds(snapshot),
-      });
-      return;
-    }
-    if (timeoutAfter !== timeoutBefore) {
-      this.timelineEntries.push({
-        kind: 'recoveryTimeout',
-        at,
-        recoveryTimeoutSeconds: timeoutAfter,
-        previousRecoveryTimeoutSeconds: timeoutBefore,
-      });
-    }
+    this.timelineEntries.push(...snapshotEntries(previous, snapshot, { at: toSeconds(this.clock.now()), alerts, lastProbe: this.lastProbe }));
   }
 }
 

@@ -7,21 +7,17 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { topStateOf } from '../../machines/engines.js';
 import { STREAM_PATH } from '../../src/inspector/protocol.js';
 import { runScenario } from '../../src/simulation/run.js';
 import { formatReport } from '../../src/simulation/timeline.js';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
-import { freePort } from '../support/redisServer.js';
-import { postJson, serviceKeys, signalJson, type ServiceKeys } from '../support/service.js';
 import { loadScenario } from '../simulation/shippedScenarios.js';
-import { startInspectedService, type StartedInspectedService } from '../support/inspectedService.js';
+import { WAIT_MS, enterToken, useBrowser } from '../support/browserPage.js';
+import { freePort } from '../support/redisServer.js';
+import { postJson, signalJson } from '../support/service.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 /**
  * The README's screenshot is refreshed with `UPDATE_SCREENSHOTS=1`; other runs write to
  * `test-results/` so that `npm test` leaves the working tree as it found it.
@@ -30,58 +26,8 @@ const SCREENSHOT = fileURLToPath(
   new URL(process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/inspector.png' : '../../test-results/inspector.png', import.meta.url),
 );
 const TOKEN = 'inspector-browser-test-token';
-/** Generous: two cores may be busy with the rest of the suite. */
-const WAIT_MS = 20_000;
 
-/** A page and everything it did that a test checks afterwards. */
-interface WatchedPage {
-  readonly page: Page;
-  readonly requests: string[];
-  readonly consoleErrors: { readonly text: string; readonly url: string }[];
-  readonly pageErrors: string[];
-}
-
-let browser: Browser;
-let redis: Redis;
-let keys: ServiceKeys;
-const services: StartedInspectedService[] = [];
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  redis = new Redis(testRedisUrl());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await redis?.quit();
-});
-
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-  for (const service of services.splice(0)) await service.stop();
-  await deleteKeys(redis, keys.prefix);
-});
-
-async function start(port: number, env: Record<string, string> = {}): Promise<StartedInspectedService> {
-  const service = await startInspectedService({ redisUrl: testRedisUrl(), keys, port, env });
-  services.push(service);
-  return service;
-}
-
-async function openInspector(url: string): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1024 }, reducedMotion: 'reduce' });
-  contexts.push(context);
-  const page = await context.newPage();
-  const watched: WatchedPage = { page, requests: [], consoleErrors: [], pageErrors: [] };
-  page.on('request', (request) => watched.requests.push(request.url()));
-  page.on('console', (message) => {
-    if (message.type() === 'error') watched.consoleErrors.push({ text: message.text(), url: message.location().url });
-  });
-  page.on('pageerror', (error) => watched.pageErrors.push(error.message));
-  await page.goto(`${url}/inspect`);
-  return watched;
-}
+const browser = useBrowser();
 
 /** Waits until the header names `state` and the live diagram highlights it, and no other top-level state. */
 async function liveStateIs(page: Page, state: string): Promise<void> {
@@ -102,16 +48,14 @@ async function text(page: Page, selector: string): Promise<string> {
 
 describe('the inspector in a browser', () => {
   it('follows a failover live, runs the controls and a simulation, and stays on the service', async () => {
-    keys = serviceKeys(uniquePrefix());
     // A long recovery timeout keeps the picture still while the test looks at it.
-    const service = await start(await freePort(), { ADMIN_TOKEN: TOKEN, EXECUTION_FAILOVER_TIMEOUT: '60' });
-    const { page, requests, consoleErrors, pageErrors } = await openInspector(service.url);
+    const service = await browser.start({ env: { ADMIN_TOKEN: TOKEN, EXECUTION_FAILOVER_TIMEOUT: '60' } });
+    const { page, requests, consoleErrors, pageErrors } = await browser.openInspector(service.url);
 
     // The page holds no data until it has the token.
     await page.waitForSelector('#token-panel:not([hidden])', { timeout: WAIT_MS });
     expect(await text(page, '#state-name')).toBe('…');
-    await page.fill('#token-input', TOKEN);
-    await page.click('#token-form button[type="submit"]');
+    await enterToken(page, TOKEN);
     await liveStateIs(page, 'primaryActive');
     expect(await page.getAttribute('#connection', 'data-status')).toBe('live');
     expect(await page.isHidden('#token-panel')).toBe(true);
@@ -120,7 +64,7 @@ describe('the inspector in a browser', () => {
     // Make the primary fail from the page, then send signals: the policy trips to backup 1.
     await page.click('tr[data-engine="lean_self_hosted"] button[data-fault="fail"]');
     await page.waitForSelector('tr[data-engine="lean_self_hosted"] .faults-text[data-mode="fail"]', { timeout: WAIT_MS });
-    for (let index = 0; index < 4; index += 1) await redis.xadd(keys.signalQueue, '*', 'signal', signalJson(`inspector-${index}`));
+    for (let index = 0; index < 4; index += 1) await browser.redis.xadd(browser.keys.signalQueue, '*', 'signal', signalJson(`inspector-${index}`));
     await liveStateIs(page, 'backup1Active');
     expect(await text(page, '#transitions tbody tr:first-child')).toMatch(/primaryActive → backup1Active\s*threshold/);
     await page.waitForSelector('#event-log li[data-type="EXECUTION_FAILED"]', { timeout: WAIT_MS });
@@ -172,10 +116,9 @@ describe('the inspector in a browser', () => {
   }, 60_000);
 
   it('says it is reconnecting while the service restarts, and recovers without a reload', async () => {
-    keys = serviceKeys(uniquePrefix());
     const port = await freePort();
-    const first = await start(port);
-    const { page, consoleErrors, pageErrors } = await openInspector(first.url);
+    const first = await browser.start({ port });
+    const { page, consoleErrors, pageErrors } = await browser.openInspector(first.url);
     await liveStateIs(page, 'primaryActive');
 
     await first.stop();
@@ -188,7 +131,7 @@ describe('the inspector in a browser', () => {
       { timeout: WAIT_MS },
     );
 
-    const second = await start(port);
+    const second = await browser.start({ port });
     await page.waitForFunction(() => document.getElementById('connection-text')?.textContent === 'live (the service restarted)', null, { timeout: WAIT_MS });
     const answer = await second.service.app.request('/admin/execution/switch', postJson({ engine: 'quanttrader_pybroker' }));
     expect(answer.status).toBe(200);
@@ -201,12 +144,11 @@ describe('the inspector in a browser', () => {
   }, 60_000);
 
   it('on a standby, says so and follows when the instance takes the lead', async () => {
-    keys = serviceKeys(uniquePrefix());
     const lease = { LEADER_LEASE_SECONDS: '1' };
-    const leader = await start(await freePort(), lease);
-    const standby = await start(await freePort(), lease);
+    const leader = await browser.start({ env: lease });
+    const standby = await browser.start({ env: lease });
     expect(standby.service.role()).toBe('standby');
-    const { page, consoleErrors, pageErrors } = await openInspector(standby.url);
+    const { page, consoleErrors, pageErrors } = await browser.openInspector(standby.url);
     await page.waitForSelector('#connection[data-status="standby"]', { timeout: WAIT_MS });
     expect(await text(page, '#state-name')).toBe('standby');
     expect(await page.$$('#live-diagram .sc-state.current')).toHaveLength(0);

@@ -5,40 +5,14 @@
  * operator actions; an executed BUY appears in the positions table under the engine that holds
  * it. Every request stays on the service, and the token is never in a URL.
  */
-import { Redis } from 'ioredis';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../support/redis.js';
-import { freePort } from '../support/redisServer.js';
-import { postJson, serviceKeys, signalJson, type ServiceKeys } from '../support/service.js';
-import { startInspectedService, type StartedInspectedService } from '../support/inspectedService.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { WAIT_MS, enterToken, useBrowser } from '../support/browserPage.js';
+import { postJson, signalJson } from '../support/service.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const TOKEN = 'operator-panels-browser-token';
-/** Generous: two cores may be busy with the rest of the suite; the lists refresh every 5 s. */
-const WAIT_MS = 20_000;
 
-let browser: Browser;
-let redis: Redis;
-let keys: ServiceKeys;
-let service: StartedInspectedService | null = null;
-
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  redis = new Redis(testRedisUrl());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await redis?.quit();
-});
-
-afterEach(async () => {
-  await service?.stop();
-  service = null;
-  await deleteKeys(redis, keys.prefix);
-});
+const browser = useBrowser();
 
 /** The cells of the table's body rows, as text. */
 function rows(page: Page, table: string): Promise<string[][]> {
@@ -47,71 +21,53 @@ function rows(page: Page, table: string): Promise<string[][]> {
 
 describe('operator actions and positions in the inspector', () => {
   it('lists the audit stream newest first and shows which engine holds what', async () => {
-    keys = serviceKeys(uniquePrefix());
-    service = await startInspectedService({
-      redisUrl: testRedisUrl(),
-      keys,
-      port: await freePort(),
-      env: { ADMIN_TOKEN: TOKEN, AUDIT_STREAM: `${keys.prefix}audit`, EXECUTION_POSITION_AFFINITY: 'true' },
-    });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 1024 } });
-    try {
-      const page = await context.newPage();
-      const requests: string[] = [];
-      const consoleErrors: string[] = [];
-      page.on('request', (request) => requests.push(request.url()));
-      page.on('console', (message) => {
-        if (message.type() === 'error') consoleErrors.push(message.text());
-      });
-      await page.goto(`${service.url}/inspect`);
-      await page.waitForSelector('#token-panel:not([hidden])', { timeout: WAIT_MS });
-      // Nothing is read before the page has the token.
-      expect(await page.textContent('#audit-note')).toBe('Not read yet.');
-      await page.fill('#token-input', TOKEN);
-      await page.click('#token-form button[type="submit"]');
-      await page.waitForFunction(() => document.getElementById('audit-note')?.textContent === 'No operator action yet.', null, { timeout: WAIT_MS });
-      expect(await page.textContent('#positions-note')).toBe('No engine holds a position (or EXECUTION_POSITION_AFFINITY is off: no ledger is kept).');
-      expect(await page.$$eval('#positions thead th', (ths) => ths.map((th) => th.textContent))).toEqual([
-        'strategy',
-        'symbol',
-        'lean_self_hosted',
-        'quanttrader_pybroker',
-        'nautilus_trader',
-      ]);
+    const { redis, keys } = browser;
+    const service = await browser.start({ env: { ADMIN_TOKEN: TOKEN, AUDIT_STREAM: `${keys.prefix}audit`, EXECUTION_POSITION_AFFINITY: 'true' } });
+    const { page, requests, consoleErrors } = await browser.openInspector(service.url);
+    await page.waitForSelector('#token-panel:not([hidden])', { timeout: WAIT_MS });
+    // Nothing is read before the page has the token.
+    expect(await page.textContent('#audit-note')).toBe('Not read yet.');
+    await enterToken(page, TOKEN);
+    await page.waitForFunction(() => document.getElementById('audit-note')?.textContent === 'No operator action yet.', null, { timeout: WAIT_MS });
+    expect(await page.textContent('#positions-note')).toBe('No engine holds a position (or EXECUTION_POSITION_AFFINITY is off: no ledger is kept).');
+    expect(await page.$$eval('#positions thead th', (ths) => ths.map((th) => th.textContent))).toEqual([
+      'strategy',
+      'symbol',
+      'lean_self_hosted',
+      'quanttrader_pybroker',
+      'nautilus_trader',
+    ]);
 
-      // The page's own controls, then a refused switch from elsewhere (the API, as curl would).
-      await page.fill('#pause-reason', 'browser audit');
-      await page.click('#pause-button');
-      await page.waitForSelector('#audit tbody tr[data-action="pause"]', { timeout: WAIT_MS });
-      await page.click('#resume-button');
-      await page.waitForSelector('#audit tbody tr:first-child[data-action="resume"]', { timeout: WAIT_MS });
-      const refused = await service.service.app.request('/admin/execution/switch', postJson({ engine: 'nowhere' }, { authorization: `Bearer ${TOKEN}` }));
-      expect(refused.status).toBe(400);
-      await page.waitForSelector('#audit tbody tr:first-child[data-action="switch"]', { timeout: WAIT_MS });
-      const audit = await rows(page, 'audit');
-      expect(audit.map((cells) => cells.slice(1, 3))).toEqual([
-        ['switch', 'refused'],
-        ['resume', 'ok'],
-        ['pause', 'ok'],
-      ]);
-      expect(audit[0]?.[4]).toMatch(/^engine: nowhere · 400: unknown engine "nowhere"/);
-      expect(audit[2]?.[3]).toBe('127.0.0.1');
-      expect(audit[2]?.[4]).toBe('reason: browser audit');
-      expect(await page.isHidden('#audit-note')).toBe(true);
+    // The page's own controls, then a refused switch from elsewhere (the API, as curl would).
+    await page.fill('#pause-reason', 'browser audit');
+    await page.click('#pause-button');
+    await page.waitForSelector('#audit tbody tr[data-action="pause"]', { timeout: WAIT_MS });
+    await page.click('#resume-button');
+    await page.waitForSelector('#audit tbody tr:first-child[data-action="resume"]', { timeout: WAIT_MS });
+    const refused = await service.service.app.request('/admin/execution/switch', postJson({ engine: 'nowhere' }, { authorization: `Bearer ${TOKEN}` }));
+    expect(refused.status).toBe(400);
+    await page.waitForSelector('#audit tbody tr:first-child[data-action="switch"]', { timeout: WAIT_MS });
+    const audit = await rows(page, 'audit');
+    expect(audit.map((cells) => cells.slice(1, 3))).toEqual([
+      ['switch', 'refused'],
+      ['resume', 'ok'],
+      ['pause', 'ok'],
+    ]);
+    expect(audit[0]?.[4]).toMatch(/^engine: nowhere · 400: unknown engine "nowhere"/);
+    expect(audit[2]?.[3]).toBe('127.0.0.1');
+    expect(audit[2]?.[4]).toBe('reason: browser audit');
+    expect(await page.isHidden('#audit-note')).toBe(true);
 
-      // A BUY executes on the primary: the table shows it there.
-      await redis.xadd(keys.signalQueue, '*', 'signal', signalJson('panel-buy', { action: 'BUY', quantity: 12, strategy_id: 'momentum', symbol: 'MSFT' }));
-      await page.waitForSelector('#positions tbody tr[data-pair="momentum/MSFT"]', { timeout: WAIT_MS });
-      expect(await rows(page, 'positions')).toEqual([['momentum', 'MSFT', '12', '0', '0']]);
-      expect(await page.getAttribute('#positions tr[data-pair="momentum/MSFT"] td[data-engine="lean_self_hosted"]', 'class')).toBe('amount long');
-      expect(await page.isHidden('#positions-note')).toBe(true);
+    // A BUY executes on the primary: the table shows it there.
+    await redis.xadd(keys.signalQueue, '*', 'signal', signalJson('panel-buy', { action: 'BUY', quantity: 12, strategy_id: 'momentum', symbol: 'MSFT' }));
+    await page.waitForSelector('#positions tbody tr[data-pair="momentum/MSFT"]', { timeout: WAIT_MS });
+    expect(await rows(page, 'positions')).toEqual([['momentum', 'MSFT', '12', '0', '0']]);
+    expect(await page.getAttribute('#positions tr[data-pair="momentum/MSFT"] td[data-engine="lean_self_hosted"]', 'class')).toBe('amount long');
+    expect(await page.isHidden('#positions-note')).toBe(true);
 
-      expect(consoleErrors).toEqual([]);
-      for (const url of requests) expect(url.startsWith(`${service.url}/`), url).toBe(true);
-      for (const url of requests) expect(url).not.toContain(TOKEN);
-      expect(requests.some((url) => url.endsWith('/admin/audit?count=20'))).toBe(true);
-    } finally {
-      await context.close();
-    }
+    expect(consoleErrors).toEqual([]);
+    for (const url of requests) expect(url.startsWith(`${service.url}/`), url).toBe(true);
+    for (const url of requests) expect(url).not.toContain(TOKEN);
+    expect(requests.some((url) => url.endsWith('/admin/audit?count=20'))).toBe(true);
   }, 90_000);
 });

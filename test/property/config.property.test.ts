@@ -8,7 +8,9 @@
 import { BlockList, isIP, isIPv4 } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadPolicySettings, type Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { loadPolicySettings } from '../../src/config/policySettings.js';
+import { ConfigError } from '../../src/config/variables.js';
 import type { PolicySettings } from '../../machines/policy.js';
 
 const RUNS = 300;

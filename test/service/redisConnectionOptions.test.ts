@@ -3,7 +3,7 @@
  * primary, which replicas count as confirming for `/ready`, and the options read from the config.
  */
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { confirmingReplicasIn, isDemotedPrimaryError, MAX_CONFIRMING_LAG_SECONDS, redisConnectionOptions } from '../../src/service/redisConnection.js';
 
 describe('isDemotedPrimaryError', () => {

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import type { EngineId } from '../../machines/engines.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { createInspector, type Inspector } from '../../src/inspector/index.js';
 import { startService, type RunningService } from '../../src/service/service.js';
 

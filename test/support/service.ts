@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { EngineId } from '../../machines/engines.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/log.js';
 import type { StatusJson } from '../../src/policy/status.js';
 import { startService, type RunningService } from '../../src/service/service.js';

@@ -3,11 +3,26 @@
  * A bad value stops the start with a message naming the variable and what it accepts.
  */
 import os from 'node:os';
-import { isLoopbackHost } from './loopback.js';
 import { z } from 'zod';
-import { ENGINE_IDS, type EngineId } from '../machines/engines.js';
-import { DEFAULT_POLICY_SETTINGS, POLICY_VARIABLES, type PolicySettings } from '../machines/policy.js';
+import { ENGINE_IDS, type EngineId } from '../../machines/engines.js';
+import type { PolicySettings } from '../../machines/policy.js';
+import { isLoopbackHost } from '../loopback.js';
+import { loadPolicySettings } from './policySettings.js';
 import { sentinelList, type SentinelAddress } from './sentinelList.js';
+import {
+  MAX_TIMER_MS,
+  MAX_TTL_SECONDS,
+  booleanFlag,
+  nonEmpty,
+  ordersPerSecond,
+  positiveInteger,
+  positiveIntegerText,
+  redisUrl,
+  seconds,
+  url,
+  wholeNumber,
+} from './values.js';
+import { ConfigError, readOptional, variableReader } from './variables.js';
 
 export type { SentinelAddress };
 
@@ -87,118 +102,13 @@ export interface Config {
   readonly streamTrimIntervalSeconds: number;
 }
 
-/** A configuration value that cannot be used; the message names the variable. */
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ConfigError';
-  }
-}
-
-/**
- * The longest wait a Node.js timer can hold (2^31 - 1 ms, about 24.8 days). A longer one fires after
- * 1 ms instead, so an over-long timeout would silently become an immediate one.
- */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
-/** The longest TTL: its milliseconds, as sent to Redis, stay an exact integer. */
-const MAX_TTL_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
-
-// A run of digits can still overflow to Infinity or lose precision, so every number has an upper bound.
-const seconds = (what: string, maxSeconds: number = MAX_TIMER_SECONDS) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+(\.\d+)?$/, `${what}: a number of seconds such as 300 or 0.5`)
-    .transform(Number)
-    .refine((value) => value > 0, `${what}: a number of seconds greater than 0`)
-    .refine(
-      (value) => value <= maxSeconds,
-      maxSeconds === MAX_TIMER_SECONDS
-        ? `${what}: at most ${maxSeconds} seconds (about 24 days, the longest a timer can wait)`
-        : `${what}: at most ${maxSeconds} seconds`,
-    );
-
-const positiveInteger = (what: string, max: number = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `${what}: a whole number`)
-    .transform(Number)
-    .refine((value) => value >= 1, `${what}: a whole number of at least 1`)
-    .refine((value) => value <= max, `${what}: a whole number of at most ${max}`);
-
-const wholeNumber = (what: string, max: number = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `${what}: a whole number from 0`)
-    .transform(Number)
-    .refine((value) => value <= max, `${what}: a whole number of at most ${max}`);
-
-/** A share in percent, 1 to 100, decimals allowed (`12.5`). */
-const percent = z
-  .string()
-  .trim()
-  .regex(/^\d+(\.\d+)?$/, 'a percentage from 1 to 100, such as 50 or 12.5')
-  .refine((value) => Number(value) >= 1 && Number(value) <= 100, 'a percentage from 1 to 100');
-
-const booleanFlag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((value) => ['true', 'false', '1', '0', 'yes', 'no'].includes(value), 'true or false')
-  .transform((value) => ['true', '1', 'yes'].includes(value));
-
-const nonEmpty = z.string().trim().min(1, 'a non-empty string');
-
-const url = (schemes: readonly string[]) =>
-  z
-    .string()
-    .trim()
-    .refine(
-      (value) => {
-        try {
-          return schemes.includes(new URL(value).protocol);
-        } catch {
-          return false;
-        }
-      },
-      `a URL starting with ${schemes.map((scheme) => `${scheme}//`).join(' or ')}`,
-    );
-
-// The database number is the path (`/2`); with Sentinels it is the only use of the URL besides the
-// credentials, so a path that is no number must fail here rather than as a SELECT error later.
-const redisUrl = url(['redis:', 'rediss:']).refine((value) => {
-  // Zod runs every refinement: one that does not parse is already refused above.
-  if (!URL.canParse(value)) return true;
-  return /^\/?\d{0,9}$/.test(new URL(value).pathname);
-}, 'a database number as the path, such as redis://host:6379/0');
-
-/** Each variable with its parser and default; a missing or empty variable takes the default. */
+/** Each variable with its parser and default (the policy's are in policySettings.ts); a missing or empty variable takes the default. */
 const VARIABLES = {
   REDIS_URL: { schema: redisUrl, fallback: 'redis://127.0.0.1:6379' },
   REDIS_SENTINELS: { schema: sentinelList, fallback: '' },
   REDIS_SENTINEL_MASTER: { schema: nonEmpty, fallback: 'mymaster' },
   REDIS_MIN_REPLICAS: { schema: wholeNumber('replicas'), fallback: '0' },
   REDIS_WAIT_TIMEOUT_MS: { schema: positiveInteger('milliseconds', MAX_TIMER_MS), fallback: '500' },
-  [POLICY_VARIABLES.failureThreshold]: { schema: positiveInteger('failures'), fallback: String(DEFAULT_POLICY_SETTINGS.failureThreshold) },
-  [POLICY_VARIABLES.recoveryTimeoutSeconds]: { schema: seconds('recovery timeout'), fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutSeconds) },
-  [POLICY_VARIABLES.recoveryTimeoutMaxSeconds]: {
-    schema: seconds('maximum recovery timeout'),
-    fallback: String(DEFAULT_POLICY_SETTINGS.recoveryTimeoutMaxSeconds),
-  },
-  [POLICY_VARIABLES.failoverEnabled]: { schema: booleanFlag, fallback: String(DEFAULT_POLICY_SETTINGS.failoverEnabled) },
-  [POLICY_VARIABLES.recoverySuccesses]: { schema: positiveInteger('healthy probes'), fallback: String(DEFAULT_POLICY_SETTINGS.recoverySuccesses) },
-  [POLICY_VARIABLES.healthCheckIntervalSeconds]: { schema: seconds('probe interval'), fallback: String(DEFAULT_POLICY_SETTINGS.healthCheckIntervalSeconds) },
-  [POLICY_VARIABLES.autoResume]: { schema: booleanFlag, fallback: String(DEFAULT_POLICY_SETTINGS.autoResume) },
-  [POLICY_VARIABLES.failureRateWindowSeconds]: { schema: seconds('window'), fallback: String(DEFAULT_POLICY_SETTINGS.failureRateWindowSeconds) },
-  [POLICY_VARIABLES.failureRateMinCalls]: { schema: positiveInteger('calls'), fallback: String(DEFAULT_POLICY_SETTINGS.failureRateMinCalls) },
-  [POLICY_VARIABLES.slowCallRateThreshold]: { schema: percent.transform(Number), fallback: String(DEFAULT_POLICY_SETTINGS.slowCallRateThreshold) },
   SIGNAL_QUEUE: { schema: nonEmpty, fallback: 'execution.signals' },
   SIGNAL_QUEUE_KIND: {
     schema: z
@@ -245,63 +155,13 @@ const VARIABLES = {
   SIGNAL_STREAM_TRIM_INTERVAL: { schema: seconds('trim interval'), fallback: '60' },
 } as const;
 
-/**
- * The value as an error message may show it: a `user:password@` part masked, so that even a URL too
- * malformed to parse never puts a password into a log. Masks up to the last `@`, since a password
- * may itself hold `@`, `/` or `#`.
- */
-function shown(raw: string | undefined): string {
-  if (raw === undefined) return 'undefined';
-  const at = raw.lastIndexOf('@');
-  if (at === -1) return JSON.stringify(raw);
-  const scheme = /^\s*[a-z][a-z0-9+.-]*:\/\//i.exec(raw)?.[0] ?? '';
-  return JSON.stringify(`${scheme}***${raw.slice(at)}`);
-}
-
-function invalid(name: string, raw: string | undefined, error: z.ZodError): ConfigError {
-  const accepted = error.issues.map((issue) => issue.message).join('; ');
-  return new ConfigError(name, `${name}=${shown(raw)} is not valid: expected ${accepted}`, { cause: error });
-}
-
-type VariableName = keyof typeof VARIABLES;
-type Parsed<N extends VariableName> = z.output<(typeof VARIABLES)[N]['schema']>;
-
-function read<N extends VariableName>(env: NodeJS.ProcessEnv, name: N): Parsed<N> {
-  const raw = env[name];
-  const value = raw === undefined || raw.trim() === '' ? VARIABLES[name].fallback : raw;
-  const result = VARIABLES[name].schema.safeParse(value);
-  if (!result.success) throw invalid(name, raw, result.error);
-  return result.data as Parsed<N>;
-}
-
-function readOptional(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<string>): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const result = schema.safeParse(raw);
-  if (!result.success) throw invalid(name, raw, result.error);
-  return result.data;
-}
+const read = variableReader(VARIABLES);
 
 /** An optional whole number of at least 1; unset or empty is undefined. */
 function optionalWhole(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const text = readOptional(
-    env,
-    name,
-    z
-      .string()
-      .trim()
-      .regex(/^\d+$/, 'a whole number')
-      .refine((value) => Number(value) >= 1 && Number(value) <= Number.MAX_SAFE_INTEGER, 'a whole number of at least 1'),
-  );
+  const text = readOptional(env, name, positiveIntegerText);
   return text === undefined ? undefined : Number(text);
 }
-
-// Decimals too: a broker may allow one order every two seconds (0.5).
-const ordersPerSecond = z
-  .string()
-  .trim()
-  .regex(/^\d+(\.\d+)?$/, 'a number of orders per second such as 10 or 0.5')
-  .refine((value) => Number(value) > 0 && Number(value) <= 1_000_000, 'a number of orders per second greater than 0 and at most 1000000');
 
 /** Each engine's order-rate limit; unset or empty is no limit. */
 function readOrderRates(env: NodeJS.ProcessEnv): Partial<Record<EngineId, number>> {
@@ -311,52 +171,6 @@ function readOrderRates(env: NodeJS.ProcessEnv): Partial<Record<EngineId, number
     if (text !== undefined) rates[engine] = Number(text);
   }
   return rates;
-}
-
-const slowCallMs = z
-  .string()
-  .trim()
-  .regex(/^\d+$/, 'a whole number of milliseconds')
-  .refine((value) => Number(value) >= 1 && Number(value) <= MAX_TIMER_MS, `a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`);
-
-/** An optional number checked by `schema`; unset or empty is null. */
-function optionalNumber(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<string>): number | null {
-  const text = readOptional(env, name, schema);
-  return text === undefined ? null : Number(text);
-}
-
-/** The policy variables of section 2, from the environment. */
-export function loadPolicySettings(env: NodeJS.ProcessEnv): PolicySettings {
-  const variable = POLICY_VARIABLES;
-  const settings: PolicySettings = {
-    failureThreshold: read(env, variable.failureThreshold),
-    recoveryTimeoutSeconds: read(env, variable.recoveryTimeoutSeconds),
-    recoveryTimeoutMaxSeconds: isSet(env, variable.recoveryTimeoutMaxSeconds)
-      ? read(env, variable.recoveryTimeoutMaxSeconds)
-      : // Raising the timeout alone must not trip over the default cap.
-        Math.max(read(env, variable.recoveryTimeoutMaxSeconds), read(env, variable.recoveryTimeoutSeconds)),
-    failoverEnabled: read(env, variable.failoverEnabled),
-    recoverySuccesses: read(env, variable.recoverySuccesses),
-    healthCheckIntervalSeconds: read(env, variable.healthCheckIntervalSeconds),
-    autoResume: read(env, variable.autoResume),
-    // Off unless set: the contract gives these two no default.
-    failureRateThreshold: optionalNumber(env, variable.failureRateThreshold, percent),
-    failureRateWindowSeconds: read(env, variable.failureRateWindowSeconds),
-    failureRateMinCalls: read(env, variable.failureRateMinCalls),
-    slowCallMs: optionalNumber(env, variable.slowCallMs, slowCallMs),
-    slowCallRateThreshold: read(env, variable.slowCallRateThreshold),
-  };
-  if (settings.recoveryTimeoutMaxSeconds < settings.recoveryTimeoutSeconds) {
-    throw new ConfigError(
-      variable.recoveryTimeoutMaxSeconds,
-      `${variable.recoveryTimeoutMaxSeconds}=${settings.recoveryTimeoutMaxSeconds} is not valid: expected at least ${variable.recoveryTimeoutSeconds} (${settings.recoveryTimeoutSeconds})`,
-    );
-  }
-  return Object.freeze(settings);
-}
-
-function isSet(env: NodeJS.ProcessEnv, name: string): boolean {
-  return (env[name] ?? '').trim() !== '';
 }
 
 /**
