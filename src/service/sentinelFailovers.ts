@@ -11,7 +11,7 @@
  * without closing its clients.
  */
 import { Redis } from 'ioredis';
-import type { SentinelAddress } from '../config.js';
+import type { SentinelAddress } from '../config/sentinelList.js';
 
 const SWITCH_MASTER = '+switch-master';
 
