@@ -149,6 +149,31 @@ export async function loadPolicyState(store: StateStore, key: string, settings: 
   return parsePolicyState(text, settings);
 }
 
+/**
+ * A state a term could not save before it ended (Redis was away), and the `savedAt` of the stored
+ * state it was last in step with (null: none was stored).
+ */
+export interface UnsavedPolicyState {
+  readonly state: PolicyState;
+  readonly basedOn: number | null;
+}
+
+/** The `savedAt` of what was loaded; null when nothing usable was stored. */
+export function savedAtOf(loaded: LoadedPolicyState): number | null {
+  return loaded.kind === 'found' ? loaded.savedAt : null;
+}
+
+/**
+ * The state a new term starts from: what the store holds, unless this process carries a state an
+ * earlier term of its own could not save, and the store still holds what that term was in step
+ * with (nobody saved since). An operator's pause answered during a Redis outage then survives the
+ * next term; a successor's newer state wins over it.
+ */
+export function startingPolicyState(loaded: LoadedPolicyState, carried: UnsavedPolicyState | null): { state: PolicyState | null; resumedUnsaved: boolean } {
+  if (carried !== null && carried.basedOn === savedAtOf(loaded)) return { state: carried.state, resumedUnsaved: true };
+  return { state: loaded.kind === 'found' ? loaded.state : null, resumedUnsaved: false };
+}
+
 /** Writes policy states as they change: one write in flight, later changes folded into the next. */
 export interface PolicyStateWriter {
   /** Marks the state changed; `read` is called when the write happens, so it sees the latest. */
@@ -160,6 +185,8 @@ export interface PolicyStateWriter {
    * shutdown during a Redis outage ends (the next term starts from what was saved before).
    */
   close(): Promise<void>;
+  /** After {@link close}: the state it could not write, if any, for the next term of this process. */
+  unsaved(): UnsavedPolicyState | null;
 }
 
 /**
@@ -175,8 +202,11 @@ export function createPolicyStateWriter(options: {
   onError: (error: unknown) => void;
   /** How long to wait before writing again after a failed write. */
   retryMs?: number;
+  /** The `savedAt` of the stored state the term began from (null: none). */
+  basedOn?: number | null;
 }): PolicyStateWriter {
   let lastWritten = '';
+  let lastSavedAt = options.basedOn ?? null;
   let dirty = false;
   let closed = false;
   const clock = options.clock ?? systemClock;
@@ -192,8 +222,10 @@ export function createPolicyStateWriter(options: {
       const withoutTime = serializePolicyState(state, 0);
       if (withoutTime === lastWritten) continue;
       try {
-        await options.store.set(options.key, serializePolicyState(state, clock.now()));
+        const savedAt = clock.now();
+        await options.store.set(options.key, serializePolicyState(state, savedAt));
         lastWritten = withoutTime;
+        lastSavedAt = savedAt;
       } catch (error) {
         options.onError(new Error(`Could not save the policy state to ${options.key}`, { cause: error }));
         // Redis may be away for a while: try again later rather than lose the change.
@@ -231,6 +263,10 @@ export function createPolicyStateWriter(options: {
       if (wasRetrying) writer.changed();
       closed = true;
       await writer.flush();
+    },
+    unsaved() {
+      const state = options.read();
+      return serializePolicyState(state, 0) === lastWritten ? null : { state, basedOn: lastSavedAt };
     },
   };
   return writer;

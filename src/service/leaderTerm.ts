@@ -14,7 +14,7 @@ import { ExecutionManager } from '../execution/manager.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { leaderControl, type PolicyControl } from '../policy/control.js';
-import { createPolicyStateWriter, loadPolicyState, type StateStore } from '../policy/persistence.js';
+import { createPolicyStateWriter, loadPolicyState, savedAtOf, startingPolicyState, type StateStore, type UnsavedPolicyState } from '../policy/persistence.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../policy/runtime.js';
 import { withScripts } from '../redis/commands.js';
 import type { PositionLedger } from '../signals/positions.js';
@@ -45,6 +45,8 @@ export interface LeaderTermDeps {
   readonly orderRate: OrderRateLimiter;
   /** Entries of a dead leader are taken over; checked this often. Unset without a lease. */
   readonly reclaimIdleMs?: number | undefined;
+  /** The policy state this process's previous term could not save, if any. */
+  readonly unsavedPolicyState?: UnsavedPolicyState | null;
 }
 
 /** A running term. */
@@ -56,6 +58,8 @@ export interface LeaderTerm {
   readonly control: PolicyControl;
   /** Stops consuming, finishes what is in flight, saves the state. Idempotent. */
   stop(): Promise<void>;
+  /** After {@link stop}: the policy state it could not save, for this process's next term. */
+  unsavedPolicyState(): UnsavedPolicyState | null;
 }
 
 async function until<T>(what: string, log: Logger, attempt: () => Promise<T>): Promise<T> {
@@ -78,7 +82,10 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
       ? ({ kind: 'absent' } as const)
       : await until('reading the policy state from Redis', log, () => loadPolicyState(redis, stateKey, config.policy));
   if (loaded.kind === 'incompatible') log.warn({ reason: loaded.reason }, 'ignoring the stored policy state; starting fresh');
-  if (loaded.kind === 'found') log.info({ state: loaded.state.value, savedAt: new Date(loaded.savedAt).toISOString() }, 'restored the policy state');
+  const starting = startingPolicyState(loaded, deps.unsavedPolicyState ?? null);
+  if (starting.resumedUnsaved)
+    log.warn({ state: starting.state?.value }, 'resumed the policy state the last term could not save (Redis was away); saving it now');
+  else if (loaded.kind === 'found') log.info({ state: loaded.state.value, savedAt: new Date(loaded.savedAt).toISOString() }, 'restored the policy state');
 
   let runtimeRef: PolicyRuntime | null = null;
   const prober = createHealthProber({
@@ -91,7 +98,7 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
   });
   const runtime = startPolicyRuntime({
     settings: config.policy,
-    restoreFrom: loaded.kind === 'found' ? loaded.state : null,
+    restoreFrom: starting.state,
     effects: {
       alert: (alert) => alerter.send(alert),
       requestHealthCheck: () => void prober.probeNow(),
@@ -116,6 +123,7 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
           store: fencedStore,
           key: stateKey,
           read: () => runtime.state(),
+          basedOn: starting.resumedUnsaved ? (deps.unsavedPolicyState?.basedOn ?? null) : savedAtOf(loaded),
           onError: (error) => log.error({ err: error }, 'could not save the policy state'),
         });
   let lastRecorded = runtime.state().context.lastTransition;
@@ -171,7 +179,8 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
       await prober.stop();
       runtime.stop();
       await writer?.close();
-      log.debug({ epoch }, 'term ended: the policy state is saved');
+      if (writer?.unsaved() != null) log.warn({ epoch }, 'term ended without saving the policy state; this instance keeps it for its next term');
+      else log.debug({ epoch }, 'term ended: the policy state is saved');
     })());
 
   // Housekeeping of the leader alone: a stream grows by every acknowledged entry unless trimmed.
@@ -187,5 +196,5 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
     await stop();
     throw new Error('Could not start consuming signals', { cause: error });
   }
-  return { runtime, manager, epoch, control: leaderControl(runtime, fence?.epoch ?? null), stop };
+  return { runtime, manager, epoch, control: leaderControl(runtime, fence?.epoch ?? null), stop, unsavedPolicyState: () => writer?.unsaved() ?? null };
 }

@@ -28,6 +28,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { Role } from '../policy/status.js';
 import type { SignalQueue, TermFence } from '../signals/queue.js';
 import { buildEngines, buildQueue } from './build.js';
+import type { UnsavedPolicyState } from '../policy/persistence.js';
 import { startLeaderTerm, type LeaderTerm } from './leaderTerm.js';
 import { createLeaderLease, type LeaderLease } from './lease.js';
 import { isOwnDeadHolder, leaseHolder } from './leaseHolder.js';
@@ -152,6 +153,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   if (options.queue === undefined && redis === null) throw new Error('startService needs a queue when it has no Redis');
   const alerter = createAlerter({ log, webhookUrl: config.alertWebhookUrl });
   let term: LeaderTerm | null = null;
+  // What the last term could not save (Redis was away): the next term of this process resumes it.
+  let unsavedPolicyState: UnsavedPolicyState | null = null;
   let queue: SignalQueue | null = null;
   const positions = positionLedgerFor(config, redis, options.queue);
   const orderRate = createOrderRateLimiter(config.maxOrdersPerSecond, systemClock);
@@ -186,7 +189,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       onFenced: (seenEpoch) => void lease?.fence(seenEpoch),
       // What a former leader read after its lease ran out is left pending on it: take it over.
       reclaimIdleMs: lease === null ? undefined : config.leaderLeaseSeconds * 1000,
+      unsavedPolicyState,
     });
+    unsavedPolicyState = null;
     log.info({ role: 'leader', epoch: term.epoch }, 'this instance leads: it consumes signals and drives the policy');
     for (const listener of policyListeners) listener(term.runtime);
   };
@@ -195,6 +200,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     term = null;
     for (const listener of policyListeners) listener(null);
     await ending?.stop();
+    if (ending !== null) unsavedPolicyState = ending.unsavedPolicyState();
   };
 
   const refuseOnStandby = standbyControl(async () => {

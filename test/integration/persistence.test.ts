@@ -13,6 +13,7 @@ import {
   loadPolicyState,
   parsePolicyState,
   serializePolicyState,
+  startingPolicyState,
   type LoadedPolicyState,
   type PolicyStateWriter,
   type StateStore,
@@ -430,6 +431,55 @@ describe('createPolicyStateWriter', () => {
     // Ten retry intervals on: nothing more was tried.
     await clock.advance(50);
     expect(written.length).toBe(attempts);
+  });
+});
+
+describe('a state a term could not save (an operator acted while Redis was away)', () => {
+  it('is kept by the closed writer and resumed by the next term while the store still holds what it began from', async () => {
+    const { runtime, clock } = start();
+    const loaded = await saveAndLoad(runtime, START - 1000);
+    const down = recordingStore({ before: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')) });
+    const writer = createPolicyStateWriter({ store: down.store, key, read: () => runtime.state(), clock, onError: () => {}, basedOn: START - 1000 });
+    runtime.subscribe(() => writer.changed());
+    runtime.send({ type: 'PAUSE', reason: 'paused during the outage' });
+    await writer.close();
+
+    const unsaved = writer.unsaved();
+    expect(unsaved?.basedOn).toBe(START - 1000);
+    expect(unsaved?.state.context.pausedReason).toBe('paused during the outage');
+    // Redis is back and holds what the term began from: the pause is not lost.
+    const next = startingPolicyState(await loadPolicyState(redis, key, SETTINGS), unsaved ?? null);
+    expect(next.resumedUnsaved).toBe(true);
+    expect(next.state?.value).toEqual({ paused: 'holding' });
+    expect(found(loaded).state.context.pausedReason).toBeNull();
+  });
+
+  it('gives way to a state another leader saved since', async () => {
+    const { runtime, clock } = start();
+    await saveAndLoad(runtime, START - 1000);
+    const down = recordingStore({ before: () => Promise.reject(new Error('connection lost')) });
+    const writer = createPolicyStateWriter({ store: down.store, key, read: () => runtime.state(), clock, onError: () => {}, basedOn: START - 1000 });
+    runtime.subscribe(() => writer.changed());
+    runtime.send({ type: 'PAUSE', reason: 'not saved' });
+    await writer.close();
+
+    // A successor led meanwhile and saved its own state.
+    const successor = start({ at: START + 5000 });
+    successor.runtime.send({ type: 'EXECUTION_FAILED', engine: 'lean_self_hosted' });
+    const next = startingPolicyState(await saveAndLoad(successor.runtime, START + 5000), writer.unsaved());
+    expect(next.resumedUnsaved).toBe(false);
+    expect(next.state?.context.pausedReason).toBeNull();
+    expect(next.state?.context.failures.lean_self_hosted).toBe(1);
+  });
+
+  it('is nothing once the last write went through', async () => {
+    const { runtime, clock } = start();
+    const writer = createPolicyStateWriter({ store: redis, key, read: () => runtime.state(), clock, onError: () => {}, basedOn: null });
+    runtime.subscribe(() => writer.changed());
+    runtime.send({ type: 'PAUSE', reason: 'saved' });
+    await writer.close();
+    expect(writer.unsaved()).toBeNull();
+    expect(startingPolicyState(await loadPolicyState(redis, key, SETTINGS), null).state?.context.pausedReason).toBe('saved');
   });
 });
 
