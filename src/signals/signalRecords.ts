@@ -108,7 +108,7 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
     );
     let answers: unknown;
     try {
-      answers = await attempts.efBeginAttempt(call.numberOfKeys, ...call.keysThenArgs);
+      answers = await attempts.efBeginAttempt(...call.keysThenArgs);
     } catch (error) {
       throw new Error(
         `Could not record the attempts of ${items.length} signal(s) (${items.map(({ attempt }) => `"${attempt.signalId}" on ${attempt.engine}`).join(', ')})`,
@@ -132,7 +132,7 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
     );
     let answers: unknown;
     try {
-      answers = await redis.efSettleSignal(call.numberOfKeys, ...call.keysThenArgs);
+      answers = await redis.efSettleSignal(...call.keysThenArgs);
     } catch (error) {
       throw new Error(`Could not record the outcomes of ${items.length} signal(s) (${kind} "${destinations.queueName}")`, { cause: error });
     }
