@@ -102,15 +102,14 @@ export function closeRacer(stop: AbortSignal): <T>(work: Promise<T>) => Promise<
   return <T>(work: Promise<T>): Promise<T | 'closed'> => {
     // A settled promise keeps no reactions: the race is then the plain one.
     if (stop.aborted) return Promise.race([work, ALREADY_CLOSED]);
-    let close: (value: 'closed') => void = () => {};
-    const closed = new Promise<'closed'>((resolve) => {
-      close = resolve;
+    return new Promise<T | 'closed'>((resolve) => {
+      waiting.add(resolve);
+      // Resolving with the settled work takes its value or its error alike.
+      const settled = (): void => {
+        waiting.delete(resolve);
+        resolve(work);
+      };
+      work.then(settled, settled);
     });
-    waiting.add(close);
-    const forget = (): void => {
-      waiting.delete(close);
-    };
-    work.then(forget, forget);
-    return Promise.race([work, closed]);
   };
 }
