@@ -123,8 +123,8 @@ export function settleSignalCall(scope: RecordScope, items: readonly SettleCallI
   const dedupTtl = String(dedupTtlMs);
   const packed: (string | number)[] = [];
   const entries: Buffer[] = [];
-  // ARGV[6 + names + 1] is the JSON; the byte entries follow it.
-  const firstEntryArg = 7 + OUTCOME_FIELD_NAMES.length + 1;
+  // ARGV[7 + m] is the JSON (m field names before it); the byte entries follow it.
+  const firstEntryArg = 8 + OUTCOME_FIELD_NAMES.length;
   for (const { ref, outcome, clearsAttempt } of items) {
     const executed = outcome.outcome === 'executed';
     const change = executed ? outcome.positionChange : undefined;
