@@ -81,7 +81,7 @@ export async function runRecordingBaseline(options: RecordingBaselineOptions): P
         scope,
         batch.map(({ id, signalId }) => ({ ref: { kind: 'stream', ref: id }, signalId, engine: ENGINE, first: true })),
       );
-      await redis.efBeginAttempt(begin.numberOfKeys, ...begin.keysThenArgs);
+      await redis.efBeginAttempt(...begin.keysThenArgs);
       // After the (instant) execution: the records and the ack, and the next read in the same write.
       const at = Date.now();
       const settle = settleSignalCall(
@@ -109,7 +109,7 @@ export async function runRecordingBaseline(options: RecordingBaselineOptions): P
           },
         })),
       );
-      const settled = redis.efSettleSignal(settle.numberOfKeys, ...settle.keysThenArgs);
+      const settled = redis.efSettleSignal(...settle.keysThenArgs);
       moved += batch.length;
       reading = moved < options.signals ? redis.xreadgroup('GROUP', group, consumer, 'COUNT', options.batch, 'STREAMS', stream, '>') : Promise.resolve(null);
       await settled;

@@ -34,7 +34,7 @@ async function beginAttempt(context: ExecutionContext, job: SignalJob, engine: E
   for (let attempt = 1; ; attempt++) {
     try {
       // A record written after all (Redis came back) is settled by the next run like any other.
-      const begun = await Promise.race([context.queue.beginAttempt(job.entry, { signalId: job.signal.signal_id, engine, first: job.first }), context.closed]);
+      const begun = await context.untilClosed(context.queue.beginAttempt(job.entry, { signalId: job.signal.signal_id, engine, first: job.first }));
       return begun === 'closed' ? null : begun;
     } catch (error) {
       if (context.stop.aborted) return null;

@@ -21,7 +21,7 @@ import type { QueuedSignal, SignalQueue } from '../signals/queue.js';
 import { parseSignal } from '../signals/signal.js';
 import { runAttempts } from './attempt.js';
 import { retryDelayMs } from './backoff.js';
-import type { ExecutionContext, ExecutionLimits } from './context.js';
+import { closeRacer, type ExecutionContext, type ExecutionLimits } from './context.js';
 import { KeyedLanes } from './lanes.js';
 import { outcomeOf, settleEntry } from './settle.js';
 import { UNLIMITED, type OrderRateLimiter } from './orderRate.js';
@@ -123,7 +123,7 @@ export class ExecutionManager {
       slots: new Slots(options.concurrency),
       orderRate: options.orderRate ?? UNLIMITED,
       stop: this.#stop.signal,
-      closed: new Promise<'closed'>((resolve) => this.#stop.signal.addEventListener('abort', () => resolve('closed'), { once: true })),
+      untilClosed: closeRacer(this.#stop.signal),
       drainDeadline: () => (this.#closedAt === null ? Infinity : this.#closedAt + this.#context.limits.drainMs),
       mayDispatch: () => !this.#fenced && (options.mayDispatch?.() ?? true),
       fenced: (seenEpoch) => {

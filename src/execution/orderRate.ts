@@ -51,6 +51,10 @@ function reserve(window: Window, now: number): number {
   return at;
 }
 
+// Shared: taken once per order, and a caller only reads them.
+const NOT_WAITED: { readonly waited: boolean } = { waited: false };
+const WAITED: { readonly waited: boolean } = { waited: true };
+
 /** A limiter with a window per engine in `rates`, timed by `clock`. */
 export function createOrderRateLimiter(rates: OrderRates, clock: Clock): OrderRateLimiter {
   const windows = new Map<EngineId, Window>();
@@ -60,15 +64,17 @@ export function createOrderRateLimiter(rates: OrderRates, clock: Clock): OrderRa
   return {
     async take(engine, stop) {
       const window = windows.get(engine);
-      if (window === undefined) return { waited: false };
+      if (window === undefined) return NOT_WAITED;
       const now = clock.now();
       const at = reserve(window, now);
-      if (at <= now) return { waited: false };
+      if (at <= now) return NOT_WAITED;
       await sleep(clock, at - now, stop);
-      return { waited: true };
+      return WAITED;
     },
   };
 }
 
+const NEVER_WAITS = Promise.resolve(NOT_WAITED);
+
 /** A limiter that never waits: no engine has a limit. */
-export const UNLIMITED: OrderRateLimiter = { take: () => Promise.resolve({ waited: false }) };
+export const UNLIMITED: OrderRateLimiter = { take: () => NEVER_WAITS };

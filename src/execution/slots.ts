@@ -1,3 +1,6 @@
+// Every free acquire answers this one settled promise rather than a new one.
+const ACQUIRED: Promise<void> = Promise.resolve();
+
 /** A counting semaphore: at most `size` holders at once, the rest wait in arrival order. */
 export class Slots {
   #free: number;
@@ -11,7 +14,7 @@ export class Slots {
   acquire(): Promise<void> {
     if (this.#free > 0) {
       this.#free--;
-      return Promise.resolve();
+      return ACQUIRED;
     }
     return new Promise((resolve) => this.#waiting.push(resolve));
   }

@@ -4,8 +4,7 @@
  *
  * Each script is a file in `scripts/` whose header names its KEYS, ARGV and answers (bullmq's
  * `src/commands/*.lua` style); `--- @include <name>` pulls in `scripts/includes/<name>.lua`, so a
- * rule shared by two scripts is written once. The number of keys is read from the header, or
- * passed first by the caller for a script that takes several items at once.
+ * rule shared by two scripts is written once. The number of keys is read from the header.
  */
 import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
@@ -19,10 +18,8 @@ declare module 'ioredis' {
     efRenewLease(leaseKey: string, token: string, leaseMs: Arg): Result<unknown, Context>;
     efReleaseLease(leaseKey: string, token: string): Result<unknown, Context>;
     efRaiseEpoch(leaseKey: string, epochKey: string, token: string, seenEpoch: Arg): Result<unknown, Context>;
-    /** Variadic keys: the number of keys first. */
-    efBeginAttempt(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<unknown, Context>;
-    /** Variadic keys: the number of keys first. */
-    efSettleSignal(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<unknown, Context>;
+    efBeginAttempt(...keysThenArgs: Arg[]): Result<unknown, Context>;
+    efSettleSignal(...keysThenArgs: Arg[]): Result<unknown, Context>;
     efReclaimEntries(...keysThenArgs: Arg[]): Result<unknown, Context>;
     // The …Buffer variants answer bulk strings as Buffers: signal bytes are read as bytes, never
     // decoded on the way in (a Buffer-answering variant exists for every defined command).
@@ -64,12 +61,8 @@ export function scriptSource(name: string): string {
   return readScript(name).replace(/^--- @include (\w+)$/gm, (_line, include: string) => readScript(`includes/${include}`));
 }
 
-/**
- * The number of keys a script takes: the highest `KEYS[n]` its header names; undefined for a script
- * whose header says it takes a variable number (its callers pass the count first).
- */
-export function keyCount(source: string): number | undefined {
-  if (source.includes('(a variable number of keys)')) return undefined;
+/** The number of keys a script takes: the highest `KEYS[n]` its header names. */
+export function keyCount(source: string): number {
   let highest = 0;
   for (const match of source.matchAll(/KEYS\[(\d+)\]/g)) highest = Math.max(highest, Number(match[1]));
   return highest;
@@ -88,7 +81,7 @@ const defined = new WeakSet<Redis>();
  */
 export function withScripts(redis: Redis): Redis {
   if (!defined.has(redis)) {
-    for (const { command, lua, numberOfKeys } of DEFINITIONS) redis.defineCommand(command, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
+    for (const { command, lua, numberOfKeys } of DEFINITIONS) redis.defineCommand(command, { lua, numberOfKeys });
     defined.add(redis);
   }
   return redis;

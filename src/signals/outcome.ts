@@ -49,18 +49,33 @@ export interface Outcome {
  */
 export const OUTCOME_FIELD_NAMES = ['signal_id', 'outcome', 'engine', 'attempts', 'reason', 'signal', 'at', 'report', 'latency_ms'] as const;
 
+// Outcomes settled together mostly share their millisecond: one Date and ISO string for them all.
+let lastAt = Number.NaN;
+let lastIso = '';
+
+function isoOf(at: number): string {
+  if (at !== lastAt) {
+    lastIso = new Date(at).toISOString();
+    lastAt = at;
+  }
+  return lastIso;
+}
+
+/**
+ * Appends the values of {@link OUTCOME_FIELD_NAMES} for `outcome` to `out` (seven, or nine when
+ * executed) and answers how many.
+ */
+export function pushOutcomeFieldValues(out: (string | number)[], outcome: Outcome): number {
+  out.push(outcome.signalId, outcome.outcome, outcome.engine ?? '', String(outcome.attempts), outcome.reason, outcome.signal, isoOf(outcome.at));
+  if (outcome.outcome !== 'executed') return 7;
+  out.push(JSON.stringify(outcome.report ?? null), String(Math.round(outcome.latencyMs ?? 0)));
+  return 9;
+}
+
 /** The values of {@link OUTCOME_FIELD_NAMES} for `outcome`: seven, or nine when executed. */
 export function outcomeFieldValues(outcome: Outcome): string[] {
-  const values = [
-    outcome.signalId,
-    outcome.outcome,
-    outcome.engine ?? '',
-    String(outcome.attempts),
-    outcome.reason,
-    outcome.signal,
-    new Date(outcome.at).toISOString(),
-  ];
-  if (outcome.outcome === 'executed') values.push(JSON.stringify(outcome.report ?? null), String(Math.round(outcome.latencyMs ?? 0)));
+  const values: string[] = [];
+  pushOutcomeFieldValues(values, outcome);
   return values;
 }
 

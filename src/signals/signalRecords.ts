@@ -11,7 +11,7 @@ import { connectionSession, duplicateConnection, waitForReplicas } from '../serv
 import type { Outcome } from './outcome.js';
 import type { OutcomeDestinations } from './outcomeRecord.js';
 import { createBatcher, type BatchAnswer } from './batcher.js';
-import { beginAttemptCall, settleSignalCall, type EntryRef, type RecordScope } from './recordCalls.js';
+import { beginAttemptCall, settleSignalCall, type AttemptCallItem, type EntryRef, type RecordScope, type SettleCallItem } from './recordCalls.js';
 import type { AttemptRequest, AttemptStart, QueuedSignal, SettleResult, SignalQueue, TermFence } from './queue.js';
 
 export type { EntryRef } from './recordCalls.js';
@@ -64,19 +64,6 @@ export function attemptStartOf(answer: unknown): AttemptStart {
   throw new Error(`Unexpected answer from the attempt-record script: ${JSON.stringify(answer)}`);
 }
 
-/** One attempt to record, as the batch sends it. */
-interface AttemptItem {
-  readonly entry: QueuedSignal;
-  readonly attempt: AttemptRequest;
-}
-
-/** One outcome to record, as the batch sends it. */
-interface SettleItem {
-  readonly entry: QueuedSignal;
-  readonly outcome: Outcome;
-  readonly clearsAttempt: boolean;
-}
-
 /** A settle answer, or the error Redis gave for that one outcome. */
 function settleAnswerOf(answer: unknown): BatchAnswer<SettleResult> {
   if (isSettleResult(answer)) return { ok: true, value: answer };
@@ -99,19 +86,17 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
   // Its outages show in the commands that fail; the shared connection logs them once.
   if (attempts !== redis) attempts.on('error', () => {});
 
-  const beginBatch = createBatcher<AttemptItem, AttemptStart>(async (items) => {
+  // Queued as the calls' own items: no second object per signal at the flush.
+  const beginBatch = createBatcher<AttemptCallItem, AttemptStart>(async (items) => {
     // A reconnect between the records and their WAIT may land on another server: then unconfirmed.
     const session = connectionSession(attempts);
-    const call = beginAttemptCall(
-      scope,
-      items.map(({ entry, attempt }) => ({ ref: entryRef(entry), signalId: attempt.signalId, engine: attempt.engine, first: attempt.first })),
-    );
+    const call = beginAttemptCall(scope, items);
     let answers: unknown;
     try {
-      answers = await attempts.efBeginAttempt(call.numberOfKeys, ...call.keysThenArgs);
+      answers = await attempts.efBeginAttempt(...call.keysThenArgs);
     } catch (error) {
       throw new Error(
-        `Could not record the attempts of ${items.length} signal(s) (${items.map(({ attempt }) => `"${attempt.signalId}" on ${attempt.engine}`).join(', ')})`,
+        `Could not record the attempts of ${items.length} signal(s) (${items.map(({ signalId, engine }) => `"${signalId}" on ${engine}`).join(', ')})`,
         { cause: error },
       );
     }
@@ -125,14 +110,11 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
     return starts.map((value) => ({ ok: true, value }));
   });
 
-  const settleBatch = createBatcher<SettleItem, SettleResult>(async (items) => {
-    const call = settleSignalCall(
-      scope,
-      items.map(({ entry, outcome, clearsAttempt }) => ({ ref: entryRef(entry), outcome, clearsAttempt })),
-    );
+  const settleBatch = createBatcher<SettleCallItem, SettleResult>(async (items) => {
+    const call = settleSignalCall(scope, items);
     let answers: unknown;
     try {
-      answers = await redis.efSettleSignal(call.numberOfKeys, ...call.keysThenArgs);
+      answers = await redis.efSettleSignal(...call.keysThenArgs);
     } catch (error) {
       throw new Error(`Could not record the outcomes of ${items.length} signal(s) (${kind} "${destinations.queueName}")`, { cause: error });
     }
@@ -142,7 +124,7 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
   return {
     async beginAttempt(entry: QueuedSignal, attempt: AttemptRequest): Promise<AttemptStart> {
       try {
-        return await beginBatch({ entry, attempt });
+        return await beginBatch({ ref: entryRef(entry), signalId: attempt.signalId, engine: attempt.engine, first: attempt.first });
       } catch (error) {
         throw new Error(`Could not record the attempt of signal "${attempt.signalId}" on ${attempt.engine}`, { cause: error });
       }
@@ -150,7 +132,7 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
 
     async settle(entry: QueuedSignal, outcome: Outcome, settleOptions: { readonly clearsAttempt: boolean }): Promise<SettleResult> {
       try {
-        return await settleBatch({ entry, outcome, clearsAttempt: settleOptions.clearsAttempt });
+        return await settleBatch({ ref: entryRef(entry), outcome, clearsAttempt: settleOptions.clearsAttempt });
       } catch (error) {
         throw new Error(`Could not record the ${outcome.outcome} outcome of signal "${outcome.signalId}" (${kind} "${destinations.queueName}")`, {
           cause: error,

@@ -7,21 +7,28 @@
   time) and, for a stream, resets the entry's idle time, so that a takeover counts from the send,
   not from the read.
 
-  Input (a variable number of keys):
+  Input:
     KEYS[1]            the lease (execution.leader)
     KEYS[2]            the queue: the signal stream, or the list's processing list
-    KEYS[1 + 2i]       item i's dedup record, <queue>:executed:<signal_id>   (i = 1 … n)
-    KEYS[2 + 2i]       item i's attempt record, <queue>:attempt:<signal_id>
     ARGV[1]            this term's lease token
     ARGV[2]            the consumer group (stream only)
     ARGV[3]            the consumer (stream only)
     ARGV[4]            this term's epoch
     ARGV[5]            how long an attempt record is kept, in milliseconds
-    ARGV[2 + 4i]       item i's kind: 'stream', 'list', or 'list-digest' (an item too large to keep,
-                       named '<length>:<sha1>')
-    ARGV[3 + 4i]       item i's entry id (stream), item text (list) or '<length>:<sha1>' (list-digest)
-    ARGV[4 + 4i]       item i's engine
-    ARGV[5 + 4i]       item i's '1' to report an attempt record already there rather than replace it
+    ARGV[6]            SIGNAL_QUEUE: item i's dedup record <queue>:executed:<signal_id> and attempt
+                       record <queue>:attempt:<signal_id> are named here, not passed as keys: an
+                       argument per key cost the client more than the records, and the service runs
+                       on a single primary (or Sentinel's), never on Redis Cluster
+    ARGV[7]            the items, a JSON array, item after item (i = 1 … n), five values each:
+                         its kind: 'stream', 'list', or 'list-digest' (an item too large to keep,
+                           named '<length>:<sha1>');
+                         the entry id (stream), the item's text (list) or '<length>:<sha1>'
+                           (list-digest); or, for a list item that is not UTF-8 text (JSON cannot
+                           carry it), the number n >= 8 of the argument ARGV[n] holding its bytes;
+                         the signal id;
+                         the engine;
+                         '1' to report an attempt record already there rather than replace it
+    ARGV[8 …]          the bytes of those list items, in the order the items name them
 
   Output, one per item:
     {'go', sent_at}                              recorded; sent_at in epoch milliseconds
@@ -34,10 +41,15 @@ local time = redis.call('TIME')
 local now = tostring(tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
 local leased = redis.call('GET', KEYS[1]) == ARGV[1]
 local answers = {}
-local items = (#KEYS - 2) / 2
-for i = 1, items do
-  local dedupKey, attemptKey = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
-  local kind, entry, engine, first = ARGV[2 + 4 * i], ARGV[3 + 4 * i], ARGV[4 + 4 * i], ARGV[5 + 4 * i]
+local items = cjson.decode(ARGV[7])
+local prefix = ARGV[6]
+for i = 1, #items / 5 do
+  local at = 5 * i - 4
+  local kind, entry, signalId, engine, first = items[at], items[at + 1], items[at + 2], items[at + 3], items[at + 4]
+  if type(entry) == 'number' then
+    entry = ARGV[entry]
+  end
+  local dedupKey, attemptKey = prefix .. ':executed:' .. signalId, prefix .. ':attempt:' .. signalId
   local refused = holdsEntry(leased, kind, KEYS[2], ARGV[2], ARGV[3], entry)
   if refused then
     answers[i] = {refused}

@@ -7,26 +7,37 @@
   same step, so a crash can neither lose nor double it), and the acknowledgement: XACK for a
   stream, LREM of one copy from the processing list for a list.
 
-  Input (a variable number of keys):
+  Input:
     KEYS[1]            the lease (execution.leader)
     KEYS[2]            the queue: the signal stream, or the list's processing list
-    KEYS[4i - 1]       item i's outcome stream: EXECUTION_EVENTS or DEAD_LETTER_QUEUE   (i = 1 … n)
-    KEYS[4i]           item i's dedup record
-    KEYS[4i + 1]       item i's attempt record
-    KEYS[4i + 2]       item i's engine's positions, <queue>:positions:<engine> (position affinity)
+    KEYS[3]            EXECUTION_EVENTS
+    KEYS[4]            DEAD_LETTER_QUEUE
     ARGV[1]            this term's lease token
     ARGV[2]            the consumer group (stream only)
     ARGV[3]            the consumer (stream only)
     ARGV[4]            OUTCOME_STREAM_MAXLEN: the outcome streams keep about this many entries; '' for all
-    ARGV[5]            the number of outcome field names that follow, n
-    ARGV[6 … 5 + n]    the outcome field names, in order (sent once: each item has a prefix of them)
-    then, item after item:
-      its kind: 'stream', 'list', or 'list-digest' (an item too large to keep, named '<length>:<sha1>');
-      the entry id (stream), the item's text (list) or '<length>:<sha1>' (list-digest);
-      the dedup TTL in milliseconds for an executed outcome, else '';
-      '1' to remove the attempt record;
-      the position's field (a JSON [strategy_id, symbol]) and the amount it moves by, or '' and '';
-      the number of outcome values that follow, then those values: one per field name, in order
+    ARGV[5]            SIGNAL_QUEUE: item i's dedup record <queue>:executed:<signal_id>, attempt
+                       record <queue>:attempt:<signal_id> and engine's positions
+                       <queue>:positions:<engine> (position affinity) are named here, not passed as
+                       keys: an argument per key cost the client more than the records, and the
+                       service runs on a single primary (or Sentinel's), never on Redis Cluster
+    ARGV[6]            the number of outcome field names that follow, m
+    ARGV[7 … 6 + m]    the outcome field names, in order (sent once: each item has a prefix of them)
+    ARGV[7 + m]        the items, a JSON array, item after item (i = 1 … n):
+                         its kind: 'stream', 'list', or 'list-digest' (an item too large to keep,
+                           named '<length>:<sha1>');
+                         the entry id (stream), the item's text (list) or '<length>:<sha1>'
+                           (list-digest); or, for a list item that is not UTF-8 text (JSON cannot
+                           carry it), the number k >= 8 + m of the argument ARGV[k] holding its bytes;
+                         its outcome stream: 'events' (KEYS[3]) or 'dead_letter' (KEYS[4]);
+                         the signal id;
+                         the dedup TTL in milliseconds for an executed outcome, else '';
+                         '1' to remove the attempt record;
+                         the engine whose position moves, the position's field (a JSON
+                           [strategy_id, symbol]) and the amount it moves by, or '', '' and '';
+                         the number of outcome values that follow (a JSON number), then those
+                           values: one per field name, in order
+    ARGV[8 + m …]      the bytes of those list items, in the order the items name them
 
   Output, one per item:
     'settled'
@@ -38,20 +49,31 @@
 --- @include holdsEntry
 local leased = redis.call('GET', KEYS[1]) == ARGV[1]
 local answers = {}
-local names = tonumber(ARGV[5])
-local at = 6 + names
-local items = (#KEYS - 2) / 4
-for i = 1, items do
-  local outcomeStream, dedupKey, attemptKey, positionsKey = KEYS[4 * i - 1], KEYS[4 * i], KEYS[4 * i + 1], KEYS[4 * i + 2]
-  local kind, entry, dedupTtl, clearsAttempt = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
-  local positionField, positionAmount = ARGV[at + 4], ARGV[at + 5]
-  local count = tonumber(ARGV[at + 6])
+local names = tonumber(ARGV[6])
+local items = cjson.decode(ARGV[7 + names])
+local prefix = ARGV[5]
+local at = 1
+local i = 0
+while at <= #items do
+  i = i + 1
+  local kind, entry, stream, signalId = items[at], items[at + 1], items[at + 2], items[at + 3]
+  local dedupTtl, clearsAttempt = items[at + 4], items[at + 5]
+  local positionEngine, positionField, positionAmount = items[at + 6], items[at + 7], items[at + 8]
+  local count = items[at + 9]
   local fields = {}
   for f = 1, count do
-    fields[2 * f - 1] = ARGV[5 + f]
-    fields[2 * f] = ARGV[at + 6 + f]
+    fields[2 * f - 1] = ARGV[6 + f]
+    fields[2 * f] = items[at + 9 + f]
   end
-  at = at + 7 + count
+  at = at + 10 + count
+  if type(entry) == 'number' then
+    entry = ARGV[entry]
+  end
+  local outcomeStream = KEYS[4]
+  if stream == 'events' then
+    outcomeStream = KEYS[3]
+  end
+  local dedupKey, attemptKey = prefix .. ':executed:' .. signalId, prefix .. ':attempt:' .. signalId
   local refused, held = holdsEntry(leased, kind, KEYS[2], ARGV[2], ARGV[3], entry)
   if refused then
     answers[i] = refused
@@ -74,6 +96,7 @@ for i = 1, items do
         redis.call('DEL', attemptKey)
       end
       if positionAmount ~= '' then
+        local positionsKey = prefix .. ':positions:' .. positionEngine
         -- A flat position leaves the hash, dust of decimal sums included.
         local net = tonumber(redis.call('HINCRBYFLOAT', positionsKey, positionField, positionAmount))
         if math.abs(net) < 1e-9 then
