@@ -90,14 +90,14 @@ export function createApp(deps: AppDeps): Hono {
     noteAudit(c, 'pause', body.value);
     if (!parsed.success) return c.json({ error: `bad pause request: ${z.prettifyError(parsed.error)}` }, 400);
     log.info({ reason: parsed.data.reason }, 'operator: pause');
-    return answer(c, control.pause(parsed.data.reason ?? ''));
+    return answer(c, await control.pause(parsed.data.reason ?? ''));
   });
   app.post('/admin/execution/resume', async (c) => {
     const body = await readJson(c, true);
     if (!body.ok) return c.json({ error: body.error }, body.status);
     noteAudit(c, 'resume', body.value);
     log.info('operator: resume');
-    return answer(c, control.resume());
+    return answer(c, await control.resume());
   });
   app.post('/admin/execution/switch', async (c) => {
     const body = await readJson(c, false);
@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): Hono {
     noteAudit(c, 'switch', body.value);
     if (!parsed.success) return c.json({ error: `bad switch request: ${z.prettifyError(parsed.error)}` }, 400);
     log.info({ engine: parsed.data.engine }, 'operator: switch');
-    return answer(c, control.switchTo(parsed.data.engine));
+    return answer(c, await control.switchTo(parsed.data.engine));
   });
 
   mountMaintenanceRoutes(app, { control, log });

@@ -31,12 +31,12 @@ export function mountMaintenanceRoutes(app: Hono, deps: { readonly control: Poli
     const parsed = maintenanceBody.safeParse(body.value ?? {});
     if (!parsed.success) return c.json({ error: `bad maintenance request: ${z.prettifyError(parsed.error)}` }, 400);
     deps.log.info({ engine, reason: parsed.data.reason, until: parsed.data.until }, 'operator: maintenance on');
-    return answer(c, deps.control.startMaintenance(engine, parsed.data.reason ?? '', parsed.data.until ?? undefined));
+    return answer(c, await deps.control.startMaintenance(engine, parsed.data.reason ?? '', parsed.data.until ?? undefined));
   });
-  app.delete('/admin/engines/:engine/maintenance', (c) => {
+  app.delete('/admin/engines/:engine/maintenance', async (c) => {
     const engine = c.req.param('engine');
     noteAudit(c, 'maintenance_end', { engine });
     deps.log.info({ engine }, 'operator: maintenance off');
-    return answer(c, deps.control.endMaintenance(engine));
+    return answer(c, await deps.control.endMaintenance(engine));
   });
 }

@@ -11,16 +11,19 @@ import { statusOf, type Role, type StatusJson } from './status.js';
 export type CommandResult =
   { readonly ok: true; readonly status: StatusJson } | { readonly ok: false; readonly httpStatus: 400 | 409 | 503; readonly error: string };
 
-/** What the admin API can ask of the policy. */
+/**
+ * What the admin API can ask of the policy. A command answers once the state it made is saved, so
+ * that a 200 holds across a takeover (503 when it could not be saved).
+ */
 export interface PolicyControl {
   status(): Promise<StatusJson>;
-  pause(reason: string): CommandResult;
-  resume(): CommandResult;
-  switchTo(engine: string): CommandResult;
+  pause(reason: string): Promise<CommandResult>;
+  resume(): Promise<CommandResult>;
+  switchTo(engine: string): Promise<CommandResult>;
   /** Starts (or changes) `engine`'s maintenance; `until` an ISO time in the future, or absent. */
-  startMaintenance(engine: string, reason: string, until: string | undefined): CommandResult;
+  startMaintenance(engine: string, reason: string, until: string | undefined): Promise<CommandResult>;
   /** Ends `engine`'s maintenance; 409 when it is not in maintenance. */
-  endMaintenance(engine: string): CommandResult;
+  endMaintenance(engine: string): Promise<CommandResult>;
   /** Whether the policy actor runs (for `/ready`). */
   isRunning(): boolean;
 }
@@ -44,9 +47,25 @@ function parseUntil(until: string, at: number): number | string {
   return time;
 }
 
+/**
+ * Saves the policy state as it is now; answers null once it is saved, or why it could not be (the
+ * service without Redis saves nothing, and answers null).
+ */
+export type SaveState = () => Promise<string | null>;
+
 /** Control of the policy this instance drives (the leader). */
-export function leaderControl(runtime: PolicyRuntime, leaderEpoch: number | null): PolicyControl {
+export function leaderControl(runtime: PolicyRuntime, leaderEpoch: number | null, save: SaveState = () => Promise.resolve(null)): PolicyControl {
   const status = (): StatusJson => statusOf(runtime.state(), { role: 'leader', now: runtime.now(), leaderEpoch });
+  // Applied here at once (a pause stops dispatch now), but only a saved state survives a takeover.
+  const saved = async (): Promise<CommandResult> => {
+    const failure = await save();
+    if (failure === null) return { ok: true, status: status() };
+    return {
+      ok: false,
+      httpStatus: 503,
+      error: `applied on this instance, but the policy state could not be saved to Redis (${failure}): an instance taking over would not know of it; send the command again once Redis answers`,
+    };
+  };
   // A stopped actor drops events silently: answering 200 then would claim a command that never happened.
   const stopped = (): CommandResult => ({
     ok: false,
@@ -56,12 +75,12 @@ export function leaderControl(runtime: PolicyRuntime, leaderEpoch: number | null
   return {
     status: async () => status(),
     isRunning: () => runtime.isRunning(),
-    pause(reason) {
+    async pause(reason) {
       if (!runtime.isRunning()) return stopped();
       runtime.send({ type: 'PAUSE', reason: reason.trim() === '' ? DEFAULT_PAUSE_REASON : reason });
-      return { ok: true, status: status() };
+      return saved();
     },
-    resume() {
+    async resume() {
       if (!runtime.isRunning()) return stopped();
       if (runtime.activeEngine() !== null) {
         return { ok: false, httpStatus: 409, error: `execution is not paused (state ${status().state}); nothing to resume` };
@@ -70,45 +89,46 @@ export function leaderControl(runtime: PolicyRuntime, leaderEpoch: number | null
         return { ok: false, httpStatus: 409, error: 'every engine is in maintenance: end a maintenance to resume' };
       }
       runtime.send({ type: 'RESUME' });
-      return { ok: true, status: status() };
+      return saved();
     },
-    switchTo(engine) {
+    async switchTo(engine) {
       if (!isEngineId(engine)) return unknownEngine(engine);
       if (!runtime.isRunning()) return stopped();
       if (runtime.state().context.maintenance[engine] !== null) {
         return { ok: false, httpStatus: 409, error: `${engine} is in maintenance: end its maintenance before switching to it` };
       }
       runtime.send({ type: 'SWITCH', engine });
-      return { ok: true, status: status() };
+      return saved();
     },
-    startMaintenance(engine, reason, until) {
+    async startMaintenance(engine, reason, until) {
       if (!isEngineId(engine)) return unknownEngine(engine);
       const at = runtime.now();
       const end = until === undefined ? null : parseUntil(until, at);
       if (typeof end === 'string') return { ok: false, httpStatus: 400, error: end };
       if (!runtime.isRunning()) return stopped();
       runtime.send({ type: 'MAINTENANCE_STARTED', engine, reason: reason.trim() === '' ? DEFAULT_MAINTENANCE_REASON : reason, until: end, at });
-      return { ok: true, status: status() };
+      return saved();
     },
-    endMaintenance(engine) {
+    async endMaintenance(engine) {
       if (!isEngineId(engine)) return unknownEngine(engine);
       if (!runtime.isRunning()) return stopped();
       if (runtime.state().context.maintenance[engine] === null) {
         return { ok: false, httpStatus: 409, error: `${engine} is not in maintenance; nothing to end` };
       }
       runtime.send({ type: 'MAINTENANCE_ENDED', engine });
-      return { ok: true, status: status() };
+      return saved();
     },
   };
 }
 
 /** Control on a standby: it answers the status from the persisted state and refuses commands. */
 export function standbyControl(readStatus: () => Promise<StatusJson>, role: Role = 'standby'): PolicyControl {
-  const refuse = (): CommandResult => ({
-    ok: false,
-    httpStatus: 503,
-    error: `this instance is a ${role}: send operator commands to the leader`,
-  });
+  const refuse = (): Promise<CommandResult> =>
+    Promise.resolve({
+      ok: false,
+      httpStatus: 503,
+      error: `this instance is a ${role}: send operator commands to the leader`,
+    });
   return {
     status: readStatus,
     isRunning: () => true,

@@ -13,7 +13,7 @@ import type { ExecutionEngine } from '../engines/types.js';
 import { ExecutionManager } from '../execution/manager.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { leaderControl, type PolicyControl } from '../policy/control.js';
+import { leaderControl, type PolicyControl, type SaveState } from '../policy/control.js';
 import { createPolicyStateWriter, loadPolicyState, savedAtOf, startingPolicyState, type StateStore, type UnsavedPolicyState } from '../policy/persistence.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../policy/runtime.js';
 import { withScripts } from '../redis/commands.js';
@@ -61,6 +61,9 @@ export interface LeaderTerm {
   /** After {@link stop}: the policy state it could not save, for this process's next term. */
   unsavedPolicyState(): UnsavedPolicyState | null;
 }
+
+/** How long an operator's command waits for its state to be saved before it answers 503. */
+const OPERATOR_SAVE_TIMEOUT_MS = 2000;
 
 async function until<T>(what: string, log: Logger, attempt: () => Promise<T>): Promise<T> {
   for (let tries = 1; ; tries++) {
@@ -196,5 +199,23 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
     await stop();
     throw new Error('Could not start consuming signals', { cause: error });
   }
-  return { runtime, manager, epoch, control: leaderControl(runtime, fence?.epoch ?? null), stop, unsavedPolicyState: () => writer?.unsaved() ?? null };
+  const saveState: SaveState = async () => {
+    if (writer === null) return null;
+    const answered = new AbortController();
+    const saving = writer.flush().then(() => (writer.unsaved() === null ? null : 'Redis refused or missed the write'));
+    const late = sleep(systemClock, OPERATOR_SAVE_TIMEOUT_MS, answered.signal).then(() => `no answer within ${OPERATOR_SAVE_TIMEOUT_MS} ms`);
+    try {
+      return await Promise.race([saving, late]);
+    } finally {
+      answered.abort();
+    }
+  };
+  return {
+    runtime,
+    manager,
+    epoch,
+    control: leaderControl(runtime, fence?.epoch ?? null, saveState),
+    stop,
+    unsavedPolicyState: () => writer?.unsaved() ?? null,
+  };
 }
