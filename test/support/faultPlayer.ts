@@ -189,7 +189,8 @@ export class SchedulePlayer {
     const answer = await pollUntil(`an instance leading to take the ${kind}`, OPERATOR_DEADLINE_MS, async () => {
       for (const name of INSTANCE_NAMES) {
         if (this.#frozen.has(name) || this.instance(name).exited()) continue;
-        const reply = await this.instance(name).post(path, body, 1000);
+        // Longer than a leader waits for Redis to take the state (2 s) before it answers 503.
+        const reply = await this.instance(name).post(path, body, 3000);
         if (reply === null) continue;
         if (reply.status === 200 || reply.status === 409) return { name, reply };
         refusals.push(`${name} ${reply.status}`);
