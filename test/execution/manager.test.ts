@@ -75,6 +75,12 @@ async function harness(options: { failingAlerts?: boolean; threshold?: number; o
 }
 
 const orderPosts = (bridge: FakeBridge): number => bridge.requests.filter((request) => request.method === 'POST').length;
+/** The outcomes recorded so far, sorted. */
+const outcomesOf = (queue: MemoryQueue): unknown[] =>
+  queue
+    .events()
+    .map((fields) => fields.outcome)
+    .sort();
 
 describe('the execution manager', () => {
   it('dispatches nothing more once the policy actor has failed', async () => {
@@ -99,12 +105,7 @@ describe('the execution manager', () => {
     queue.push(signalJson('twin'));
     queue.push(signalJson('twin'));
     await eventually('both copies settled', () => queue.events().length === 2);
-    expect(
-      queue
-        .events()
-        .map((fields) => fields.outcome)
-        .sort(),
-    ).toEqual(['duplicate', 'executed']);
+    expect(outcomesOf(queue)).toEqual(['duplicate', 'executed']);
     expect(bridges.lean_self_hosted.placements).toHaveLength(1);
     expect(manager.stats()).toMatchObject({ executing: 0, inDoubt: 0, settled: 2 });
   });
@@ -125,12 +126,7 @@ describe('the execution manager', () => {
     const placed = Object.values(bridges).flatMap((bridge) => bridge.placements);
     expect(placed).toHaveLength(1);
     expect(bridges.lean_self_hosted.placements).toHaveLength(1);
-    expect(
-      queue
-        .events()
-        .map((fields) => fields.outcome)
-        .sort(),
-    ).toEqual(['duplicate', 'executed']);
+    expect(outcomesOf(queue)).toEqual(['duplicate', 'executed']);
   });
 
   it("sends the term's epoch as X-Leader-Epoch with every order", async () => {

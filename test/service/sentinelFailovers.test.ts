@@ -43,15 +43,19 @@ async function writeEventually(redis: Redis, key: string): Promise<void> {
   await pollUntil(`a write of ${key} to reach the promoted replica`, FAILOVER_TIMEOUT_MS, async () => (await redis.set(key, 'after')) === 'OK');
 }
 
+/** A topology, a Sentinel client on it and a duplicate of that client, both ready. */
+async function connectedTopology(): Promise<{ deployment: SentinelTopology; redis: Redis; duplicate: Redis; replicaPort: number }> {
+  topology = await startSentinelTopology();
+  const redis = sentinelClient(topology);
+  const duplicate = duplicateOf(redis);
+  await redis.set('before', '1');
+  await pollUntil('the duplicate to be ready', 5000, () => duplicate.status === 'ready');
+  return { deployment: topology, redis, duplicate, replicaPort: topology.replicaPort() };
+}
+
 describe('Sentinel failovers announced while the client reconnects', () => {
   it('reaches the promoted replica although the first Sentinel asked hangs and the failover is announced meanwhile', async () => {
-    topology = await startSentinelTopology();
-    const deployment = topology;
-    const redis = sentinelClient(deployment);
-    const blocking = duplicateOf(redis);
-    await redis.set('before', '1');
-    await pollUntil('the duplicate to be ready', 5000, () => blocking.status === 'ready');
-    const replicaPort = deployment.replicaPort();
+    const { deployment, redis, duplicate: blocking, replicaPort } = await connectedTopology();
 
     cleanups.unshift(deployment.freezeSentinel(0));
     await deployment.killPrimary();
@@ -65,13 +69,7 @@ describe('Sentinel failovers announced while the client reconnects', () => {
   });
 
   it('leaves a frozen primary for the promoted replica when the Sentinels announce the failover', async () => {
-    topology = await startSentinelTopology();
-    const deployment = topology;
-    const redis = sentinelClient(deployment);
-    const duplicate = duplicateOf(redis);
-    await redis.set('before', '1');
-    await pollUntil('the duplicate to be ready', 5000, () => duplicate.status === 'ready');
-    const replicaPort = deployment.replicaPort();
+    const { deployment, redis, duplicate, replicaPort } = await connectedTopology();
 
     // Frozen, its sockets stay open: nothing but the announcement tells a client to leave it.
     deployment.freezePrimary();
