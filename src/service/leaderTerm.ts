@@ -117,7 +117,12 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
       ? null
       : {
           get: (key: string) => redis.get(key),
-          set: (key: string, value: string) => withScripts(redis).efSetIfLeader(fence.leaseKey, key, fence.token, value),
+          set: async (key: string, value: string) => {
+            // Refused is not saved: an operator's 200 must not rest on a write that never landed.
+            if ((await withScripts(redis).efSetIfLeader(fence.leaseKey, key, fence.token, value)) !== 1) {
+              throw new Error(`not written: the lease ${fence.leaseKey} is no longer this term's (epoch ${fence.epoch})`);
+            }
+          },
         };
   const writer =
     fencedStore === null
