@@ -32,10 +32,14 @@ describe('window rules and maintenance in the running service', () => {
     expect((await service.status()).state).toBe('primaryActive');
     await produce(fixture.redis, fixture.keys, 'stream', second);
     expect(await outcomeOf(second)).toMatchObject({ outcome: 'executed', engine: 'lean_self_hosted' });
-    const status = await eventually('the slow_calls trip', async () => {
-      const now = await service.status();
-      return now.state === 'backup1Active' ? now : undefined;
-    });
+    const status = await eventually(
+      'the slow_calls trip',
+      async () => {
+        const now = await service.status();
+        return now.state === 'backup1Active' ? now : undefined;
+      },
+      15_000,
+    );
     expect(status).toMatchObject({
       active_engine: 'quanttrader_pybroker',
       failure_counts: { lean_self_hosted: 0 },

@@ -34,7 +34,7 @@ describe('a signal whose outcome is unknown', () => {
     // The hung primary answers no lookup either; once it is back it says 404, freeing the signal.
     await eventually('the first attempt to reach the primary', () => posts(fixture.bridges.lean_self_hosted) === 1);
     await fixture.bridges.lean_self_hosted.setMode('ok');
-    const outcome = await eventually('the outcome', () => outcomeOf('never-placed'), 8000);
+    const outcome = await eventually('the outcome', () => outcomeOf('never-placed'), 15_000);
     expect(outcome).toMatchObject({ outcome: 'executed', engine: 'quanttrader_pybroker', attempts: '2' });
     expect(fixture.bridges.lean_self_hosted.executed.has('never-placed')).toBe(false);
     expect(fixture.bridges.quanttrader_pybroker.executed.has('never-placed')).toBe(true);

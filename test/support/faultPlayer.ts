@@ -19,6 +19,9 @@ import type { ServiceProcess } from './faultProcess.js';
 import { describeError } from './faultScenario.js';
 import { describeStep, INSTANCE_NAMES, type FaultSchedule, type FaultStep, type InstanceName } from './faultSchedule.js';
 
+/** The contract's default AUDIT_STREAM, which the lab's instances use. */
+const AUDIT_STREAM = 'execution.audit';
+
 /** How long an operator keeps trying to reach a leader for a pause or resume. */
 const OPERATOR_DEADLINE_MS = 15_000;
 
@@ -181,17 +184,32 @@ export class SchedulePlayer {
     return `${first}…${last}${again.length === 0 ? '' : `; again ${again.map((spec) => spec.signalId).join(', ')}`}`;
   }
 
+  /** Whether the audit stream holds a resume that succeeded since `since` (epoch ms). */
+  async #resumedSince(since: number): Promise<boolean> {
+    const entries = await this.lab.redis.xrange(AUDIT_STREAM, String(since), '+');
+    return entries.some(([, fields]) => {
+      const record = new Map<string, string>();
+      for (let index = 0; index + 1 < fields.length; index += 2) record.set(fields[index] ?? '', fields[index + 1] ?? '');
+      return record.get('action') === 'resume' && record.get('result') === 'ok';
+    });
+  }
+
   /** Sends the operator's pause or resume to whichever instance leads; a standby answers 503. */
   async #operator(kind: 'pause' | 'resume', step: FaultStep): Promise<string> {
     const path = `/admin/execution/${kind}`;
     const body = kind === 'pause' ? { reason: `fault schedule seed ${this.schedule.seed}` } : {};
     const refusals: string[] = [];
+    const sentAt = Date.now();
+    let unanswered = false;
     const answer = await pollUntil(`an instance leading to take the ${kind}`, OPERATOR_DEADLINE_MS, async () => {
       for (const name of INSTANCE_NAMES) {
         if (this.#frozen.has(name) || this.instance(name).exited()) continue;
         // Longer than a leader waits for Redis to take the state (2 s) before it answers 503.
         const reply = await this.instance(name).post(path, body, 3000);
-        if (reply === null) continue;
+        if (reply === null) {
+          unanswered = true;
+          continue;
+        }
         if (reply.status === 200 || reply.status === 409) return { name, reply };
         refusals.push(`${name} ${reply.status}`);
       }
@@ -202,7 +220,9 @@ export class SchedulePlayer {
       this.#pauseAccepted = answer.reply.status === 200;
       return `${answer.reply.status} from ${answer.name}${refused}`;
     }
-    if (answer.reply.status === 409 && this.#pauseAccepted) {
+    // A 409 after a try that got no answer may only say that the unanswered try resumed: the
+    // audit stream tells.
+    if (answer.reply.status === 409 && this.#pauseAccepted && !(unanswered && (await this.#resumedSince(sentAt)))) {
       const played = this.played.find((candidate) => candidate.step === step);
       if (played !== undefined) this.lostPauses.push(played);
     }
