@@ -1,7 +1,8 @@
 /**
  * The window rules on engines the policy is not using (calls still reach them by position
- * affinity): the rule that trips one is the rule the inspector shows until it recovers, and its
- * calls go on being counted; and a window shorter than ten seconds counts in tenths of itself.
+ * affinity): the rule that trips one is the rule the inspector shows until it recovers, its calls
+ * go on being counted, and the policy does not fail over to it; and a window shorter than ten
+ * seconds counts in tenths of itself.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { EMPTY_WINDOW, countsAt, recordCall } from '../../machines/callWindow.js';
@@ -32,6 +33,15 @@ describe('an engine not in use that a window rule tripped', () => {
     expect(rateTrips.nautilus_trader).toBe('slow_calls');
     expect(countsAt(windows.nautilus_trader, harness.clock.now(), 60_000)).toEqual({ calls: 3, failures: 3, slow: 0 });
     expect(harness.snapshot().value).toBe('primaryActive');
+  });
+
+  it('is not available to fail over to: with the other backup tripped too, the primary’s trip pauses', () => {
+    harness = new FailoverHarness({ ...WINDOW_RULES, failureThreshold: 3 });
+    for (let n = 0; n < 3; n += 1) harness.send({ type: 'EXECUTION_SUCCEEDED', engine: 'nautilus_trader', durationMs: 500 });
+    harness.trip('quanttrader_pybroker');
+    const after = harness.trip('lean_self_hosted');
+    expect(after.value).toEqual({ paused: 'holding' });
+    expect(after.context.lastTransition).toMatchObject({ from: 'primaryActive', to: 'paused', reason: 'all_engines_failed' });
   });
 });
 
