@@ -1,6 +1,7 @@
 /**
  * The role statechart as a running actor, through the parts of a term's life that roles.actor
- * does not run: a fresh machine holds nothing, a leader that loses the lease ends its term, and a
+ * does not run: a fresh machine holds nothing, a leader that loses the lease ends its term (and
+ * starts the next one if it wins the lease back meanwhile), and a
  * term that could not start is tried again after the retry delay, on a simulated clock.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,6 +42,36 @@ describe('a leader that loses the lease', () => {
     await waitFor(actor, (snapshot) => snapshot.value === 'standby', BOUND);
     expect(ended).toEqual(['ended']);
     expect(actor.getSnapshot().context.heldEpoch).toBeNull();
+  });
+});
+
+describe('a leader that wins the lease back while it steps down', () => {
+  it('starts the new term, in the new epoch, once the old one has ended', async () => {
+    let endTerm = (): void => {};
+    const started: number[] = [];
+    const machine = roleMachine.provide({
+      actors: {
+        startTerm: fromPromise<number, { readonly epoch: number }>(async ({ input }) => {
+          started.push(input.epoch);
+          return input.epoch;
+        }),
+        stopTerm: fromPromise<void>(
+          () =>
+            new Promise<void>((resolve) => {
+              endTerm = resolve;
+            }),
+        ),
+      },
+    });
+    actor = createActor(machine).start();
+    actor.send({ type: 'LEASE_WON', epoch: 1 });
+    await waitFor(actor, (snapshot) => snapshot.value === 'leading', BOUND);
+    actor.send({ type: 'LEASE_LOST' });
+    actor.send({ type: 'LEASE_WON', epoch: 2 });
+    expect(actor.getSnapshot().value).toBe('steppingDown');
+    endTerm();
+    await waitFor(actor, (snapshot) => snapshot.value === 'leading', BOUND);
+    expect(started).toEqual([1, 2]);
   });
 });
 
