@@ -1,8 +1,8 @@
 /**
  * The role statechart as a running actor, through the parts of a term's life that roles.actor
  * does not run: a fresh machine holds nothing, a leader that loses the lease ends its term (and
- * starts the next one if it wins the lease back meanwhile), and a
- * term that could not start is tried again after the retry delay, on a simulated clock.
+ * starts the next one if it wins the lease back meanwhile), and a term that could not start is
+ * tried again after the retry delay, on a simulated clock.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor, fromPromise, waitFor, type Actor } from 'xstate';
