@@ -45,7 +45,7 @@ export function maintenanceAfter(maintenance: MaintenanceMap, event: Maintenance
 
 /** Whether `event` ends some engine's maintenance. */
 export function endsMaintenance(maintenance: MaintenanceMap, event: MaintenanceEvent): boolean {
-  if (event.type === 'MAINTENANCE_STARTED') return false;
+  // A start sets an engine's maintenance and clears none, so it ends nothing without a case of its own.
   const after = maintenanceAfter(maintenance, event);
   return ENGINE_IDS.some((engine) => maintenance[engine] !== null && after[engine] === null);
 }

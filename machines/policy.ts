@@ -185,11 +185,6 @@ export function isCandidate(context: FailoverContext, engine: EngineId): boolean
   return isAvailable(context, engine) && context.maintenance[engine] === null;
 }
 
-/** Whether this failure of `engine` brings its count to the threshold. */
-export function failureTrips(context: FailoverContext, engine: EngineId): boolean {
-  return context.failures[engine] + 1 >= context.settings.failureThreshold;
-}
-
 /**
  * Where the policy goes when `tripped` trips: the next available engine after it in the chain;
  * failing that, an available higher-priority one (it recovered meanwhile); null when none is left.

@@ -8,7 +8,7 @@
  * Pure, like the failover machine: the two actors (`startTerm`, `stopTerm`) and the retry delay
  * are named here and implemented by the service with `.provide()`.
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assertEvent, assign, fromPromise, setup } from 'xstate';
 
 /** What the service tells the machine. */
 export type RoleEvent =
@@ -47,10 +47,16 @@ export const roleMachine = setup({
     leaseHeld: ({ context }) => context.heldEpoch !== null,
     stopRequested: ({ context }) => context.stopRequested,
     /** The term that just started is the one held now (not one lost and won again meanwhile). */
+    // Stryker disable next-line ConditionalExpression: it guards the start's done event only, which always has an output; `in` is for the type.
     startedTermHeld: ({ context, event }) => 'output' in event && event.output === context.heldEpoch,
   },
   actions: {
-    noteLeaseWon: assign({ heldEpoch: ({ event }) => (event.type === 'LEASE_WON' ? event.epoch : null) }),
+    noteLeaseWon: assign({
+      heldEpoch: ({ event }) => {
+        assertEvent(event, 'LEASE_WON');
+        return event.epoch;
+      },
+    }),
     noteLeaseLost: assign({ heldEpoch: null }),
     noteStop: assign({ stopRequested: true }),
   },

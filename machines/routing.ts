@@ -5,7 +5,7 @@
  *
  * Pure: the ledger, the policy's choice and the availability come in; an answer goes out.
  */
-import { ENGINE_IDS, priorityOf, type EngineId } from './engines.js';
+import { ENGINE_IDS, type EngineId } from './engines.js';
 
 /** The accepted `action` values of a signal, after upper-casing (contract section 3). */
 export const SIGNAL_ACTIONS = ['BUY', 'SELL', 'BUY_TO_OPEN', 'SELL_TO_OPEN', 'BUY_TO_CLOSE', 'SELL_TO_CLOSE'] as const;
@@ -51,8 +51,9 @@ export function positionHolder(signal: RoutedSignal, positions: Positions): Engi
   const against = -direction(signal.action);
   // Stryker disable next-line ArithmeticOperator: `against` is 1 or -1, so dividing by it is multiplying.
   const holders = ENGINE_IDS.filter((engine) => (closing ? Math.abs(positions[engine]) : positions[engine] * against) > FLAT);
-  // No holder: the sort of nothing has no first element, hence null.
-  return [...holders].sort((a, b) => Math.abs(positions[b]) - Math.abs(positions[a]) || priorityOf(a) - priorityOf(b))[0] ?? null;
+  // The holders come in priority order and the sort is stable, so of equal positions the higher
+  // priority stays first. No holder: the sort of nothing has no first element, hence null.
+  return [...holders].sort((a, b) => Math.abs(positions[b]) - Math.abs(positions[a]))[0] ?? null;
 }
 
 /**
