@@ -185,6 +185,11 @@ export interface PolicyStateWriter {
    * shutdown during a Redis outage ends (the next term starts from what was saved before).
    */
   close(): Promise<void>;
+  /**
+   * Waits for the changes made so far to be written; false when a write failed first (later
+   * changes are not waited for).
+   */
+  saved(): Promise<boolean>;
   /** After {@link close}: the state it could not write, if any, for the next term of this process. */
   unsaved(): UnsavedPolicyState | null;
 }
@@ -206,6 +211,10 @@ export function createPolicyStateWriter(options: {
   basedOn?: number | null;
 }): PolicyStateWriter {
   let lastWritten = '';
+  // Changes are numbered; `writtenThrough` is the last one a successful write (or a skipped one,
+  // already written) covered, so a caller can wait for its own change and not for later ones.
+  let changes = 0;
+  let writtenThrough = 0;
   let lastSavedAt = options.basedOn ?? null;
   let dirty = false;
   let closed = false;
@@ -218,14 +227,19 @@ export function createPolicyStateWriter(options: {
   const writeLoop = async (): Promise<void> => {
     while (dirty) {
       dirty = false;
+      const covering = changes;
       const state = options.read();
       const withoutTime = serializePolicyState(state, 0);
-      if (withoutTime === lastWritten) continue;
+      if (withoutTime === lastWritten) {
+        writtenThrough = covering;
+        continue;
+      }
       try {
         const savedAt = clock.now();
         await options.store.set(options.key, serializePolicyState(state, savedAt));
         lastWritten = withoutTime;
         lastSavedAt = savedAt;
+        writtenThrough = covering;
       } catch (error) {
         options.onError(new Error(`Could not save the policy state to ${options.key}`, { cause: error }));
         // Redis may be away for a while: try again later rather than lose the change.
@@ -243,6 +257,7 @@ export function createPolicyStateWriter(options: {
   const writer: PolicyStateWriter = {
     changed() {
       if (closed) return;
+      changes++;
       dirty = true;
       inFlight ??= writeLoop().finally(() => {
         inFlight = null;
@@ -263,6 +278,11 @@ export function createPolicyStateWriter(options: {
       if (wasRetrying) writer.changed();
       closed = true;
       await writer.flush();
+    },
+    async saved() {
+      const target = changes;
+      await writer.flush();
+      return writtenThrough >= target;
     },
     unsaved() {
       const state = options.read();

@@ -207,7 +207,8 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
   const saveState: SaveState = async () => {
     if (writer === null) return null;
     const answered = new AbortController();
-    const saving = writer.flush().then(() => (writer.unsaved() === null ? null : 'Redis refused or missed the write'));
+    writer.changed();
+    const saving = writer.saved().then((done) => (done ? null : 'Redis refused or missed the write'));
     const late = sleep(systemClock, OPERATOR_SAVE_TIMEOUT_MS, answered.signal).then(() => `no answer within ${OPERATOR_SAVE_TIMEOUT_MS} ms`);
     try {
       return await Promise.race([saving, late]);

@@ -472,6 +472,25 @@ describe('a state a term could not save (an operator acted while Redis was away)
     expect(next.state?.context.failures.lean_self_hosted).toBe(1);
   });
 
+  it('saved: true once the changes so far are written, however the state moves on after; false when the write failed', async () => {
+    const { runtime, clock } = start();
+    let failing = false;
+    const { store } = recordingStore({ before: () => (failing ? Promise.reject(new Error('connection lost')) : undefined) });
+    const writer = createPolicyStateWriter({ store, key, read: () => runtime.state(), clock, onError: () => {}, basedOn: null });
+    runtime.subscribe(() => writer.changed());
+    runtime.send({ type: 'PAUSE', reason: 'an operator' });
+    const saved = writer.saved();
+    // A later change (a probe round, say) while the pause is being written must not make it unsaved.
+    runtime.send({ type: 'EXECUTION_FAILED', engine: 'quanttrader_pybroker' });
+    expect(await saved).toBe(true);
+    expect(found(await loadPolicyState(redis, key, SETTINGS)).state.context.pausedReason).toBe('an operator');
+
+    failing = true;
+    runtime.send({ type: 'RESUME' });
+    expect(await writer.saved()).toBe(false);
+    await writer.close();
+  });
+
   it('is nothing once the last write went through', async () => {
     const { runtime, clock } = start();
     const writer = createPolicyStateWriter({ store: redis, key, read: () => runtime.state(), clock, onError: () => {}, basedOn: null });
