@@ -83,6 +83,13 @@ function crashMidFlight(kind: QueueKind): FaultScenario {
       // Two ids produced twice, among the others: their second copy must end `duplicate`, across the crash.
       await lab.produce([...signals.slice(0, 12), one, two, ...signals.slice(12)]);
       await lab.waitMidFlight(4, 1);
+      // Strike while an order has most of its answer time to go: one placed but not yet recorded
+      // may be recorded before the kill lands, and then none is left open at the engine.
+      await pollUntil('an order just sent to the slow primary', 10_000, () => {
+        const bridge = lab.bridges.lean_self_hosted;
+        const open = new Set(bridge.inProgress());
+        return bridge.posts().some((post) => open.has(post.signalId) && post.receivedAt >= Date.now() - SLOW_MS / 3);
+      });
       await first.kill9();
       // The dead process changes nothing any more: these are exactly what it left behind.
       const inFlight = await inFlightCount(lab.redis, kind);
