@@ -13,13 +13,6 @@ let harness: FailoverHarness;
 
 afterEach(() => harness.stop());
 
-/** The seconds between arming the pending recovery deadline and the deadline. */
-function armedTimeoutSeconds(): number {
-  const { recoveryDeadline, recoveryArmedAt } = harness.context();
-  if (recoveryDeadline === null || recoveryArmedAt === null) throw new Error('No recovery deadline is armed.');
-  return (recoveryDeadline - recoveryArmedAt) / 1000;
-}
-
 /** Waits out the recovery timeout and lets the primary recover; returns when it took over. */
 function failBack(): number {
   harness.reachDeadline();
@@ -36,7 +29,7 @@ function primaryBackWithDoubledTimeout(): number {
   harness.trip('lean_self_hosted');
   failBack();
   harness.trip('lean_self_hosted');
-  expect(armedTimeoutSeconds()).toBe(base * 2);
+  expect(harness.armedTimeoutSeconds()).toBe(base * 2);
   const back = failBack();
   expect(harness.context().recoveryTimeoutSeconds).toBe(base * 2);
   return back;
@@ -55,14 +48,14 @@ describe('the ping-pong window and the decay, at their edges', () => {
     harness = new FailoverHarness();
     const back = primaryBackWithDoubledTimeout();
     tripPrimaryAt(back + base * 2 * 1000 - 1);
-    expect(armedTimeoutSeconds()).toBe(Math.min(base * 4, max));
+    expect(harness.armedTimeoutSeconds()).toBe(Math.min(base * 4, max));
   });
 
   it('decays to the base for a trip exactly one timeout after the failback: the primary was stable that long', () => {
     harness = new FailoverHarness();
     const back = primaryBackWithDoubledTimeout();
     tripPrimaryAt(back + base * 2 * 1000);
-    expect(armedTimeoutSeconds()).toBe(base);
+    expect(harness.armedTimeoutSeconds()).toBe(base);
     expect(harness.context().recoveryTimeoutSeconds).toBe(base);
   });
 
@@ -70,14 +63,14 @@ describe('the ping-pong window and the decay, at their edges', () => {
     harness = new FailoverHarness();
     const back = primaryBackWithDoubledTimeout();
     harness.send({ type: 'SWITCH', engine: 'quanttrader_pybroker' }, back + base * 2 * 1000 - 1 - harness.clock.now());
-    expect(armedTimeoutSeconds()).toBe(base * 2);
+    expect(harness.armedTimeoutSeconds()).toBe(base * 2);
   });
 
   it('decays to the base for an operator switch exactly a full timeout of stability after the failback', () => {
     harness = new FailoverHarness();
     const back = primaryBackWithDoubledTimeout();
     harness.send({ type: 'SWITCH', engine: 'quanttrader_pybroker' }, back + base * 2 * 1000 - harness.clock.now());
-    expect(armedTimeoutSeconds()).toBe(base);
+    expect(harness.armedTimeoutSeconds()).toBe(base);
   });
 });
 

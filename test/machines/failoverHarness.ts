@@ -67,6 +67,13 @@ export class FailoverHarness {
     return this.snapshot().context;
   }
 
+  /** The seconds between arming the pending recovery deadline and the deadline. */
+  armedTimeoutSeconds(): number {
+    const { recoveryDeadline, recoveryArmedAt } = this.context();
+    if (recoveryDeadline === null || recoveryArmedAt === null) throw new Error('No recovery deadline is armed.');
+    return (recoveryDeadline - recoveryArmedAt) / 1000;
+  }
+
   /** What the service would persist now. */
   stored(): StoredPolicy {
     const { value, context } = this.snapshot();

@@ -10,13 +10,6 @@ let harness: FailoverHarness;
 
 afterEach(() => harness.stop());
 
-/** The seconds between arming the pending recovery deadline and the deadline. */
-function armedTimeoutSeconds(): number {
-  const { recoveryDeadline, recoveryArmedAt } = harness.context();
-  if (recoveryDeadline === null || recoveryArmedAt === null) throw new Error('No recovery deadline is armed.');
-  return (recoveryDeadline - recoveryArmedAt) / 1000;
-}
-
 describe('a quick trip after a failback', () => {
   it('does not double the timeout when the engine that trips is not the one failed back to', () => {
     harness = new FailoverHarness();
@@ -28,7 +21,7 @@ describe('a quick trip after a failback', () => {
     expect(moved.value).toEqual({ backup1Active: 'waiting' });
     const tripped = harness.trip('quanttrader_pybroker');
     expect(tripped.value).toEqual({ backup2Active: 'waiting' });
-    expect(armedTimeoutSeconds()).toBe(SETTINGS.recoveryTimeoutSeconds);
+    expect(harness.armedTimeoutSeconds()).toBe(SETTINGS.recoveryTimeoutSeconds);
     expect(tripped.context.recoveryTimeoutSeconds).toBe(SETTINGS.recoveryTimeoutSeconds);
   });
 });
