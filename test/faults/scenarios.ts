@@ -410,11 +410,16 @@ const leaderFrozen: FaultScenario = {
   },
 };
 
+/** For scenarios not about slow answers: a timeout no loaded machine reaches by accident. */
+const UNHURRIED_ENGINES = { ENGINE_TIMEOUT_MS: '2000' } as const;
+
 /** Fault 6a: the primary refuses connections. */
 const engineDown: FaultScenario = {
   id: 'engine-down',
   title: 'engine down (connection refused): failover',
-  lab: { kind: 'stream', bridges: { lean_self_hosted: { mode: 'down' } }, env: { EXECUTION_FAILOVER_THRESHOLD: '2' } },
+  // A refused connection fails at once; the backups' answers need not race the lab's 300 ms timeout,
+  // which a loaded CI machine can exceed and so fail over past the backup (seen once in CI).
+  lab: { kind: 'stream', bridges: { lean_self_hosted: { mode: 'down' } }, env: { EXECUTION_FAILOVER_THRESHOLD: '2', ...UNHURRIED_ENGINES } },
   settleTimeoutMs: 15_000,
   async run(lab, checks) {
     const service = await lab.startInstance('a');
@@ -437,7 +442,7 @@ const engineDown: FaultScenario = {
 const engineRejecting: FaultScenario = {
   id: 'engine-rejecting',
   title: 'engine rejects orders (422): dead-lettered once',
-  lab: { kind: 'stream', bridges: { lean_self_hosted: { mode: 'reject' } }, env: { EXECUTION_FAILOVER_THRESHOLD: '2' } },
+  lab: { kind: 'stream', bridges: { lean_self_hosted: { mode: 'reject' } }, env: { EXECUTION_FAILOVER_THRESHOLD: '2', ...UNHURRIED_ENGINES } },
   settleTimeoutMs: 15_000,
   async run(lab, checks) {
     const service = await lab.startInstance('a');

@@ -13,6 +13,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { ENGINE_IDS } from '../../machines/engines.js';
+import { POLICY_STATE_KEY } from '../../src/config/config.js';
 import type { FaultLab, SignalSpec } from './faultHarness.js';
 import { pollFor, pollUntil } from './faultPolling.js';
 import type { ServiceProcess } from './faultProcess.js';
@@ -21,6 +22,20 @@ import { describeStep, INSTANCE_NAMES, type FaultSchedule, type FaultStep, type 
 
 /** The contract's default AUDIT_STREAM, which the lab's instances use. */
 const AUDIT_STREAM = 'execution.audit';
+
+/** The transitions a saved policy state lists (contract section 6), or none when it is absent or unreadable. */
+function parseSavedHistory(text: string | null): { from: string; reason: string; at: number }[] {
+  if (text === null) return [];
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || !('context' in parsed)) return [];
+  const { context } = parsed;
+  if (typeof context !== 'object' || context === null || !('history' in context) || !Array.isArray(context.history)) return [];
+  return context.history.flatMap((entry: unknown) =>
+    typeof entry === 'object' && entry !== null && 'from' in entry && 'reason' in entry && 'at' in entry && typeof entry.at === 'number'
+      ? [{ from: String(entry.from), reason: String(entry.reason), at: entry.at }]
+      : [],
+  );
+}
 
 /** How long an operator keeps trying to reach a leader for a pause or resume. */
 const OPERATOR_DEADLINE_MS = 15_000;
@@ -184,14 +199,22 @@ export class SchedulePlayer {
     return `${first}…${last}${again.length === 0 ? '' : `; again ${again.map((spec) => spec.signalId).join(', ')}`}`;
   }
 
-  /** Whether the audit stream holds a resume that succeeded since `since` (epoch ms). */
+  /**
+   * Whether a resume took effect since `since` (epoch ms): the audit stream holds one that succeeded,
+   * or the saved policy state's history holds an operator's move out of `paused`. The second
+   * covers a leader killed after it saved the resume but before it appended the audit entry
+   * (seen under load in random-fixed seed 1): the resume happened, only its record is missing.
+   */
   async #resumedSince(since: number): Promise<boolean> {
     const entries = await this.lab.redis.xrange(AUDIT_STREAM, String(since), '+');
-    return entries.some(([, fields]) => {
+    const audited = entries.some(([, fields]) => {
       const record = new Map<string, string>();
       for (let index = 0; index + 1 < fields.length; index += 2) record.set(fields[index] ?? '', fields[index + 1] ?? '');
       return record.get('action') === 'resume' && record.get('result') === 'ok';
     });
+    if (audited) return true;
+    const saved = parseSavedHistory(await this.lab.redis.get(POLICY_STATE_KEY));
+    return saved.some((transition) => transition.from === 'paused' && transition.reason === 'operator' && transition.at >= since);
   }
 
   /** Sends the operator's pause or resume to whichever instance leads; a standby answers 503. */
