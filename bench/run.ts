@@ -8,134 +8,20 @@ import os from 'node:os';
 import { Redis } from 'ioredis';
 import { startPrivateRedis, type PrivateRedis } from '../test/support/redisServer.js';
 import { runActor } from './actor.js';
-import { runBaseline } from './baseline.js';
 import { runFailover, type FailoverResult } from './failover.js';
-import { runMemory } from './memory.js';
-import { createMeter, type Meter, type RunCost } from './meter.js';
-import { sizesFromArgs, type BenchSizes } from './options.js';
-import { runPeer } from './peer.js';
-import { runRecordingBaseline } from './recordingBaseline.js';
-import { baselineLatency, peerLatency, serviceLatency, type LatencyOptions, type LatencyResult } from './latency.js';
+import { latency, LATENCY_CONTENDERS, latencyTable, type LatencyContender } from './latencyPhase.js';
 import { latencyPlot } from './latencyPlot.js';
+import { runMemory } from './memory.js';
+import { createMeter } from './meter.js';
+import { sizesFromArgs, type BenchSizes } from './options.js';
+import { progress, rate } from './progress.js';
 import { runReplication } from './replication.js';
 import { renderMarkdown, writeResults, type BenchResults } from './report.js';
-import { runServicePipeline } from './servicePipeline.js';
 import { runStatus } from './status.js';
+import { CONTENDER_NAMES, CONTENDERS, medianTrial, throughput, type Contender } from './throughputPhase.js';
 import { median, nowMs } from './timing.js';
 
 const MB = 1024 * 1024;
-
-/** Progress goes to stderr, so stdout carries the table alone. */
-function progress(text: string): void {
-  process.stderr.write(`[bench] ${text}\n`);
-}
-
-function rate(value: number): string {
-  return `${Math.round(value).toLocaleString('en-US')}/s`;
-}
-
-/** One timed run of a contender: its signals/s and what it cost. */
-interface Trial {
-  readonly signalsPerSecond: number;
-  readonly cost?: RunCost;
-}
-
-/** The contenders of the throughput comparison, keyed as in results.json. */
-type Contender = 'baseline' | 'recording_baseline' | 'service' | 'peer' | 'service_high' | 'peer_high';
-
-/** In the order they run within a trial. */
-const CONTENDERS: readonly Contender[] = ['baseline', 'recording_baseline', 'service', 'peer', 'service_high', 'peer_high'];
-
-const CONTENDER_NAMES: Record<Contender, string> = {
-  baseline: '(a) baseline',
-  recording_baseline: "(a′) baseline + the contract's records",
-  service: '(b) service',
-  peer: '(c) BullMQ + opossum',
-  service_high: '(b) service, high concurrency',
-  peer_high: '(c) BullMQ + opossum, high concurrency',
-};
-
-async function throughput(sizes: BenchSizes, redisUrl: string, admin: Redis, meter: Meter): Promise<Record<Contender, Trial[]>> {
-  const common = { redisUrl, symbols: sizes.symbols, timeoutMs: sizes.phaseTimeoutMs };
-  const run = (contender: Contender, signals: number, runId: string, withMeter: Meter | undefined): Promise<Trial> => {
-    const metered = withMeter ? { meter: withMeter } : {};
-    switch (contender) {
-      case 'baseline':
-        return runBaseline({ ...common, ...metered, signals, batch: sizes.baselineBatch });
-      case 'recording_baseline':
-        return runRecordingBaseline({ ...common, ...metered, signals, batch: sizes.baselineBatch });
-      case 'service':
-        return runServicePipeline({ ...common, ...metered, signals, runId, concurrency: sizes.concurrency });
-      case 'service_high':
-        return runServicePipeline({ ...common, ...metered, signals, runId, concurrency: sizes.highConcurrency });
-      case 'peer':
-        return runPeer({ ...common, ...metered, signals, runId, concurrency: sizes.concurrency });
-      case 'peer_high':
-        return runPeer({ ...common, ...metered, signals, runId, concurrency: sizes.highConcurrency });
-    }
-  };
-  const trials: Record<Contender, Trial[]> = { baseline: [], recording_baseline: [], service: [], peer: [], service_high: [], peer_high: [] };
-  for (const contender of CONTENDERS) {
-    await admin.flushall();
-    await run(contender, sizes.warmUpSignals, `warm-${contender}`, undefined);
-  }
-  // Trials interleave the contenders, so a slow spell of the machine does not land on one of them.
-  for (let trial = 1; trial <= sizes.trials; trial++) {
-    for (const contender of CONTENDERS) {
-      await admin.flushall();
-      const result = await run(contender, sizes.signals, `${contender}-${trial}`, meter);
-      trials[contender].push(result);
-      progress(`${CONTENDER_NAMES[contender]}, trial ${trial}/${sizes.trials}: ${rate(result.signalsPerSecond)}`);
-    }
-  }
-  return trials;
-}
-
-/** The contenders of the latency phase, and what they are called in the plot. */
-const LATENCY_CONTENDERS = {
-  baseline: { label: '(a) bare loop', colour: '#888', run: baselineLatency },
-  service: { label: '(b) service', colour: '#1f77b4', run: serviceLatency },
-  peer: { label: '(c) BullMQ + opossum', colour: '#d62728', run: peerLatency },
-} as const;
-
-type LatencyContender = keyof typeof LATENCY_CONTENDERS;
-
-async function latency(sizes: BenchSizes, redisUrl: string, admin: Redis): Promise<Record<1000 | 5000, Record<LatencyContender, LatencyResult>>> {
-  const results: Partial<Record<1000 | 5000, Record<LatencyContender, LatencyResult>>> = {};
-  for (const rate of [1000, 5000] as const) {
-    const byContender: Partial<Record<LatencyContender, LatencyResult>> = {};
-    for (const contender of Object.keys(LATENCY_CONTENDERS) as LatencyContender[]) {
-      await admin.flushall();
-      const options: LatencyOptions = {
-        redisUrl,
-        runId: `latency-${contender}-${rate}`,
-        rate,
-        durationMs: sizes.latencyDurationMs,
-        symbols: sizes.symbols,
-        concurrency: sizes.concurrency,
-        timeoutMs: sizes.phaseTimeoutMs,
-      };
-      const result = await LATENCY_CONTENDERS[contender].run(options);
-      byContender[contender] = result;
-      progress(
-        `${LATENCY_CONTENDERS[contender].label} at ${rate}/s: to the engine p50 ${result.toEngine.p50.toFixed(2)} ms, p99 ${result.toEngine.p99.toFixed(2)} ms; to the outcome p99 ${result.toOutcome.p99.toFixed(2)} ms`,
-      );
-    }
-    const { baseline, service, peer } = byContender;
-    if (baseline === undefined || service === undefined || peer === undefined) throw new Error('A latency contender did not run');
-    results[rate] = { baseline, service, peer };
-  }
-  const { 1000: at1k, 5000: at5k } = results;
-  if (at1k === undefined || at5k === undefined) throw new Error('A latency rate did not run');
-  return { 1000: at1k, 5000: at5k };
-}
-
-function medianTrial(trials: readonly Trial[]): Trial {
-  const sorted = [...trials].sort((a, b) => a.signalsPerSecond - b.signalsPerSecond);
-  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (middle === undefined) throw new Error('A contender has no trial');
-  return middle;
-}
 
 async function failover(sizes: BenchSizes, redisUrl: string, admin: Redis): Promise<Record<number, FailoverResult>> {
   const results: Record<number, FailoverResult> = {};
@@ -161,23 +47,6 @@ async function failover(sizes: BenchSizes, redisUrl: string, admin: Redis): Prom
     );
   }
   return results;
-}
-
-/** The latency rows of results.json: p50, p99 and p99.9 of both measures, per contender and rate. */
-function latencyTable(latencies: Record<1000 | 5000, Record<LatencyContender, LatencyResult>>, replicated1k: LatencyResult) {
-  const row = (contender: string, rate: number, result: LatencyResult) => ({
-    contender,
-    rate,
-    to_engine_ms: { p50: result.toEngine.p50, p99: result.toEngine.p99, p999: result.toEngine.p999 },
-    to_outcome_ms: { p50: result.toOutcome.p50, p99: result.toOutcome.p99, p999: result.toOutcome.p999 },
-    samples: result.toEngine.count,
-  });
-  return [
-    ...([1000, 5000] as const).flatMap((rate) =>
-      (Object.keys(LATENCY_CONTENDERS) as LatencyContender[]).map((contender) => row(LATENCY_CONTENDERS[contender].label, rate, latencies[rate][contender])),
-    ),
-    row('(b) service, REDIS_MIN_REPLICAS=1', 1000, replicated1k),
-  ];
 }
 
 async function main(): Promise<void> {
