@@ -67,4 +67,20 @@ describe('a restored policy', () => {
     expect(after.context().healthyStreaks.lean_self_hosted).toBe(0);
     expect(after.healthChecks).toBe(1);
   });
+
+  it('in a recovery check, re-arms the end of a maintenance with an until', () => {
+    const before = started();
+    before.trip('lean_self_hosted');
+    before.reachDeadline();
+    const until = before.clock.now() + 600_000;
+    before.send({ type: 'MAINTENANCE_STARTED', engine: 'nautilus_trader', reason: 'broker upgrade', until }, 0);
+    expect(before.snapshot().value).toEqual({ backup1Active: 'checking' });
+
+    const after = started({ start: before.clock.now() + 5_000, restoreFrom: before.stored() });
+    after.send({ type: 'RESTORED' }, 0);
+    after.clock.set(until - 1);
+    expect(after.context().maintenance.nautilus_trader).not.toBeNull();
+    after.clock.set(until);
+    expect(after.context().maintenance.nautilus_trader).toBeNull();
+  });
 });
