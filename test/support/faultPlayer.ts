@@ -13,7 +13,9 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { ENGINE_IDS } from '../../machines/engines.js';
+import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
 import { POLICY_STATE_KEY } from '../../src/config/config.js';
+import { parsePolicyState } from '../../src/policy/persistence.js';
 import type { FaultLab, SignalSpec } from './faultHarness.js';
 import { pollFor, pollUntil } from './faultPolling.js';
 import type { ServiceProcess } from './faultProcess.js';
@@ -22,20 +24,6 @@ import { describeStep, INSTANCE_NAMES, type FaultSchedule, type FaultStep, type 
 
 /** The contract's default AUDIT_STREAM, which the lab's instances use. */
 const AUDIT_STREAM = 'execution.audit';
-
-/** The transitions a saved policy state lists (contract section 6), or none when it is absent or unreadable. */
-function parseSavedHistory(text: string | null): { from: string; reason: string; at: number }[] {
-  if (text === null) return [];
-  const parsed: unknown = JSON.parse(text);
-  if (typeof parsed !== 'object' || parsed === null || !('context' in parsed)) return [];
-  const { context } = parsed;
-  if (typeof context !== 'object' || context === null || !('history' in context) || !Array.isArray(context.history)) return [];
-  return context.history.flatMap((entry: unknown) =>
-    typeof entry === 'object' && entry !== null && 'from' in entry && 'reason' in entry && 'at' in entry && typeof entry.at === 'number'
-      ? [{ from: String(entry.from), reason: String(entry.reason), at: entry.at }]
-      : [],
-  );
-}
 
 /** How long an operator keeps trying to reach a leader for a pause or resume. */
 const OPERATOR_DEADLINE_MS = 15_000;
@@ -213,8 +201,9 @@ export class SchedulePlayer {
       return record.get('action') === 'resume' && record.get('result') === 'ok';
     });
     if (audited) return true;
-    const saved = parseSavedHistory(await this.lab.redis.get(POLICY_STATE_KEY));
-    return saved.some((transition) => transition.from === 'paused' && transition.reason === 'operator' && transition.at >= since);
+    const saved = parsePolicyState(await this.lab.redis.get(POLICY_STATE_KEY), DEFAULT_POLICY_SETTINGS);
+    if (saved.kind !== 'found') return false;
+    return saved.state.context.history.some((transition) => transition.from === 'paused' && transition.reason === 'operator' && transition.at >= since);
   }
 
   /** Sends the operator's pause or resume to whichever instance leads; a standby answers 503. */
