@@ -115,7 +115,11 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     if (expiryTimer !== null) clock.clearTimeout(expiryTimer);
     expiryTimer = clock.setTimeout(
       () => {
+        expiryTimer = null;
+        // Node arms a timer from the event loop's cached time, so under load it fires early by
+        // as long as the loop was busy: waiting again is what makes the step-down certain.
         if (now() >= validUntil) setTerm(null);
+        else if (current !== null) armExpiry();
       },
       Math.max(0, validUntil - now()) + 1,
     );
@@ -152,11 +156,17 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     const sentAt = now();
     try {
       if (current !== null) {
+        const renewing = current;
         const renewed = (await redis.efRenewLease(key, current.token, leaseMs)) === 1;
-        if (stopped) return;
-        if (renewed) {
+        if (stopped || current !== renewing) return;
+        if (renewed && now() < validUntil) {
           validUntil = sentAt + leaseMs * (1 - SAFETY_FRACTION);
           armExpiry();
+        } else if (renewed) {
+          // The term ran out before the renewal was answered: whoever asked isHeld() meanwhile was
+          // told no and stopped (the consumer loop does), so the term ends here too. The key is
+          // still ours; the next try takes it again as a new term, which starts everything anew.
+          setTerm(null);
         } else {
           // Someone else holds it (ours expired while we could not reach Redis): step down now.
           validUntil = -Infinity;
