@@ -31,10 +31,9 @@ export interface RoleContext {
 export const RETRY_DELAY = 'retryDelay';
 
 export const roleMachine = setup({
-  types: {
-    context: {} as RoleContext,
-    events: {} as RoleEvent,
-  },
+  // XState reads the machine's types from this assertion; it is not a cast of a value.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+  types: {} as { context: RoleContext; events: RoleEvent },
   actors: {
     // Placeholders: the service provides the real ones. A started term answers its epoch.
     startTerm: fromPromise<number, { readonly epoch: number }>(async ({ input }) => input.epoch),
@@ -68,8 +67,8 @@ export const roleMachine = setup({
   states: {
     standby: {
       on: {
+        // Standby never holds an epoch (every way into it has none), so a LEASE_LOST changes nothing.
         LEASE_WON: { target: 'starting', actions: 'noteLeaseWon' },
-        LEASE_LOST: { actions: 'noteLeaseLost' },
         STOP: 'stopped',
       },
     },
@@ -107,7 +106,8 @@ export const roleMachine = setup({
       on: {
         LEASE_WON: { actions: 'noteLeaseWon' },
         LEASE_LOST: { target: 'steppingDown', actions: 'noteLeaseLost' },
-        STOP: { target: 'stopping', actions: 'noteStop' },
+        // Stopping ends in stopped whatever it is told: it need not remember the STOP.
+        STOP: 'stopping',
       },
     },
     steppingDown: {

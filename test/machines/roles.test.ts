@@ -108,6 +108,22 @@ describe('the role statechart', () => {
     }
   });
 
+  it('remembers the epoch of the last lease event and a STOP wherever a term may still start or end', () => {
+    // Once stopping, neither matters any more: the term ends and nothing starts again.
+    const remembering = (snapshot: Snapshot): boolean => !['stopping', 'stopped'].includes(state(snapshot));
+    let checked = 0;
+    for (const { from, name, event, to } of moves) {
+      if (!remembering(from)) continue;
+      if (name === 'LEASE_WON') expect(to.context.heldEpoch, `${state(from)} --LEASE_WON ${String(event.epoch)}-->`).toBe(event.epoch);
+      if (name === 'LEASE_LOST') expect(to.context.heldEpoch, `${state(from)} --LEASE_LOST-->`).toBeNull();
+      if (name === 'STOP' && remembering(to)) expect(to.context.stopRequested, `${state(from)} --STOP-->`).toBe(true);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+    // Standby never holds an epoch, so the machine need not forget one there.
+    for (const snapshot of snapshots) if (state(snapshot) === 'standby') expect(snapshot.context.heldEpoch).toBeNull();
+  });
+
   it('starts a term only when none runs: from standby, a retry, or a term that has ended', () => {
     for (const { from, to } of moves) {
       if (state(to) === 'starting' && state(from) !== 'starting') expect(['standby', 'retrying', 'steppingDown']).toContain(state(from));
