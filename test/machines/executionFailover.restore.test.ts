@@ -68,6 +68,25 @@ describe('a restored policy', () => {
     expect(after.healthChecks).toBe(1);
   });
 
+  it('waiting for its recovery deadline, re-arms the end of a maintenance with an until', () => {
+    const before = started();
+    before.trip('lean_self_hosted');
+    const { recoveryDeadline } = before.context();
+    if (recoveryDeadline === null) throw new Error('The trip armed no recovery deadline.');
+    // Ends before the recovery deadline, so the restored policy is still waiting then.
+    const until = before.clock.now() + Math.floor((recoveryDeadline - before.clock.now()) / 2);
+    before.send({ type: 'MAINTENANCE_STARTED', engine: 'nautilus_trader', reason: 'broker upgrade', until }, 0);
+    expect(before.snapshot().value).toEqual({ backup1Active: 'waiting' });
+
+    const after = started({ start: before.clock.now() + 1, restoreFrom: before.stored() });
+    after.send({ type: 'RESTORED' }, 0);
+    after.clock.set(until - 1);
+    expect(after.context().maintenance.nautilus_trader).not.toBeNull();
+    after.clock.set(until);
+    expect(after.context().maintenance.nautilus_trader).toBeNull();
+    expect(after.snapshot().value).toEqual({ backup1Active: 'waiting' });
+  });
+
   it('in a recovery check, re-arms the end of a maintenance with an until', () => {
     const before = started();
     before.trip('lean_self_hosted');
