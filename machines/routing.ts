@@ -70,6 +70,7 @@ export function routeSignal(signal: RoutedSignal, positions: Positions, active: 
 /** The amount an executed signal moves its engine's position by: the fill, else the signal's quantity. */
 export function positionChange(action: string, quantity: number | undefined, report: unknown): number {
   const filled = typeof report === 'object' && report !== null && 'filled_quantity' in report ? report.filled_quantity : undefined;
+  // Stryker disable next-line ConditionalExpression: `typeof filled === 'number'` is for the type; isFinite of a non-number is false too.
   const amount = typeof filled === 'number' && Number.isFinite(filled) ? filled : quantity;
   // Stryker disable next-line ConditionalExpression: `amount === undefined` is for the type; isFinite(undefined) is false too.
   return amount === undefined || !Number.isFinite(amount) ? 0 : direction(action) * Math.abs(amount);
