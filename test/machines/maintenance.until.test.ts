@@ -9,14 +9,20 @@ let harness: FailoverHarness;
 
 afterEach(() => harness.stop());
 
+/** Both backups in maintenance: nautilus until `late`, quanttrader until `early`. */
+function twoBackupsInMaintenance(): { early: number; late: number } {
+  harness = new FailoverHarness();
+  const now = harness.clock.now();
+  const early = now + 600_000;
+  const late = now + 1_200_000;
+  harness.send({ type: 'MAINTENANCE_STARTED', engine: 'nautilus_trader', reason: 'broker upgrade', until: late }, 0);
+  harness.send({ type: 'MAINTENANCE_STARTED', engine: 'quanttrader_pybroker', reason: 'gateway restart', until: early }, 0);
+  return { early, late };
+}
+
 describe('maintenance with an until', () => {
   it('ends for each engine at its own until, the earlier one first', () => {
-    harness = new FailoverHarness();
-    const now = harness.clock.now();
-    const early = now + 600_000;
-    const late = now + 1_200_000;
-    harness.send({ type: 'MAINTENANCE_STARTED', engine: 'nautilus_trader', reason: 'broker upgrade', until: late }, 0);
-    harness.send({ type: 'MAINTENANCE_STARTED', engine: 'quanttrader_pybroker', reason: 'gateway restart', until: early }, 0);
+    const { early, late } = twoBackupsInMaintenance();
 
     harness.clock.set(early - 1);
     expect(harness.context().maintenance.quanttrader_pybroker).not.toBeNull();
@@ -30,12 +36,7 @@ describe('maintenance with an until', () => {
   });
 
   it('still ends the later one at its until when an operator ended the earlier one first', () => {
-    harness = new FailoverHarness();
-    const now = harness.clock.now();
-    const early = now + 600_000;
-    const late = now + 1_200_000;
-    harness.send({ type: 'MAINTENANCE_STARTED', engine: 'nautilus_trader', reason: 'broker upgrade', until: late }, 0);
-    harness.send({ type: 'MAINTENANCE_STARTED', engine: 'quanttrader_pybroker', reason: 'gateway restart', until: early }, 0);
+    const { early, late } = twoBackupsInMaintenance();
     harness.clock.set(early - 10_000);
     harness.send({ type: 'MAINTENANCE_ENDED', engine: 'quanttrader_pybroker' }, 0);
     expect(harness.context().maintenance.quanttrader_pybroker).toBeNull();
