@@ -28,6 +28,22 @@ function storedWhileWaiting(): { stored: StoredPolicy; deadline: number } {
   return { stored: before.stored(), deadline: recoveryDeadline };
 }
 
+/**
+ * Puts nautilus into maintenance until `until` while `before` is in `state`, restores the policy
+ * `restartAfterMs` later, and checks that the restored one ends the maintenance exactly at `until`.
+ */
+function restoredWithMaintenanceUntil(before: FailoverHarness, until: number, state: unknown, restartAfterMs: number): FailoverHarness {
+  before.send({ type: 'MAINTENANCE_STARTED', engine: 'nautilus_trader', reason: 'broker upgrade', until }, 0);
+  expect(before.snapshot().value).toEqual(state);
+  const after = started({ start: before.clock.now() + restartAfterMs, restoreFrom: before.stored() });
+  after.send({ type: 'RESTORED' }, 0);
+  after.clock.set(until - 1);
+  expect(after.context().maintenance.nautilus_trader).not.toBeNull();
+  after.clock.set(until);
+  expect(after.context().maintenance.nautilus_trader).toBeNull();
+  return after;
+}
+
 describe('a restored policy', () => {
   it('starts the recovery check at the deadline it kept, counted from the restart', () => {
     const { stored, deadline } = storedWhileWaiting();
@@ -75,15 +91,7 @@ describe('a restored policy', () => {
     if (recoveryDeadline === null) throw new Error('The trip armed no recovery deadline.');
     // Ends before the recovery deadline, so the restored policy is still waiting then.
     const until = before.clock.now() + Math.floor((recoveryDeadline - before.clock.now()) / 2);
-    before.send({ type: 'MAINTENANCE_STARTED', engine: 'nautilus_trader', reason: 'broker upgrade', until }, 0);
-    expect(before.snapshot().value).toEqual({ backup1Active: 'waiting' });
-
-    const after = started({ start: before.clock.now() + 1, restoreFrom: before.stored() });
-    after.send({ type: 'RESTORED' }, 0);
-    after.clock.set(until - 1);
-    expect(after.context().maintenance.nautilus_trader).not.toBeNull();
-    after.clock.set(until);
-    expect(after.context().maintenance.nautilus_trader).toBeNull();
+    const after = restoredWithMaintenanceUntil(before, until, { backup1Active: 'waiting' }, 1);
     expect(after.snapshot().value).toEqual({ backup1Active: 'waiting' });
   });
 
@@ -92,14 +100,6 @@ describe('a restored policy', () => {
     before.trip('lean_self_hosted');
     before.reachDeadline();
     const until = before.clock.now() + 600_000;
-    before.send({ type: 'MAINTENANCE_STARTED', engine: 'nautilus_trader', reason: 'broker upgrade', until }, 0);
-    expect(before.snapshot().value).toEqual({ backup1Active: 'checking' });
-
-    const after = started({ start: before.clock.now() + 5_000, restoreFrom: before.stored() });
-    after.send({ type: 'RESTORED' }, 0);
-    after.clock.set(until - 1);
-    expect(after.context().maintenance.nautilus_trader).not.toBeNull();
-    after.clock.set(until);
-    expect(after.context().maintenance.nautilus_trader).toBeNull();
+    restoredWithMaintenanceUntil(before, until, { backup1Active: 'checking' }, 5_000);
   });
 });
