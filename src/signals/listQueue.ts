@@ -15,6 +15,7 @@ import type { QueuedSignal, SignalQueue, TermFence } from './queue.js';
 import { MAX_SIGNAL_BYTES } from './signal.js';
 import { decodeSignalBytes, type DecodedSignal } from './signalBytes.js';
 import { createSignalRecords, type EntryRef, type ReplicaConfirmation } from './signalRecords.js';
+import { createTake } from './takePlan.js';
 
 /** How to reach the list and where outcomes go. */
 export interface ListQueueOptions {
@@ -143,6 +144,8 @@ export function createListQueue(options: ListQueueOptions): SignalQueue {
     return item === null || item === undefined ? undefined : wholeItem(item);
   }
 
+  const takeItems = createTake(takeReady, takeBlocking);
+
   /** The processing list, oldest first, bounded. */
   async function processingItems(): Promise<ListItem[]> {
     return boundedItemsOf(await redis.efReadListItemsBuffer(processing, MAX_SIGNAL_BYTES)).reverse();
@@ -181,27 +184,11 @@ export function createListQueue(options: ListQueueOptions): SignalQueue {
     async take(max, blockMs) {
       const count = Math.floor(max);
       if (blocking.closed || count < 1) return [];
-      let ready: ListItem[];
       try {
-        ready = await takeReady(count);
+        return handOut(await takeItems(count, blockMs));
       } catch (error) {
         throw new Error(`Could not take signals from list "${list}"`, { cause: error });
       }
-      if (ready.length > 0 || blockMs <= 0) return handOut(ready);
-      let first: ListItem | undefined;
-      try {
-        first = await takeBlocking(blockMs);
-      } catch (error) {
-        throw new Error(`Could not take signals from list "${list}"`, { cause: error });
-      }
-      if (first === undefined) return [];
-      let more: ListItem[] = [];
-      try {
-        more = await takeReady(count - 1);
-      } catch {
-        // The first item is already in the processing list: hand it over rather than strand it.
-      }
-      return handOut([first, ...more]);
     },
 
     async beginAttempt(entry, attempt) {

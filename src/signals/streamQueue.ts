@@ -13,6 +13,7 @@ import type { QueuedSignal, SignalQueue, TermFence } from './queue.js';
 import { idleConsumerSweep } from './idleConsumers.js';
 import { createSignalRecords, type ReplicaConfirmation } from './signalRecords.js';
 import { boundEntry, boundedEntriesOf, ENTRY_BOUND_ARGS, queuedSignalOf } from './streamEntry.js';
+import { createTake } from './takePlan.js';
 
 /** How to reach the stream and where outcomes go. */
 export interface StreamQueueOptions {
@@ -127,21 +128,8 @@ export function createStreamQueue(options: StreamQueueOptions): SignalQueue {
     return blockingEntryOf(reply, stream);
   }
 
-  /** What is there now, else (with `blockMs`) the first to arrive and what came with it. */
-  async function readNew(count: number, blockMs: number): Promise<QueuedSignal[]> {
-    const ready = await readBounded('>', count);
-    if (ready.length > 0 || blockMs <= 0) return ready;
-    const first = await readBlocking(blockMs);
-    if (first === undefined) return [];
-    let more: QueuedSignal[] = [];
-    try {
-      if (count > 1) more = await readBounded('>', count - 1);
-    } catch {
-      // The first entry is in this consumer's pending list already: hand it over rather than
-      // leave it there until the next start; the failure shows again on the next take.
-    }
-    return [first, ...more];
-  }
+  /** What is there now, else (with `blockMs`) the first to arrive. */
+  const readNew = createTake((count) => readBounded('>', count), readBlocking);
 
   const sweep =
     options.consumerIdleRemoveMs === undefined
