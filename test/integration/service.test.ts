@@ -185,7 +185,10 @@ describe.each<QueueKind>(['stream', 'list'])('the running service with a %s queu
     expect(record).toMatchObject({ stream: 'dead', outcome: 'attempts_exhausted', engine: 'lean_self_hosted', attempts: '3', signal_id: 'sig-exhausted' });
     expect(orders(bridges.lean_self_hosted).map((request) => request.idempotencyKey)).toEqual(['sig-exhausted', 'sig-exhausted', 'sig-exhausted']);
     expect((await service.status()).failure_counts.lean_self_hosted).toBe(3);
-    expect(service.logs.some((line) => typeof line.msg === 'string' && line.msg.startsWith('ALERT attempts_exhausted'))).toBe(true);
+    // The alert follows the record, through the child's stdout: wait for it rather than race it.
+    await eventually('the attempts_exhausted alert in the log', () =>
+      service.logs.some((line) => typeof line.msg === 'string' && line.msg.startsWith('ALERT attempts_exhausted')),
+    );
     await expectEachSettledOnce([raw]);
   });
 
