@@ -58,6 +58,10 @@ export function tripReasonOf(context: FailoverContext, call: CallOutcome): TripR
     return 'threshold';
   }
   if (context.rateTrips[call.engine] !== null) return null;
+  // Both window rules off (the default): nothing to trip by, and every trip guard of every call
+  // asks, so no window is built to find that out (issue 10).
+  // Stryker disable next-line ConditionalExpression: a shortcut only (`if (false)` is equivalent): with both rules off rateTripOf answers null too.
+  if (!windowsEnabled(context.settings)) return null;
   return rateTripOf(context.settings, windowAfter(context, call), call.at);
 }
 

@@ -23,11 +23,14 @@ export function withMaintenanceOf(context: FailoverContext, event: MaintenanceEv
   return { ...context, maintenance: maintenanceAfter(context.maintenance, event) };
 }
 
+// Once, not per guard call: six trip guards run on every engine call's event (issue 10).
+const CALL_EVENTS = ['EXECUTION_FAILED', 'EXECUTION_SUCCEEDED'] as const;
+
 /** The guard that `active` trips by `reason` on this call and the policy goes to `next` (null: nowhere). */
 export function tripGuard(reason: TripReason) {
   return ({ context, event }: { context: FailoverContext; event: FailoverEvent }, params: { active: EngineId; next: EngineId | null }) => {
     // It guards calls only, like the machine's other guards their events: typed, not tested again.
-    assertEvent(event, ['EXECUTION_FAILED', 'EXECUTION_SUCCEEDED']);
+    assertEvent(event, CALL_EVENTS);
     return event.engine === params.active && tripReasonOf(context, event) === reason && nextAvailableAfter(context, params.active) === params.next;
   };
 }
