@@ -8,8 +8,11 @@
  * it before handing it over cost a third, and that round trip on every signal's latency (issue 10).
  * At a high rate every take is a full bounded read, as before.
  */
+
+/** Up to `count` signals; with `blockMs` > 0, waits that long for one when none is ready. */
 export type Take<T> = (count: number, blockMs: number) => Promise<T[]>;
 
+/** The take of one queue, over its bounded read and its blocking read of one. */
 export function createTake<T>(readReady: (count: number) => Promise<T[]>, readBlocking: (blockMs: number) => Promise<T | undefined>): Take<T> {
   // Whether the last bounded read emptied the queue: then a bounded read now would most likely
   // find nothing, and a blocking read answers at once if something came meanwhile.
