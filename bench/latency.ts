@@ -1,15 +1,16 @@
 /**
  * What a trader feels first: how long a signal takes from its producer's `XADD` to the engine, and
- * to its outcome, at a steady offered load. A producer in this process sends at `rate` per second
- * for `durationMs`, stamping each signal (`performance.now()`) just before its send; the contender
- * stamps the moment the engine call starts (i) and the moment its outcome is recorded (ii).
+ * to its outcome, at a steady offered load. A load generator in a process of its own
+ * (bench/latencyLoad.ts) sends at `rate` per second for `durationMs`, stamping each signal just
+ * before its send; the contender stamps the moment the engine call starts (i) and the moment its
+ * outcome is recorded (ii). Stamps are of the machine's monotonic clock, which both processes share.
  *
  * - (a) the bare loop: "engine" = the entry read by XREADGROUP BLOCK, outcome = its XACK answered;
  * - (b) the service: an instrumented `sim://` engine of 0 ms, outcome = the entry on
- *   `execution.events` read by a blocking reader of its own;
+ *   `execution.events`, read by the load generator;
  * - (c) BullMQ + opossum: the processor called, outcome = the worker's `completed` event.
  */
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import CircuitBreaker from 'opossum';
 import { perEngine, type EngineId } from '../machines/engines.js';
@@ -18,8 +19,9 @@ import type { EngineCall, ExecutionEngine } from '../src/engines/types.js';
 import type { RunningService } from '../src/service/service.js';
 import type { Signal } from '../src/signals/signal.js';
 import { benchKeys, INSTANT_SIM_URL, startBenchService } from './benchService.js';
-import { benchSignal } from './signals.js';
-import { nowMs, percentile, waitUntil } from './timing.js';
+import { forkBenchChild } from './childProcess.js';
+import { isLoadResult, sharedClockMs, signalIndexOf, type LoadConfig, type LoadTarget } from './latencyProtocol.js';
+import { percentile, waitUntil } from './timing.js';
 
 /** Percentiles of one latency, in milliseconds. */
 export interface LatencySummary {
@@ -51,94 +53,125 @@ export interface LatencyOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** The stamps of one run, by signal id. */
+/**
+ * The contender's stamps of one run, by signal index: preallocated, so that stamping allocates
+ * nothing in the process being measured. NaN where a signal has none (yet).
+ */
 class Stamps {
-  readonly sent = new Map<string, number>();
-  readonly atEngine = new Map<string, number>();
-  readonly recorded = new Map<string, number>();
+  readonly atEngine: Float64Array;
+  readonly recorded: Float64Array;
+  #recordedCount = 0;
 
-  summary(): LatencyResult {
-    return { toEngine: summarise(this.sent, this.atEngine), toOutcome: summarise(this.sent, this.recorded) };
+  constructor(readonly count: number) {
+    this.atEngine = new Float64Array(count).fill(Number.NaN);
+    this.recorded = new Float64Array(count).fill(Number.NaN);
+  }
+
+  reachedEngine(signalId: string): void {
+    const index = signalIndexOf(signalId);
+    if (index >= 0 && index < this.count && Number.isNaN(this.atEngine[index])) this.atEngine[index] = sharedClockMs();
+  }
+
+  wasRecorded(signalId: string): void {
+    const index = signalIndexOf(signalId);
+    if (index < 0 || index >= this.count || !Number.isNaN(this.recorded[index])) return;
+    this.recorded[index] = sharedClockMs();
+    this.#recordedCount++;
+  }
+
+  get recordedCount(): number {
+    return this.#recordedCount;
   }
 }
 
-function summarise(sent: ReadonlyMap<string, number>, reached: ReadonlyMap<string, number>): LatencySummary {
+function summarise(sent: readonly (number | null)[], reached: ArrayLike<number | null>): LatencySummary {
   const samples: number[] = [];
-  for (const [id, at] of reached) {
-    const from = sent.get(id);
-    if (from !== undefined) samples.push(at - from);
-  }
+  sent.forEach((from, index) => {
+    const at = reached[index];
+    if (from !== null && at !== null && at !== undefined && !Number.isNaN(at)) samples.push(at - from);
+  });
   samples.sort((a, b) => a - b);
   return { count: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), p999: percentile(samples, 99.9), samples };
 }
 
+function signalCount(options: LatencyOptions): number {
+  return Math.round((options.rate * options.durationMs) / 1000);
+}
+
 /**
- * Sends `count` signals at `rate` per second: on each tick, as many as are due by then, so that a
- * slow tick is caught up rather than lowering the load. `send` stamps and sends one.
+ * Runs the load generator against `target` and answers its stamps: the send times, and the
+ * outcome times it read itself when `eventsStream` is given.
  */
-async function offer(rate: number, durationMs: number, send: (index: number) => Promise<unknown>): Promise<number> {
-  const count = Math.round((rate * durationMs) / 1000);
-  const started = nowMs();
-  const inFlight: Promise<unknown>[] = [];
-  let next = 0;
-  while (next < count) {
-    const due = Math.min(count, Math.floor(((nowMs() - started) * rate) / 1000) + 1);
-    for (; next < due; next++) inFlight.push(send(next));
-    await new Promise((resolve) => setTimeout(resolve, 1));
+async function offerLoad(
+  options: LatencyOptions,
+  target: LoadTarget,
+  eventsStream?: string,
+): Promise<{ sent: readonly (number | null)[]; recorded: readonly (number | null)[] | null }> {
+  const config: LoadConfig = {
+    redisUrl: options.redisUrl,
+    target,
+    runId: options.runId,
+    rate: options.rate,
+    durationMs: options.durationMs,
+    symbols: options.symbols,
+    timeoutMs: options.timeoutMs,
+    ...(eventsStream === undefined ? {} : { eventsStream }),
+  };
+  const child = forkBenchChild('latencyLoad.ts', [JSON.stringify(config)]);
+  try {
+    return await child.next('its stamps', isLoadResult, options.durationMs + 2 * options.timeoutMs);
+  } finally {
+    await child.stop();
   }
-  await Promise.all(inFlight);
-  return count;
 }
 
 /** (a) The bare loop under the offered load. */
 export async function baselineLatency(options: LatencyOptions): Promise<LatencyResult> {
-  const producer = new Redis(options.redisUrl, { enableAutoPipelining: true });
   const consumer = new Redis(options.redisUrl, { enableAutoPipelining: true });
   const stream = `bench.latency.${options.runId}`;
   const group = 'bench.latency.group';
-  const stamps = new Stamps();
+  const stamps = new Stamps(signalCount(options));
   let running = true;
   try {
-    await producer.xgroup('CREATE', stream, group, '$', 'MKSTREAM');
+    await consumer.xgroup('CREATE', stream, group, '$', 'MKSTREAM');
     const loop = (async () => {
       while (running) {
         const reply = await consumer.xreadgroup('GROUP', group, 'latency', 'COUNT', 100, 'BLOCK', 100, 'STREAMS', stream, '>');
         const entries = reply?.[0]?.[1] ?? [];
-        const at = nowMs();
-        for (const [, fields] of entries) stamps.atEngine.set(String(fields?.[1] ?? ''), at);
+        for (const [, fields] of entries) stamps.reachedEngine(String(fields?.[1] ?? ''));
         await Promise.all(
           entries.map(async ([id, fields]) => {
             await consumer.xack(stream, group, id);
-            stamps.recorded.set(String(fields?.[1] ?? ''), nowMs());
+            stamps.wasRecorded(String(fields?.[1] ?? ''));
           }),
         );
       }
     })();
-    const count = await offer(options.rate, options.durationMs, (index) => {
-      const id = `${options.runId}-${index}`;
-      stamps.sent.set(id, nowMs());
-      return producer.xadd(stream, '*', 'id', id);
-    });
-    await waitUntil('the bare loop to acknowledge every offered signal', () => stamps.recorded.size >= count, options.timeoutMs);
+    const { sent } = await offerLoad(options, { kind: 'stream', key: stream, field: 'id' });
+    await waitUntil('the bare loop to acknowledge every offered signal', () => stamps.recordedCount >= stamps.count, options.timeoutMs);
     running = false;
     await loop;
-    return stamps.summary();
+    return { toEngine: summarise(sent, stamps.atEngine), toOutcome: summarise(sent, stamps.recorded) };
   } finally {
     running = false;
-    producer.disconnect();
     consumer.disconnect();
   }
 }
 
+/** Fills each simulated engine remembers, for repeats and lookups. */
+const ENGINE_REMEMBERS = 1000;
+
 /** `sim://` engines answering at once, stamping when each order reaches them. */
 function stampingEngines(stamps: Stamps): Record<EngineId, ExecutionEngine> {
   return perEngine((id): ExecutionEngine => {
-    const inner = createEngine(id, INSTANT_SIM_URL, { timeoutMs: 5000 });
+    // What the engine remembers is the bridge's memory in production, another process (as in
+    // bench/memoryChild.ts): kept small, so that it does not weigh on this process's collector.
+    const inner = createEngine(id, INSTANT_SIM_URL, { timeoutMs: 5000, sim: { rememberLimit: ENGINE_REMEMBERS } });
     return {
       id,
       url: inner.url,
       execute: (signal: Signal, call: EngineCall) => {
-        stamps.atEngine.set(signal.signal_id, nowMs());
+        stamps.reachedEngine(signal.signal_id);
         return inner.execute(signal, call);
       },
       health: (call) => inner.health(call),
@@ -149,12 +182,9 @@ function stampingEngines(stamps: Stamps): Record<EngineId, ExecutionEngine> {
 
 /** (b) The service under the offered load. */
 export async function serviceLatency(options: LatencyOptions): Promise<LatencyResult> {
-  const producer = new Redis(options.redisUrl, { enableAutoPipelining: true });
-  const reader = new Redis(options.redisUrl);
   const keys = benchKeys(`bench.latency.${options.runId}`);
-  const stamps = new Stamps();
+  const stamps = new Stamps(signalCount(options));
   let service: RunningService | null = null;
-  let reading = true;
   try {
     service = await startBenchService({
       redisUrl: options.redisUrl,
@@ -163,33 +193,10 @@ export async function serviceLatency(options: LatencyOptions): Promise<LatencyRe
       engines: stampingEngines(stamps),
       ...(options.env ? { env: options.env } : {}),
     });
-    const readLoop = (async () => {
-      let after = '$';
-      while (reading) {
-        const reply = await reader.xread('COUNT', 1000, 'BLOCK', 100, 'STREAMS', keys.executionEvents, after);
-        const entries = reply?.[0]?.[1] ?? [];
-        const at = nowMs();
-        for (const [id, fields] of entries) {
-          after = id;
-          const index = fields.indexOf('signal_id');
-          if (index !== -1) stamps.recorded.set(fields[index + 1] ?? '', at);
-        }
-      }
-    })();
-    const count = await offer(options.rate, options.durationMs, (index) => {
-      const signal = benchSignal(options.runId, index, options.symbols);
-      stamps.sent.set(String(signal.signal_id), nowMs());
-      return producer.xadd(keys.signalQueue, '*', 'signal', JSON.stringify(signal));
-    });
-    await waitUntil('every offered signal recorded', () => stamps.recorded.size >= count, options.timeoutMs);
-    reading = false;
-    await readLoop;
-    return stamps.summary();
+    const { sent, recorded } = await offerLoad(options, { kind: 'stream', key: keys.signalQueue, field: 'signal' }, keys.executionEvents);
+    return { toEngine: summarise(sent, stamps.atEngine), toOutcome: summarise(sent, recorded ?? []) };
   } finally {
-    reading = false;
     await service?.stop();
-    producer.disconnect();
-    reader.disconnect();
   }
 }
 
@@ -198,8 +205,7 @@ export async function peerLatency(options: LatencyOptions): Promise<LatencyResul
   const url = new URL(options.redisUrl);
   const connection = { host: url.hostname, port: Number(url.port), maxRetriesPerRequest: null };
   const name = `bench-latency-${options.runId}`;
-  const queue = new Queue<Record<string, unknown>>(name, { connection });
-  const stamps = new Stamps();
+  const stamps = new Stamps(signalCount(options));
   const breaker = new CircuitBreaker(async (data: Record<string, unknown>) => ({ status: 'filled', signal_id: data.signal_id }), {
     timeout: 5000,
     errorThresholdPercentage: 50,
@@ -208,25 +214,20 @@ export async function peerLatency(options: LatencyOptions): Promise<LatencyResul
   const worker = new Worker<Record<string, unknown>>(
     name,
     (job) => {
-      stamps.atEngine.set(String(job.data.signal_id), nowMs());
+      stamps.reachedEngine(String(job.data.signal_id));
       return breaker.fire(job.data);
     },
     { connection, concurrency: options.concurrency },
   );
-  worker.on('completed', (job) => stamps.recorded.set(String(job.data.signal_id), nowMs()));
+  worker.on('completed', (job) => stamps.wasRecorded(String(job.data.signal_id)));
   try {
     await worker.waitUntilReady();
-    const count = await offer(options.rate, options.durationMs, (index) => {
-      const data = benchSignal(options.runId, index, options.symbols);
-      stamps.sent.set(String(data.signal_id), nowMs());
-      return queue.add('signal', data, { jobId: String(data.signal_id) });
-    });
-    await waitUntil('every offered job completed', () => stamps.recorded.size >= count, options.timeoutMs);
-    return stamps.summary();
+    const { sent } = await offerLoad(options, { kind: 'bullmq', name });
+    await waitUntil('every offered job completed', () => stamps.recordedCount >= stamps.count, options.timeoutMs);
+    return { toEngine: summarise(sent, stamps.atEngine), toOutcome: summarise(sent, stamps.recorded) };
   } finally {
     await worker.close();
     breaker.shutdown();
-    await queue.obliterate({ force: true }).catch(() => {});
-    await queue.close();
+    // What the run left in Redis goes with the FLUSHALL before the next run (bench/latencyPhase.ts).
   }
 }
