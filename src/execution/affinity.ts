@@ -3,10 +3,11 @@
  * by the pure rule of `machines/routing.ts` over the ledger, and the position change its execution
  * records. Without affinity, every signal goes to the active engine and nothing is recorded.
  */
-import type { EngineId } from '../../machines/engines.js';
+import { perEngine, type EngineId } from '../../machines/engines.js';
 import { positionChange, routeSignal } from '../../machines/routing.js';
 import { sleep } from '../clock.js';
 import type { PositionChange } from '../signals/outcome.js';
+import type { PositionLedger } from '../signals/positions.js';
 import type { Signal } from '../signals/signal.js';
 import { retryDelayMs } from './backoff.js';
 import type { ExecutionContext } from './context.js';
@@ -28,12 +29,24 @@ function strategyOf(signal: Signal): string {
  * affinity, the one holding the position it reduces, waiting for it while it is unavailable, for
  * at most `EXECUTION_POSITION_WAIT` in all ('gave_up' then).
  */
-export async function chooseEngine(context: ExecutionContext, signal: Signal, wait: AffinityWait): Promise<EngineChoice> {
-  const { positions, clock, log } = context;
-  if (positions === null) {
-    const engine = await context.activeEngine();
-    return engine === null ? 'closing' : { engine, affinity: false };
-  }
+export function chooseEngine(context: ExecutionContext, signal: Signal, wait: AffinityWait): EngineChoice | Promise<EngineChoice> {
+  if (context.positions !== null) return chooseByPosition(context, context.positions, signal, wait);
+  // The common case, answered without a promise: every attempt of every signal asks.
+  const engine = context.policy.activeEngine();
+  return engine !== null ? ACTIVE_CHOICES[engine] : whenActive(context);
+}
+
+/** The choice of the active engine, one per engine, shared. */
+const ACTIVE_CHOICES: Readonly<Record<EngineId, EngineChoice>> = perEngine((engine) => Object.freeze({ engine, affinity: false }));
+
+/** The active engine once the policy names one again; 'closing' if closed first. */
+async function whenActive(context: ExecutionContext): Promise<EngineChoice> {
+  const engine = await context.activeEngine();
+  return engine === null ? 'closing' : ACTIVE_CHOICES[engine];
+}
+
+async function chooseByPosition(context: ExecutionContext, positions: PositionLedger, signal: Signal, wait: AffinityWait): Promise<EngineChoice> {
+  const { clock, log } = context;
   for (let failures = 0; !context.stop.aborted;) {
     let held;
     try {

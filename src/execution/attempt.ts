@@ -5,9 +5,10 @@
  *
  * The policy decides, this acts: it never chooses an engine itself.
  */
-import type { EngineId } from '../../machines/engines.js';
+import { perEngine, type EngineId } from '../../machines/engines.js';
 import { sleep } from '../clock.js';
 import type { ExecutionResult } from '../engines/types.js';
+import type { Outcome } from '../signals/outcome.js';
 import type { AttemptStart, QueuedSignal } from '../signals/queue.js';
 import { isExpired, type Signal } from '../signals/signal.js';
 import { chooseEngine, positionChangeFor, type AffinityWait } from './affinity.js';
@@ -28,6 +29,11 @@ export interface SignalJob {
    */
   readonly first: boolean;
 }
+
+/** The reason recorded with an executed outcome, per engine. */
+const EXECUTED_ON: Readonly<Record<EngineId, string>> = perEngine((engine) => `executed on ${engine}`);
+
+const CLEARS_ATTEMPT = { clearsAttempt: true } as const;
 
 /** The Redis step before a send, retried through outages; null once closing. */
 async function beginAttempt(context: ExecutionContext, job: SignalJob, engine: EngineId): Promise<AttemptStart | null> {
@@ -132,7 +138,8 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
       });
       return;
     }
-    const choice = await chooseEngine(context, signal, affinityWait);
+    const chosen = chooseEngine(context, signal, affinityWait);
+    const choice = chosen instanceof Promise ? await chosen : chosen;
     if (choice === 'closing') return; // it stays pending for the next run
     if (choice === 'gave_up') {
       await settle({
@@ -198,19 +205,23 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
     }
     attempts++;
     switch (result.kind) {
-      case 'executed':
-        await settleEntry(
-          context,
-          entry,
-          {
-            ...outcomeOf(context, entry, { signalId, outcome: 'executed', engine: engineId, attempts, reason: `executed on ${engineId}` }),
-            report: result.report,
-            latencyMs: result.latencyMs,
-            ...positionChangeFor(context, signal, engineId, result.report),
-          },
-          { clearsAttempt: true },
-        );
+      case 'executed': {
+        // One literal, not spreads of spreads: every executed signal builds it.
+        const executed: Outcome = {
+          signalId,
+          outcome: 'executed',
+          engine: engineId,
+          attempts,
+          reason: EXECUTED_ON[engineId],
+          signal: entry.raw,
+          at: clock.now(),
+          report: result.report,
+          latencyMs: result.latencyMs,
+        };
+        const change = context.positions === null ? undefined : positionChangeFor(context, signal, engineId, result.report).positionChange;
+        await settleEntry(context, entry, change === undefined ? executed : { ...executed, positionChange: change }, CLEARS_ATTEMPT);
         return;
+      }
       case 'rejected':
         await settle({
           signalId,

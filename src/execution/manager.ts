@@ -216,15 +216,21 @@ export class ExecutionManager {
     if (this.#held.has(entry.id)) return;
     this.#held.add(entry.id);
     this.#executing++;
-    const task = this.#handle(entry)
-      .catch((error: unknown) => {
+    // One promise for the error, the count and the task set: this runs for every signal.
+    const task: Promise<void> = this.#handle(entry).then(
+      () => this.#handled(task),
+      (error: unknown) => {
         this.#options.log.error({ err: error, entry: entry.id }, 'a signal could not be handled; it stays pending');
-      })
-      .finally(() => {
-        this.#executing--;
-        this.#capacityWaiters.shift()?.();
-      });
-    this.#track(task);
+        this.#handled(task);
+      },
+    );
+    this.#tasks.add(task);
+  }
+
+  #handled(task: Promise<void>): void {
+    this.#executing--;
+    this.#capacityWaiters.shift()?.();
+    this.#tasks.delete(task);
   }
 
   async #handle(entry: QueuedSignal): Promise<void> {
@@ -240,7 +246,7 @@ export class ExecutionManager {
     // Copies of one signal go one after the other, each to its very end (its in-doubt settling and
     // the retries after it included): side by side, each could find the other's attempt not
     // placed, and send it again to another engine while the other's was being placed.
-    const release = await this.#copies.hold(signal.signal_id);
+    const release = this.#copies.tryHold(signal.signal_id) ?? (await this.#copies.hold(signal.signal_id));
     try {
       const handoff = await this.#context.lanes.run(signal.symbol, () => runAttempts(this.#context, { entry, signal, attempts: 0, first: true }));
       if (handoff === undefined) release();

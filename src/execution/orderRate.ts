@@ -54,6 +54,12 @@ function reserve(window: Window, now: number): number {
 // Shared: taken once per order, and a caller only reads them.
 const NOT_WAITED: { readonly waited: boolean } = { waited: false };
 const WAITED: { readonly waited: boolean } = { waited: true };
+const NEVER_WAITS = Promise.resolve(NOT_WAITED);
+
+async function waitUntilStart(clock: Clock, ms: number, stop: AbortSignal): Promise<{ readonly waited: boolean }> {
+  await sleep(clock, ms, stop);
+  return WAITED;
+}
 
 /** A limiter with a window per engine in `rates`, timed by `clock`. */
 export function createOrderRateLimiter(rates: OrderRates, clock: Clock): OrderRateLimiter {
@@ -62,19 +68,16 @@ export function createOrderRateLimiter(rates: OrderRates, clock: Clock): OrderRa
     if (perSecond !== undefined) windows.set(engine, windowFor(perSecond));
   }
   return {
-    async take(engine, stop) {
+    // Not async: an order that need not wait (nearly every one) gets the one settled promise.
+    take(engine, stop) {
       const window = windows.get(engine);
-      if (window === undefined) return NOT_WAITED;
+      if (window === undefined) return NEVER_WAITS;
       const now = clock.now();
       const at = reserve(window, now);
-      if (at <= now) return NOT_WAITED;
-      await sleep(clock, at - now, stop);
-      return WAITED;
+      return at <= now ? NEVER_WAITS : waitUntilStart(clock, at - now, stop);
     },
   };
 }
-
-const NEVER_WAITS = Promise.resolve(NOT_WAITED);
 
 /** A limiter that never waits: no engine has a limit. */
 export const UNLIMITED: OrderRateLimiter = { take: () => NEVER_WAITS };

@@ -12,7 +12,8 @@ import { retryDelayMs } from './backoff.js';
 import type { ExecutionContext } from './context.js';
 
 /** The settle's answer, or 'gave_up' once the drain deadline passes first (Redis unreachable at shutdown). */
-async function beforeDeadline(settling: Promise<SettleResult>, deadline: number, context: ExecutionContext): Promise<SettleResult | 'gave_up'> {
+function beforeDeadline(settling: Promise<SettleResult>, deadline: number, context: ExecutionContext): Promise<SettleResult | 'gave_up'> {
+  // Before close() (every signal but the last few): the settle itself, not a promise wrapping it.
   if (deadline === Infinity) return settling;
   // A settle still pending at the deadline may land later; it is checked against the lease like any.
   settling.catch(() => {});

@@ -122,22 +122,20 @@ export function createSignalRecords(options: SignalRecordsOptions): Pick<SignalQ
   });
 
   return {
-    async beginAttempt(entry: QueuedSignal, attempt: AttemptRequest): Promise<AttemptStart> {
-      try {
-        return await beginBatch({ ref: entryRef(entry), signalId: attempt.signalId, engine: attempt.engine, first: attempt.first });
-      } catch (error) {
+    // `.catch` rather than an async function with try/await: a promise and a frame fewer per call,
+    // and these run twice per signal.
+    beginAttempt(entry: QueuedSignal, attempt: AttemptRequest): Promise<AttemptStart> {
+      return beginBatch({ ref: entryRef(entry), signalId: attempt.signalId, engine: attempt.engine, first: attempt.first }).catch((error: unknown) => {
         throw new Error(`Could not record the attempt of signal "${attempt.signalId}" on ${attempt.engine}`, { cause: error });
-      }
+      });
     },
 
-    async settle(entry: QueuedSignal, outcome: Outcome, settleOptions: { readonly clearsAttempt: boolean }): Promise<SettleResult> {
-      try {
-        return await settleBatch({ ref: entryRef(entry), outcome, clearsAttempt: settleOptions.clearsAttempt });
-      } catch (error) {
+    settle(entry: QueuedSignal, outcome: Outcome, settleOptions: { readonly clearsAttempt: boolean }): Promise<SettleResult> {
+      return settleBatch({ ref: entryRef(entry), outcome, clearsAttempt: settleOptions.clearsAttempt }).catch((error: unknown) => {
         throw new Error(`Could not record the ${outcome.outcome} outcome of signal "${outcome.signalId}" (${kind} "${destinations.queueName}")`, {
           cause: error,
         });
-      }
+      });
     },
 
     close() {

@@ -60,4 +60,48 @@ describe('KeyedLanes', () => {
     await expect(failed).rejects.toThrow('boom');
     expect(await next).toBe('ran');
   });
+
+  it('starts a task on an idle lane at once, and one behind another only after it', async () => {
+    const lanes = new KeyedLanes();
+    const started: string[] = [];
+    let finishFirst = (): void => {};
+    const first = lanes.run('k', () => {
+      started.push('first');
+      return new Promise<void>((resolve) => (finishFirst = resolve));
+    });
+    expect(started).toEqual(['first']);
+    const second = lanes.run('k', () => Promise.resolve(started.push('second')));
+    await settle();
+    expect(started).toEqual(['first']);
+    finishFirst();
+    await Promise.all([first, second]);
+    expect(started).toEqual(['first', 'second']);
+    await settle();
+    expect(lanes.size).toBe(0);
+  });
+
+  it('a task that throws before its first await rejects its run, and the lane goes on', async () => {
+    const lanes = new KeyedLanes();
+    const thrown = lanes.run('k', () => {
+      throw new Error('at once');
+    });
+    await expect(thrown).rejects.toThrow('at once');
+    expect(await lanes.run('k', () => Promise.resolve('next'))).toBe('next');
+  });
+
+  it('tryHold: holds an idle lane at once, and answers null while the lane is held or busy', async () => {
+    const lanes = new KeyedLanes();
+    const release = lanes.tryHold('sig');
+    expect(release).not.toBeNull();
+    expect(lanes.tryHold('sig')).toBeNull();
+    let ran = false;
+    const behind = lanes.run('sig', () => Promise.resolve((ran = true)));
+    await settle();
+    expect(ran).toBe(false);
+    release?.();
+    await behind;
+    expect(ran).toBe(true);
+    await settle();
+    expect(lanes.tryHold('sig')).not.toBeNull();
+  });
 });
