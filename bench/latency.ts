@@ -20,7 +20,7 @@ import type { RunningService } from '../src/service/service.js';
 import type { Signal } from '../src/signals/signal.js';
 import { benchKeys, INSTANT_SIM_URL, startBenchService } from './benchService.js';
 import { forkBenchChild } from './childProcess.js';
-import { isLoadResult, sharedClockMs, signalIndexOf, type LoadConfig, type LoadTarget } from './latencyProtocol.js';
+import { isLoadResult, sharedClockMs, signalCount, signalIndexOf, type LoadConfig, type LoadTarget } from './latencyProtocol.js';
 import { percentile, waitUntil } from './timing.js';
 
 /** Percentiles of one latency, in milliseconds. */
@@ -92,10 +92,6 @@ function summarise(sent: readonly (number | null)[], reached: ArrayLike<number |
   });
   samples.sort((a, b) => a - b);
   return { count: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), p999: percentile(samples, 99.9), samples };
-}
-
-function signalCount(options: LatencyOptions): number {
-  return Math.round((options.rate * options.durationMs) / 1000);
 }
 
 /**

@@ -11,7 +11,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { disconnectFromParent, sendToParent } from './childProcess.js';
-import { sharedClockMs, signalIndexOf, type LoadConfig, type LoadTarget } from './latencyProtocol.js';
+import { sharedClockMs, signalCount, signalIndexOf, type LoadConfig, type LoadTarget } from './latencyProtocol.js';
 import { benchSignal } from './signals.js';
 
 type Send = (index: number) => Promise<unknown>;
@@ -93,7 +93,7 @@ function listOf(stamps: Float64Array): (number | null)[] {
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
-  const count = Math.round((config.rate * config.durationMs) / 1000);
+  const count = signalCount(config);
   const sent = new Float64Array(count).fill(Number.NaN);
   const recorded = config.eventsStream === undefined ? null : new Float64Array(count).fill(Number.NaN);
   const sender = senderFor(config, config.target);

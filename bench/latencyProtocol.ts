@@ -24,6 +24,11 @@ export interface LoadConfig {
   readonly timeoutMs: number;
 }
 
+/** How many signals a run offers. */
+export function signalCount(config: { readonly rate: number; readonly durationMs: number }): number {
+  return Math.round((config.rate * config.durationMs) / 1000);
+}
+
 /** The generator's last message: stamps by signal index, in {@link sharedClockMs} milliseconds; null where none. */
 export interface LoadResultMessage {
   readonly type: 'result';

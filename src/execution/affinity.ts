@@ -72,9 +72,12 @@ async function chooseByPosition(context: ExecutionContext, positions: PositionLe
   return 'closing';
 }
 
+// Shared: every executed signal asks, and without affinity none has a change.
+const NO_CHANGE: { readonly positionChange?: PositionChange } = Object.freeze({});
+
 /** What executing `signal` on `engine` does to the ledger, when affinity keeps one. */
 export function positionChangeFor(context: ExecutionContext, signal: Signal, engine: EngineId, report: unknown): { positionChange?: PositionChange } {
-  if (context.positions === null) return {};
+  if (context.positions === null) return NO_CHANGE;
   const amount = positionChange(signal.action, typeof signal.quantity === 'number' ? signal.quantity : undefined, report);
-  return amount === 0 ? {} : { positionChange: { engine, strategyId: strategyOf(signal), symbol: signal.symbol, amount } };
+  return amount === 0 ? NO_CHANGE : { positionChange: { engine, strategyId: strategyOf(signal), symbol: signal.symbol, amount } };
 }

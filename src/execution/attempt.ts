@@ -8,7 +8,6 @@
 import { perEngine, type EngineId } from '../../machines/engines.js';
 import { sleep } from '../clock.js';
 import type { ExecutionResult } from '../engines/types.js';
-import type { Outcome } from '../signals/outcome.js';
 import type { AttemptStart, QueuedSignal } from '../signals/queue.js';
 import { isExpired, type Signal } from '../signals/signal.js';
 import { chooseEngine, positionChangeFor, type AffinityWait } from './affinity.js';
@@ -205,23 +204,23 @@ export async function runAttempts(context: ExecutionContext, start: SignalJob): 
     }
     attempts++;
     switch (result.kind) {
-      case 'executed': {
-        // One literal, not spreads of spreads: every executed signal builds it.
-        const executed: Outcome = {
-          signalId,
-          outcome: 'executed',
-          engine: engineId,
-          attempts,
-          reason: EXECUTED_ON[engineId],
-          signal: entry.raw,
-          at: clock.now(),
-          report: result.report,
-          latencyMs: result.latencyMs,
-        };
-        const change = context.positions === null ? undefined : positionChangeFor(context, signal, engineId, result.report).positionChange;
-        await settleEntry(context, entry, change === undefined ? executed : { ...executed, positionChange: change }, CLEARS_ATTEMPT);
+      case 'executed':
+        await settleEntry(
+          context,
+          entry,
+          outcomeOf(context, entry, {
+            signalId,
+            outcome: 'executed',
+            engine: engineId,
+            attempts,
+            reason: EXECUTED_ON[engineId],
+            report: result.report,
+            latencyMs: result.latencyMs,
+            ...positionChangeFor(context, signal, engineId, result.report),
+          }),
+          CLEARS_ATTEMPT,
+        );
         return;
-      }
       case 'rejected':
         await settle({
           signalId,

@@ -41,8 +41,6 @@ export class KeyedLanes {
    * called: for work whose end comes after the caller has moved on.
    */
   async hold(key: string): Promise<() => void> {
-    const now = this.tryHold(key);
-    if (now !== null) return now;
     let release = (): void => {};
     const held = new Promise<void>((resolve) => (release = resolve));
     await new Promise<void>((entered) => {

@@ -24,7 +24,10 @@ function beforeDeadline(settling: Promise<SettleResult>, deadline: number, conte
 export function outcomeOf(
   context: ExecutionContext,
   entry: QueuedSignal,
-  fields: { signalId: string; outcome: OutcomeKind; engine: EngineId | null; attempts: number; reason: string },
+  fields: { signalId: string; outcome: OutcomeKind; engine: EngineId | null; attempts: number; reason: string } & Pick<
+    Outcome,
+    'report' | 'latencyMs' | 'positionChange'
+  >,
 ): Outcome {
   return { ...fields, signal: entry.raw, at: context.clock.now() };
 }

@@ -60,17 +60,15 @@ async function askUntilSettled(
         await settleEntry(
           context,
           entry,
-          {
-            ...outcomeOf(context, entry, {
-              signalId,
-              outcome: 'executed',
-              engine: engine.id,
-              attempts,
-              reason: `executed on ${engine.id} (confirmed by its lookup after an unknown outcome)`,
-            }),
+          outcomeOf(context, entry, {
+            signalId,
+            outcome: 'executed',
+            engine: engine.id,
+            attempts,
+            reason: `executed on ${engine.id} (confirmed by its lookup after an unknown outcome)`,
             report: lookup.report,
             ...positionChangeFor(context, signal, engine.id, lookup.report),
-          },
+          }),
           { clearsAttempt: true },
         );
         return;
