@@ -1,9 +1,9 @@
 --[[
   Records signals' outcomes and lets their entries go, several at once (signals that finished
-  together), each only while this term holds its entry. Per item, the outcome entry is written
-  first, so that Redis refusing it (a key of the wrong type) leaves that item wholly unwritten; the
-  item then answers the error and the others go on. Then the dedup record of an executed signal,
-  the removal of the attempt record, the move of its engine's position (position affinity: in the
+  together), each only while this term holds its entry. Per item: an executed outcome's dedup
+  record (SET NX, which also finds another copy's), then the outcome entry; when Redis refuses that
+  (a key of the wrong type), the dedup record is taken back, the item is wholly unwritten, it
+  answers the error and the others go on. Then the removal of the attempt record, the move of its engine's position (position affinity: in the
   same step, so a crash can neither lose nor double it), and the acknowledgement: XACK for a
   stream, LREM of one copy from the processing list for a list.
 
@@ -77,7 +77,9 @@ while at <= #items do
   local refused, held = holdsEntry(leased, kind, KEYS[2], ARGV[2], ARGV[3], entry)
   if refused then
     answers[i] = refused
-  elseif dedupTtl ~= '' and redis.call('EXISTS', dedupKey) == 1 then
+  -- An executed outcome takes its dedup record first, in the same command that finds another
+  -- copy's: SET NX answers nil when the signal id was recorded already.
+  elseif dedupTtl ~= '' and not redis.call('SET', dedupKey, '1', 'PX', dedupTtl, 'NX') then
     answers[i] = 'already_executed'
   else
     local added
@@ -87,11 +89,12 @@ while at <= #items do
       added = redis.pcall('XADD', outcomeStream, 'MAXLEN', '~', ARGV[4], '*', unpack(fields))
     end
     if type(added) == 'table' and added['err'] then
+      -- Taken back, so that the item stays wholly unwritten.
+      if dedupTtl ~= '' then
+        redis.call('DEL', dedupKey)
+      end
       answers[i] = {'error', added['err']}
     else
-      if dedupTtl ~= '' then
-        redis.call('SET', dedupKey, '1', 'PX', dedupTtl)
-      end
       if clearsAttempt == '1' then
         redis.call('DEL', attemptKey)
       end
