@@ -21,10 +21,16 @@ export type OrderRates = Partial<Record<EngineId, number>>;
 
 export interface OrderRateLimiter {
   /**
-   * Resolves when an order to `engine` may start: at once, or at its reserved time (early if
-   * `stop` aborts). `waited` says whether it had to wait, which the caller counts.
+   * When an order to `engine` may start: at once (answered without a promise, so that the order
+   * goes on in the same step), or a promise of its reserved time (early if `stop` aborts).
+   * `waited` says whether it had to wait, which the caller counts.
    */
-  take(engine: EngineId, stop: AbortSignal): Promise<{ readonly waited: boolean }>;
+  take(engine: EngineId, stop: AbortSignal): RateTake | Promise<RateTake>;
+}
+
+/** What a take answers. */
+export interface RateTake {
+  readonly waited: boolean;
 }
 
 interface Window {
@@ -52,11 +58,10 @@ function reserve(window: Window, now: number): number {
 }
 
 // Shared: taken once per order, and a caller only reads them.
-const NOT_WAITED: { readonly waited: boolean } = { waited: false };
-const WAITED: { readonly waited: boolean } = { waited: true };
-const NEVER_WAITS = Promise.resolve(NOT_WAITED);
+const NOT_WAITED: RateTake = { waited: false };
+const WAITED: RateTake = { waited: true };
 
-async function waitUntilStart(clock: Clock, ms: number, stop: AbortSignal): Promise<{ readonly waited: boolean }> {
+async function waitUntilStart(clock: Clock, ms: number, stop: AbortSignal): Promise<RateTake> {
   await sleep(clock, ms, stop);
   return WAITED;
 }
@@ -68,16 +73,16 @@ export function createOrderRateLimiter(rates: OrderRates, clock: Clock): OrderRa
     if (perSecond !== undefined) windows.set(engine, windowFor(perSecond));
   }
   return {
-    // Not async: an order that need not wait (nearly every one) gets the one settled promise.
+    // Not async: an order that need not wait (nearly every one) is answered at once.
     take(engine, stop) {
       const window = windows.get(engine);
-      if (window === undefined) return NEVER_WAITS;
+      if (window === undefined) return NOT_WAITED;
       const now = clock.now();
       const at = reserve(window, now);
-      return at <= now ? NEVER_WAITS : waitUntilStart(clock, at - now, stop);
+      return at <= now ? NOT_WAITED : waitUntilStart(clock, at - now, stop);
     },
   };
 }
 
 /** A limiter that never waits: no engine has a limit. */
-export const UNLIMITED: OrderRateLimiter = { take: () => NEVER_WAITS };
+export const UNLIMITED: OrderRateLimiter = { take: () => NOT_WAITED };

@@ -10,6 +10,13 @@ export class Slots {
     this.#free = size;
   }
 
+  /** Takes a free slot now, if there is one: true when it is this caller's (then `release()` it). */
+  tryAcquire(): boolean {
+    if (this.#free === 0) return false;
+    this.#free--;
+    return true;
+  }
+
   /** Resolves when a slot is this caller's; call `release()` once done with it. */
   acquire(): Promise<void> {
     if (this.#free > 0) {
