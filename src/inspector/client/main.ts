@@ -42,7 +42,8 @@ const stream = new LiveStream(STREAM_PATH, token, {
   onSnapshot: (snapshot) => {
     live.showSnapshot(snapshot);
     windows.show(snapshot);
-    adminLists.changed();
+    // A standby's snapshot (a leader stepping down, as when it stops) changes no list of the lead.
+    if (snapshot.role === 'leader') adminLists.changed();
   },
   onLog: (update) => live.showLog(update),
 });
