@@ -102,14 +102,22 @@ export function closeRacer(stop: AbortSignal): <T>(work: Promise<T>) => Promise<
   return <T>(work: Promise<T>): Promise<T | 'closed'> => {
     // A settled promise keeps no reactions: the race is then the plain one.
     if (stop.aborted) return Promise.race([work, ALREADY_CLOSED]);
-    return new Promise<T | 'closed'>((resolve) => {
+    return new Promise<T | 'closed'>((resolve, reject) => {
       waiting.add(resolve);
-      // Resolving with the settled work takes its value or its error alike.
-      const settled = (): void => {
-        waiting.delete(resolve);
-        resolve(work);
-      };
-      work.then(settled, settled);
+      // Its value or its error as such: resolving with `work` itself would adopt it, a second
+      // round of promise jobs per call.
+      work.then(
+        (value) => {
+          waiting.delete(resolve);
+          resolve(value);
+        },
+        (error: unknown) => {
+          waiting.delete(resolve);
+          // The work's own rejection, unchanged, as resolving with the work would pass it on.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(error);
+        },
+      );
     });
   };
 }
