@@ -29,6 +29,8 @@ describe('operator actions and positions in the inspector', () => {
     expect(await page.textContent('#audit-note')).toBe('Not read yet.');
     await enterToken(page, TOKEN);
     await page.waitForFunction(() => document.getElementById('audit-note')?.textContent === 'No operator action yet.', null, { timeout: WAIT_MS });
+    // The two lists are read at once, and either answer may come first.
+    await page.waitForFunction(() => document.getElementById('positions-note')?.textContent !== 'Not read yet.', null, { timeout: WAIT_MS });
     expect(await page.textContent('#positions-note')).toBe('No engine holds a position (or EXECUTION_POSITION_AFFINITY is off: no ledger is kept).');
     expect(await page.$$eval('#positions thead th', (ths) => ths.map((th) => th.textContent))).toEqual([
       'strategy',
