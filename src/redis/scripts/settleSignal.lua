@@ -3,9 +3,10 @@
   together), each only while this term holds its entry. Per item: an executed outcome's dedup
   record (SET NX, which also finds another copy's), then the outcome entry; when Redis refuses that
   (a key of the wrong type), the dedup record is taken back, the item is wholly unwritten, it
-  answers the error and the others go on. Then the removal of the attempt record, the move of its engine's position (position affinity: in the
-  same step, so a crash can neither lose nor double it), and the acknowledgement: XACK for a
-  stream, LREM of one copy from the processing list for a list.
+  answers the error and the others go on. Then the removal of the attempt record, the move of its
+  engine's position (position affinity: in the same step, so a crash can neither lose nor double
+  it), and the acknowledgement: XACK for a stream, LREM of one copy from the processing list for a
+  list.
 
   Input:
     KEYS[1]            the lease (execution.leader)
