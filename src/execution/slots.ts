@@ -19,10 +19,7 @@ export class Slots {
 
   /** Resolves when a slot is this caller's; call `release()` once done with it. */
   acquire(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
-      return ACQUIRED;
-    }
+    if (this.tryAcquire()) return ACQUIRED;
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 

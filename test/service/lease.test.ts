@@ -105,7 +105,7 @@ describe('leader lease', () => {
     own.on('error', () => {});
     connections.push(own);
     // The holder steps down 20 % of the lease before the key expires; that margin (600 ms here)
-    // is what this test has to see the key still standing, however busy the machine is.
+    // is what this test has to see the key still standing, on a busy machine too.
     const made = lease('a', { leaseMs: 3000, on: own });
     const changes: (number | null)[] = [];
     made.onChange((term) => changes.push(term?.epoch ?? null));
