@@ -39,7 +39,7 @@ function collectGarbage(): void {
 function sample(signals: number): MemorySample {
   collectGarbage();
   const usage = process.memoryUsage();
-  return { signals, rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, externalBytes: usage.external };
+  return { signals, rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, heapTotalBytes: usage.heapTotal, externalBytes: usage.external };
 }
 
 async function main(): Promise<void> {

@@ -18,6 +18,11 @@ export interface MemorySample {
   readonly signals: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /**
+   * What V8 holds for its heap, used or not (`heapTotal`): beside RSS it tells whether RSS moved
+   * with the heap or outside it (the allocator's pages, which come and go from run to run).
+   */
+  readonly heapTotalBytes: number;
   readonly externalBytes: number;
 }
 
@@ -39,7 +44,7 @@ function isNumberField(record: Record<string, unknown>, name: string): boolean {
 }
 
 function isMemorySample(value: unknown): value is MemorySample {
-  return isRecord(value) && ['signals', 'rssBytes', 'heapUsedBytes', 'externalBytes'].every((name) => isNumberField(value, name));
+  return isRecord(value) && ['signals', 'rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes'].every((name) => isNumberField(value, name));
 }
 
 /** Whether `value` is a configuration the child can run. */

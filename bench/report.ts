@@ -93,6 +93,9 @@ export interface BenchResults {
   readonly rss_second_mb: number;
   readonly heap_first_mb: number;
   readonly heap_second_mb: number;
+  /** What V8 held for its heap at the same checkpoints: RSS moving without it moved outside V8. */
+  readonly heap_committed_first_mb: number;
+  readonly heap_committed_second_mb: number;
   readonly rss_first_signals: number;
   readonly rss_second_signals: number;
   readonly rss_planned_second_signals: number;
@@ -214,6 +217,12 @@ export function renderMarkdown(results: BenchResults): string {
     [
       `heap used after GC, same checkpoints`,
       `${decimal.format(r.heap_first_mb)} → ${decimal.format(r.heap_second_mb)} MB (${decimal.format(r.heap_growth_pct)} %)`,
+      '',
+      '',
+    ],
+    [
+      `heap V8 holds (used or not), same checkpoints: the rest of RSS is outside V8`,
+      `${decimal.format(r.heap_committed_first_mb)} → ${decimal.format(r.heap_committed_second_mb)} MB`,
       '',
       '',
     ],

@@ -214,6 +214,8 @@ async function main(): Promise<void> {
       rss_second_mb: memory.second.rssBytes / MB,
       heap_first_mb: memory.first.heapUsedBytes / MB,
       heap_second_mb: memory.second.heapUsedBytes / MB,
+      heap_committed_first_mb: memory.first.heapTotalBytes / MB,
+      heap_committed_second_mb: memory.second.heapTotalBytes / MB,
       rss_first_signals: memory.first.signals,
       rss_second_signals: memory.second.signals,
       rss_planned_second_signals: sizes.memorySecondCheckpoint,
