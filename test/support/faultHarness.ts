@@ -236,13 +236,19 @@ export class FaultLab {
 
   /**
    * Waits until at least `minOutcomes` outcomes are recorded while at least `minOpen` orders are
-   * open at an engine without one: the moment to strike with signals in flight.
+   * open at an engine without one: the moment to strike with signals in flight. Answers the orders
+   * open then: read again a moment later, they may all have been recorded, with the next ones not
+   * yet at an engine.
    */
-  async waitMidFlight(minOutcomes: number, minOpen: number, timeoutMs = 10_000): Promise<void> {
+  async waitMidFlight(minOutcomes: number, minOpen: number, timeoutMs = 10_000): Promise<string[]> {
+    let open: string[] = [];
     await pollUntil(`${minOutcomes} outcomes recorded and ${minOpen} orders open at an engine without one`, timeoutMs, async () => {
       const outcomes = await this.outcomes();
-      return outcomes.length >= minOutcomes && (await this.openWithoutOutcome()).length >= minOpen;
+      if (outcomes.length < minOutcomes) return false;
+      open = await this.openWithoutOutcome();
+      return open.length >= minOpen;
     });
+    return open;
   }
 
   /** Stops redis-server, keeping its data directory (the AOF) for {@link startRedis}. */
