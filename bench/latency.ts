@@ -20,6 +20,7 @@ import type { RunningService } from '../src/service/service.js';
 import type { Signal } from '../src/signals/signal.js';
 import { benchKeys, INSTANT_SIM_URL, startBenchService } from './benchService.js';
 import { forkBenchChild } from './childProcess.js';
+import { startCpuWaitWindow, type CpuWait } from './cpuWait.js';
 import { isLoadResult, sharedClockMs, signalCount, signalIndexOf, type LoadConfig, type LoadTarget } from './latencyProtocol.js';
 import { percentile, waitUntil } from './timing.js';
 
@@ -37,6 +38,8 @@ export interface LatencySummary {
 export interface LatencyResult {
   readonly toEngine: LatencySummary;
   readonly toOutcome: LatencySummary;
+  /** How long the contender's thread waited for a CPU while the load was offered; null off Linux. */
+  readonly cpuWait: CpuWait | null;
 }
 
 /** What one run is given. */
@@ -102,7 +105,7 @@ async function offerLoad(
   options: LatencyOptions,
   target: LoadTarget,
   eventsStream?: string,
-): Promise<{ sent: readonly (number | null)[]; recorded: readonly (number | null)[] | null }> {
+): Promise<{ sent: readonly (number | null)[]; recorded: readonly (number | null)[] | null; cpuWait: CpuWait | null }> {
   const config: LoadConfig = {
     redisUrl: options.redisUrl,
     target,
@@ -114,8 +117,10 @@ async function offerLoad(
     ...(eventsStream === undefined ? {} : { eventsStream }),
   };
   const child = forkBenchChild('latencyLoad.ts', [JSON.stringify(config)]);
+  const window = startCpuWaitWindow();
   try {
-    return await child.next('its stamps', isLoadResult, options.durationMs + 2 * options.timeoutMs);
+    const { sent, recorded } = await child.next('its stamps', isLoadResult, options.durationMs + 2 * options.timeoutMs);
+    return { sent, recorded, cpuWait: window.stop() };
   } finally {
     await child.stop();
   }
@@ -143,11 +148,11 @@ export async function baselineLatency(options: LatencyOptions): Promise<LatencyR
         );
       }
     })();
-    const { sent } = await offerLoad(options, { kind: 'stream', key: stream, field: 'id' });
+    const { sent, cpuWait } = await offerLoad(options, { kind: 'stream', key: stream, field: 'id' });
     await waitUntil('the bare loop to acknowledge every offered signal', () => stamps.recordedCount >= stamps.count, options.timeoutMs);
     running = false;
     await loop;
-    return { toEngine: summarise(sent, stamps.atEngine), toOutcome: summarise(sent, stamps.recorded) };
+    return { toEngine: summarise(sent, stamps.atEngine), toOutcome: summarise(sent, stamps.recorded), cpuWait };
   } finally {
     running = false;
     consumer.disconnect();
@@ -189,8 +194,8 @@ export async function serviceLatency(options: LatencyOptions): Promise<LatencyRe
       engines: stampingEngines(stamps),
       ...(options.env ? { env: options.env } : {}),
     });
-    const { sent, recorded } = await offerLoad(options, { kind: 'stream', key: keys.signalQueue, field: 'signal' }, keys.executionEvents);
-    return { toEngine: summarise(sent, stamps.atEngine), toOutcome: summarise(sent, recorded ?? []) };
+    const { sent, recorded, cpuWait } = await offerLoad(options, { kind: 'stream', key: keys.signalQueue, field: 'signal' }, keys.executionEvents);
+    return { toEngine: summarise(sent, stamps.atEngine), toOutcome: summarise(sent, recorded ?? []), cpuWait };
   } finally {
     await service?.stop();
   }
@@ -218,9 +223,9 @@ export async function peerLatency(options: LatencyOptions): Promise<LatencyResul
   worker.on('completed', (job) => stamps.wasRecorded(String(job.data.signal_id)));
   try {
     await worker.waitUntilReady();
-    const { sent } = await offerLoad(options, { kind: 'bullmq', name });
+    const { sent, cpuWait } = await offerLoad(options, { kind: 'bullmq', name });
     await waitUntil('every offered job completed', () => stamps.recordedCount >= stamps.count, options.timeoutMs);
-    return { toEngine: summarise(sent, stamps.atEngine), toOutcome: summarise(sent, stamps.recorded) };
+    return { toEngine: summarise(sent, stamps.atEngine), toOutcome: summarise(sent, stamps.recorded), cpuWait };
   } finally {
     await worker.close();
     breaker.shutdown();

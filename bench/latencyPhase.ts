@@ -51,6 +51,9 @@ export function latencyTable(latencies: Record<1000 | 5000, Record<LatencyConten
     to_engine_ms: { p50: result.toEngine.p50, p99: result.toEngine.p99, p999: result.toEngine.p999 },
     to_outcome_ms: { p50: result.toOutcome.p50, p99: result.toOutcome.p99, p999: result.toOutcome.p999 },
     samples: result.toEngine.count,
+    // Null where the scheduler's statistics cannot be read (bench/cpuWait.ts).
+    cpu_wait_pct: result.cpuWait?.waitPct ?? null,
+    cpu_wait_per_run_us: result.cpuWait?.waitPerRunUs ?? null,
   });
   return [
     ...([1000, 5000] as const).flatMap((rate) =>

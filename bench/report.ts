@@ -15,6 +15,13 @@ export interface LatencyRow {
   readonly to_engine_ms: { readonly p50: number; readonly p99: number; readonly p999: number };
   readonly to_outcome_ms: { readonly p50: number; readonly p99: number; readonly p999: number };
   readonly samples: number;
+  /**
+   * The contender's main thread, while the load was offered: the share of its busy time (running
+   * or ready to run) it spent waiting for a CPU, and the mean wait each time it got one. Null
+   * where Linux's scheduler statistics cannot be read (bench/cpuWait.ts).
+   */
+  readonly cpu_wait_pct: number | null;
+  readonly cpu_wait_per_run_us: number | null;
 }
 
 /** Everything `results.json` holds; the snake_case keys are the ones the README and CI read. */
@@ -87,6 +94,8 @@ export interface BenchResults {
   /** The service's event-loop delay during the status run (perf_hooks.monitorEventLoopDelay). */
   readonly event_loop_delay_p99_ms: number;
   readonly event_loop_delay_max_ms: number;
+  /** The share of the service thread's busy time spent waiting for a CPU during that run; null off Linux. */
+  readonly status_cpu_wait_pct: number | null;
   readonly rss_growth_pct: number;
   readonly heap_growth_pct: number;
   readonly rss_first_mb: number;
@@ -109,6 +118,10 @@ const precise = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maxim
 
 function verdict(met: boolean): string {
   return met ? 'met' : '**missed**';
+}
+
+function percentOrUnknown(value: number | null): string {
+  return value === null ? 'not measured' : `${decimal.format(value)} %`;
 }
 
 function count(value: number): string {
@@ -209,6 +222,12 @@ export function renderMarkdown(results: BenchResults): string {
       '',
     ],
     [
+      'service thread during that run: share of its busy time spent waiting for a CPU (ready to run, the cores taken)',
+      percentOrUnknown(r.status_cpu_wait_pct),
+      '',
+      '',
+    ],
+    [
       `RSS after ${count(r.rss_first_signals)} → ${count(r.rss_second_signals)} signals${memoryNote}`,
       `${decimal.format(r.rss_first_mb)} → ${decimal.format(r.rss_second_mb)} MB (${decimal.format(r.rss_growth_pct)} %)`,
       '< 10 %',
@@ -229,11 +248,11 @@ export function renderMarkdown(results: BenchResults): string {
   ];
   const table = ['| measurement | result | target | |', '| --- | ---: | ---: | --- |', ...rows.map((row) => `| ${row.join(' | ')} |`)];
   const latencies = [
-    '| latency at a steady load (ms) | rate | send → engine p50 | p99 | p99.9 | send → outcome p50 | p99 | p99.9 |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| latency at a steady load (ms) | rate | send → engine p50 | p99 | p99.9 | send → outcome p50 | p99 | p99.9 | waiting for a CPU |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...r.latency_table.map(
       (row) =>
-        `| ${row.contender} | ${count(row.rate)}/s | ${precise.format(row.to_engine_ms.p50)} | ${precise.format(row.to_engine_ms.p99)} | ${precise.format(row.to_engine_ms.p999)} | ${precise.format(row.to_outcome_ms.p50)} | ${precise.format(row.to_outcome_ms.p99)} | ${precise.format(row.to_outcome_ms.p999)} |`,
+        `| ${row.contender} | ${count(row.rate)}/s | ${precise.format(row.to_engine_ms.p50)} | ${precise.format(row.to_engine_ms.p99)} | ${precise.format(row.to_engine_ms.p999)} | ${precise.format(row.to_outcome_ms.p50)} | ${precise.format(row.to_outcome_ms.p99)} | ${precise.format(row.to_outcome_ms.p999)} | ${percentOrUnknown(row.cpu_wait_pct)} |`,
     ),
   ];
   const costs = [
@@ -266,6 +285,9 @@ export function renderMarkdown(results: BenchResults): string {
     '  1,000 orders, as for memory.',
     '- Status: a client in its own process, one request at a time over keep-alive, while (b) runs; "idle" is the same client',
     '  against a service with nothing to do.',
+    "- Waiting for a CPU: Linux's scheduler statistics of the contender's main thread (`/proc/<pid>/task/<pid>/schedstat`) over",
+    '  the window measured: the time it was ready to run but every core was taken (or still waking up), as a share of the time',
+    '  it ran or waited to. Whatever waits there waits with it, and no code in the contender can remove it.',
     '- Memory: (b) in a child process started with `--expose-gc`, sampled after a full GC. Its sim engines remember 1,000 orders',
     '  instead of 100,000: that cache belongs to the engine (in production another process), not to the service.',
   ];

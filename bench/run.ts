@@ -208,6 +208,7 @@ async function main(): Promise<void> {
       service_signals_per_s_while_polled: status.pipeline.signalsPerSecond,
       event_loop_delay_p99_ms: status.eventLoopDelay.p99,
       event_loop_delay_max_ms: status.eventLoopDelay.max,
+      status_cpu_wait_pct: status.cpuWait?.waitPct ?? null,
       rss_growth_pct: memory.rssGrowthPct,
       heap_growth_pct: memory.heapGrowthPct,
       rss_first_mb: memory.first.rssBytes / MB,

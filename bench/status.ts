@@ -7,6 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { freePort } from '../test/support/redisServer.js';
 import { benchKeys, startBenchService } from './benchService.js';
 import { forkBenchChild, hasType, type BenchChild } from './childProcess.js';
+import { startCpuWaitWindow, type CpuWait } from './cpuWait.js';
 import { runServicePipeline, type PipelineResult } from './servicePipeline.js';
 import { percentile } from './timing.js';
 
@@ -38,6 +39,8 @@ export interface StatusResult {
   readonly pipeline: PipelineResult;
   /** How late the service's event loop ran timers during that run (what a request waits behind), in ms. */
   readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** How long the service's thread waited for a CPU during that run; null off Linux. */
+  readonly cpuWait: CpuWait | null;
 }
 
 function isLatencies(message: unknown): message is { type: 'latencies'; latencies: number[] } {
@@ -72,6 +75,8 @@ export async function runStatus(options: StatusOptions): Promise<StatusResult> {
   let underLoad: number[] = [];
   let pipeline: PipelineResult;
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  let cpuWindow: ReturnType<typeof startCpuWaitWindow> | null = null;
+  let cpuWait: CpuWait | null = null;
   try {
     pipeline = await runServicePipeline({
       redisUrl: options.redisUrl,
@@ -84,10 +89,12 @@ export async function runStatus(options: StatusOptions): Promise<StatusResult> {
       whileRunning: () => {
         loaded.send({ type: 'start' });
         loopDelay.enable();
+        cpuWindow = startCpuWaitWindow();
       },
       // Stop the client while the service still answers: a request cut by its shutdown is no latency.
       whenDone: async () => {
         loopDelay.disable();
+        cpuWait = cpuWindow?.stop() ?? null;
         underLoad = await collect(loaded, options.timeoutMs);
       },
     });
@@ -119,5 +126,5 @@ export async function runStatus(options: StatusOptions): Promise<StatusResult> {
     await idleClient.stop();
     await service.stop();
   }
-  return { underLoad: summarise(underLoad), idle: summarise(idle), pipeline, eventLoopDelay };
+  return { underLoad: summarise(underLoad), idle: summarise(idle), pipeline, eventLoopDelay, cpuWait };
 }
