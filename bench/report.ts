@@ -280,7 +280,7 @@ export function renderMarkdown(results: BenchResults): string {
       )}, each on a fresh service: what it looks for (a signal that picks the primary just before the trip and is sent just after) is a race that only some trials hit.`,
     '- Latency: a load generator in its own process sends at a steady rate for the set time, stamping each signal just before',
     '  its send; "engine" is when the (instant) engine call starts (for (a), when the read returns the entry), "outcome" is when',
-    "  the outcome entry is seen by the generator's blocking reader (for (a), the XACK answered; for (c), the worker's",
+    "  the outcome entry is seen by the generator's blocking reader (for (a), the XACK of its read answered; for (c), the worker's",
     "  `completed` event). Stamps are of the machine's monotonic clock, which both processes share; the sim engines remember",
     '  1,000 orders, as for memory.',
     '- Status: a client in its own process, one request at a time over keep-alive, while (b) runs; "idle" is the same client',
