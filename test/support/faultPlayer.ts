@@ -57,6 +57,9 @@ function laneOf(step: FaultStep): string {
   }
 }
 
+/** How a leader's 503 begins when it applied a command but Redis did not take the state (src/policy/control.ts). */
+const APPLIED_UNSAVED = 'applied on this instance';
+
 function errorText(body: unknown): string {
   return typeof body === 'object' && body !== null && 'error' in body ? String(body.error) : JSON.stringify(body);
 }
@@ -212,17 +215,20 @@ export class SchedulePlayer {
     const body = kind === 'pause' ? { reason: `fault schedule seed ${this.schedule.seed}` } : {};
     const refusals: string[] = [];
     const sentAt = Date.now();
-    let unanswered = false;
+    // A try that got no answer, or a 503 saying the leader applied it but could not save it
+    // (Redis away), may have taken effect: a later try's 409 may then be its doing.
+    let mayHaveTakenEffect = false;
     const answer = await pollUntil(`an instance leading to take the ${kind}`, OPERATOR_DEADLINE_MS, async () => {
       for (const name of INSTANCE_NAMES) {
         if (this.#frozen.has(name) || this.instance(name).exited()) continue;
         // Longer than a leader waits for Redis to take the state (2 s) before it answers 503.
         const reply = await this.instance(name).post(path, body, 3000);
         if (reply === null) {
-          unanswered = true;
+          mayHaveTakenEffect = true;
           continue;
         }
         if (reply.status === 200 || reply.status === 409) return { name, reply };
+        if (reply.status === 503 && errorText(reply.body).startsWith(APPLIED_UNSAVED)) mayHaveTakenEffect = true;
         refusals.push(`${name} ${reply.status}`);
       }
       return undefined;
@@ -232,9 +238,9 @@ export class SchedulePlayer {
       this.#pauseAccepted = answer.reply.status === 200;
       return `${answer.reply.status} from ${answer.name}${refused}`;
     }
-    // A 409 after a try that got no answer may only say that the unanswered try resumed: the
-    // audit stream tells.
-    if (answer.reply.status === 409 && this.#pauseAccepted && !(unanswered && (await this.#resumedSince(sentAt)))) {
+    // A 409 after a try that may have taken effect may only say that that try resumed: the audit
+    // stream or the saved policy state tells.
+    if (answer.reply.status === 409 && this.#pauseAccepted && !(mayHaveTakenEffect && (await this.#resumedSince(sentAt)))) {
       const played = this.played.find((candidate) => candidate.step === step);
       if (played !== undefined) this.lostPauses.push(played);
     }
