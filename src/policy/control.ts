@@ -31,6 +31,12 @@ export interface PolicyControl {
 /** The default reason when an operator pauses without giving one. */
 export const DEFAULT_PAUSE_REASON = 'paused by an operator';
 
+/**
+ * How a leader's 503 begins when it applied a command but Redis did not take the state it made:
+ * a client that sends the command again may find it already in effect.
+ */
+export const APPLIED_UNSAVED = 'applied on this instance';
+
 /** The default reason of a maintenance started without one. */
 export const DEFAULT_MAINTENANCE_REASON = 'maintenance by an operator';
 
@@ -63,7 +69,7 @@ export function leaderControl(runtime: PolicyRuntime, leaderEpoch: number | null
     return {
       ok: false,
       httpStatus: 503,
-      error: `applied on this instance, but the policy state could not be saved to Redis (${failure}): an instance taking over would not know of it; send the command again once Redis answers`,
+      error: `${APPLIED_UNSAVED}, but the policy state could not be saved to Redis (${failure}): an instance taking over would not know of it; send the command again once Redis answers`,
     };
   };
   // A stopped actor drops events silently: answering 200 then would claim a command that never happened.

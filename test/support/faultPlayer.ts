@@ -15,6 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ENGINE_IDS } from '../../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
 import { POLICY_STATE_KEY } from '../../src/config/config.js';
+import { APPLIED_UNSAVED } from '../../src/policy/control.js';
 import { parsePolicyState } from '../../src/policy/persistence.js';
 import type { FaultLab, SignalSpec } from './faultHarness.js';
 import { pollFor, pollUntil } from './faultPolling.js';
@@ -56,9 +57,6 @@ function laneOf(step: FaultStep): string {
       return 'redis';
   }
 }
-
-/** How a leader's 503 begins when it applied a command but Redis did not take the state (src/policy/control.ts). */
-const APPLIED_UNSAVED = 'applied on this instance';
 
 function errorText(body: unknown): string {
   return typeof body === 'object' && body !== null && 'error' in body ? String(body.error) : JSON.stringify(body);
