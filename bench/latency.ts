@@ -1,7 +1,7 @@
 /**
  * What a trader feels first: how long a signal takes from its producer's `XADD` to the engine, and
  * to its outcome, at a steady offered load. A load generator in a process of its own
- * (bench/latencyLoad.ts) sends at `rate` per second for `durationMs`, stamping each signal just
+ * (bench/latencyLoad.ts) sends at `rate` per second for `warmUpMs` unmeasured, then `durationMs`, stamping each signal just
  * before its send; the contender stamps the moment the engine call starts (i) and the moment its
  * outcome is recorded (ii). Stamps are of the machine's monotonic clock, which both processes share.
  *
@@ -49,6 +49,8 @@ export interface LatencyOptions {
   /** Signals per second offered. */
   readonly rate: number;
   readonly durationMs: number;
+  /** Unmeasured load offered first (bench/latencyProtocol.ts). */
+  readonly warmUpMs: number;
   readonly symbols: number;
   readonly concurrency: number;
   readonly timeoutMs: number;
@@ -112,6 +114,7 @@ async function offerLoad(
     runId: options.runId,
     rate: options.rate,
     durationMs: options.durationMs,
+    warmUpMs: options.warmUpMs,
     symbols: options.symbols,
     timeoutMs: options.timeoutMs,
     ...(eventsStream === undefined ? {} : { eventsStream }),
@@ -119,7 +122,7 @@ async function offerLoad(
   const child = forkBenchChild('latencyLoad.ts', [JSON.stringify(config)]);
   const window = startCpuWaitWindow();
   try {
-    const { sent, recorded } = await child.next('its stamps', isLoadResult, options.durationMs + 2 * options.timeoutMs);
+    const { sent, recorded } = await child.next('its stamps', isLoadResult, options.warmUpMs + options.durationMs + 2 * options.timeoutMs);
     return { sent, recorded, cpuWait: window.stop() };
   } finally {
     await child.stop();

@@ -41,19 +41,22 @@ function senderFor(config: LoadConfig, target: LoadTarget): { send: Send; close(
 }
 
 /**
- * Sends `count` signals at `rate` per second: on each tick, as many as are due by then, so that a
- * slow tick is caught up rather than lowering the load.
+ * Sends `warmUp` unmeasured signals (indices `count` up), then `count` measured ones, at `rate` per
+ * second without a break: on each tick, as many as are due by then, so that a slow tick is caught
+ * up rather than lowering the load.
  */
-async function offer(config: LoadConfig, count: number, sent: Float64Array, send: Send): Promise<void> {
+async function offer(config: LoadConfig, count: number, warmUp: number, sent: Float64Array, send: Send): Promise<void> {
   const started = sharedClockMs();
+  const total = warmUp + count;
   let next = 0;
   let answered = 0;
   let failure: unknown = null;
-  while (next < count) {
-    const due = Math.min(count, Math.floor(((sharedClockMs() - started) * config.rate) / 1000) + 1);
+  while (next < total) {
+    const due = Math.min(total, Math.floor(((sharedClockMs() - started) * config.rate) / 1000) + 1);
     for (; next < due; next++) {
-      sent[next] = sharedClockMs();
-      send(next).then(
+      const index = next < warmUp ? count + next : next - warmUp;
+      if (index < count) sent[index] = sharedClockMs();
+      send(index).then(
         () => answered++,
         (error: unknown) => {
           failure ??= error;
@@ -63,7 +66,7 @@ async function offer(config: LoadConfig, count: number, sent: Float64Array, send
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
-  while (answered < count) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (answered < total) await new Promise((resolve) => setTimeout(resolve, 5));
   if (failure !== null) throw new Error('The load generator could not send every signal', { cause: failure });
 }
 
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
   const recorded = config.eventsStream === undefined ? null : new Float64Array(count).fill(Number.NaN);
   const sender = senderFor(config, config.target);
   let seen = 0;
-  const deadline = sharedClockMs() + config.durationMs + config.timeoutMs;
+  const deadline = sharedClockMs() + config.warmUpMs + config.durationMs + config.timeoutMs;
   const allRecorded = (): boolean => {
     if (recorded === null) return true;
     while (seen < count && !Number.isNaN(recorded[seen] ?? Number.NaN)) seen++;
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
   try {
     const reading =
       config.eventsStream === undefined || recorded === null ? Promise.resolve() : readOutcomes(config.redisUrl, config.eventsStream, recorded, allRecorded);
-    await offer(config, count, sent, sender.send);
+    await offer(config, count, signalCount({ rate: config.rate, durationMs: config.warmUpMs }), sent, sender.send);
     await reading;
   } finally {
     await sender.close();

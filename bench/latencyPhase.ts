@@ -24,6 +24,7 @@ export async function latency(sizes: BenchSizes, redisUrl: string, admin: Redis)
         runId: `latency-${contender}-${rate}`,
         rate,
         durationMs: sizes.latencyDurationMs,
+        warmUpMs: sizes.latencyWarmUpMs,
         symbols: sizes.symbols,
         concurrency: sizes.concurrency,
         timeoutMs: sizes.phaseTimeoutMs,

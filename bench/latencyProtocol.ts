@@ -15,6 +15,13 @@ export interface LoadConfig {
   readonly runId: string;
   readonly rate: number;
   readonly durationMs: number;
+  /**
+   * Before the measured signals, the same load is offered this long, unmeasured (indices from
+   * {@link signalCount} up): a load generator just started runs cold code for its first few hundred
+   * milliseconds, and on two cores its compiler and collector take the contender's CPU, so the
+   * first signals measured a start-up, not a steady load (README, Performance).
+   */
+  readonly warmUpMs: number;
   readonly symbols: number;
   /**
    * The service's outcome stream: when set, the generator also reads it and stamps each outcome,
@@ -24,7 +31,7 @@ export interface LoadConfig {
   readonly timeoutMs: number;
 }
 
-/** How many signals a run offers. */
+/** How many signals a run measures. */
 export function signalCount(config: { readonly rate: number; readonly durationMs: number }): number {
   return Math.round((config.rate * config.durationMs) / 1000);
 }

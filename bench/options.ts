@@ -19,6 +19,8 @@ export interface BenchSizes {
   readonly baselineBatch: number;
   /** How long each steady-load latency run offers signals. */
   readonly latencyDurationMs: number;
+  /** The same load offered, unmeasured, before each of those runs (bench/latencyProtocol.ts). */
+  readonly latencyWarmUpMs: number;
   /** Signals of the one-at-a-time runs that measure the added latency of REDIS_MIN_REPLICAS. */
   readonly serialSignals: number;
   /** Events per timed run of the failover actor alone. */
@@ -52,6 +54,7 @@ const FULL: BenchSizes = {
   quick: false,
   signals: 20_000,
   latencyDurationMs: 10_000,
+  latencyWarmUpMs: 1000,
   serialSignals: 2000,
   trials: 3,
   warmUpSignals: 2000,
@@ -76,6 +79,7 @@ const QUICK: BenchSizes = {
   quick: true,
   signals: 5000,
   latencyDurationMs: 3000,
+  latencyWarmUpMs: 1000,
   serialSignals: 500,
   trials: 1,
   warmUpSignals: 1000,

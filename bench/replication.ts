@@ -25,6 +25,7 @@ export interface ReplicationOptions {
   readonly timeoutMs: number;
   /** How long the 1,000/s latency run with REDIS_MIN_REPLICAS=1 offers signals. */
   readonly latencyDurationMs: number;
+  readonly latencyWarmUpMs: number;
   readonly progress: (text: string) => void;
 }
 
@@ -96,6 +97,7 @@ export async function runReplication(options: ReplicationOptions): Promise<Repli
       runId: 'latency-replicated-1k',
       rate: 1000,
       durationMs: options.latencyDurationMs,
+      warmUpMs: options.latencyWarmUpMs,
       symbols: options.symbols,
       concurrency: options.concurrency,
       timeoutMs: options.timeoutMs,

@@ -60,6 +60,8 @@ export interface BenchResults {
   readonly peer_latency_5k_p99_ms: number;
   readonly baseline_latency_1k_p99_ms: number;
   readonly replicated_latency_1k_p99_ms: number;
+  /** How long each latency run offered its load, unmeasured, before the measured signals. */
+  readonly latency_warm_up_ms: number;
   /** Every latency measured, both measures, by contender and rate. */
   readonly latency_table: readonly LatencyRow[];
   /** (b) with REDIS_MIN_REPLICAS=1 against a local replica, and the same phase without it. */
@@ -278,7 +280,8 @@ export function renderMarkdown(results: BenchResults): string {
       .join(
         ' and ',
       )}, each on a fresh service: what it looks for (a signal that picks the primary just before the trip and is sent just after) is a race that only some trials hit.`,
-    '- Latency: a load generator in its own process sends at a steady rate for the set time, stamping each signal just before',
+    `- Latency: a load generator in its own process sends at a steady rate, first for ${count(r.latency_warm_up_ms / 1000)} s unmeasured (a generator just started`,
+    "  runs cold code and takes the contender's CPU for its first few hundred ms), then for the set time, stamping each signal just before",
     '  its send; "engine" is when the (instant) engine call starts (for (a), when the read returns the entry), "outcome" is when',
     "  the outcome entry is seen by the generator's blocking reader (for (a), the XACK of its read answered; for (c), the worker's",
     "  `completed` event). Stamps are of the machine's monotonic clock, which both processes share; the sim engines remember",

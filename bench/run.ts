@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     const trials = await throughput(sizes, server.url, connection, meter);
     const pick = (contender: Contender) => medianTrial(trials[contender]);
 
-    progress(`latency at a steady 1,000 and 5,000 signals/s, ${sizes.latencyDurationMs / 1000} s each`);
+    progress(`latency at a steady 1,000 and 5,000 signals/s, ${sizes.latencyDurationMs / 1000} s each after ${sizes.latencyWarmUpMs / 1000} s unmeasured`);
     const latencies = await latency(sizes, server.url, connection);
 
     progress('REDIS_MIN_REPLICAS=1 against a local replica, and without it, in turn');
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
       trials: sizes.trials,
       timeoutMs: sizes.phaseTimeoutMs,
       latencyDurationMs: sizes.latencyDurationMs,
+      latencyWarmUpMs: sizes.latencyWarmUpMs,
       progress,
     });
 
@@ -179,6 +180,7 @@ async function main(): Promise<void> {
       peer_latency_5k_p99_ms: latencies[5000].peer.toEngine.p99,
       baseline_latency_1k_p99_ms: latencies[1000].baseline.toEngine.p99,
       replicated_latency_1k_p99_ms: replication.latency1k.toEngine.p99,
+      latency_warm_up_ms: sizes.latencyWarmUpMs,
       latency_table: latencyTable(latencies, replication.latency1k),
       replicated_signals_per_s: replication.replicatedSignalsPerSecond,
       replication_plain_signals_per_s: replication.plainSignalsPerSecond,
