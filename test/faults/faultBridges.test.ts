@@ -214,10 +214,12 @@ describe('fake bridge: modes', () => {
     const fake = await bridge({ mode: 'slow', delayMs: 150 });
     expect((await order(fake.url, 's1')).status).toBe(200);
     const [placement] = fake.placements;
-    expect((placement?.placedAt ?? 0) - (fake.requests[0]?.receivedAt ?? 0)).toBeGreaterThanOrEqual(149);
+    // A little under delayMs is still "delayMs later": Node counts a timer from the event loop's
+    // cached time, which lags the clock by the synchronous work since the loop last woke.
+    expect((placement?.placedAt ?? 0) - (fake.requests[0]?.receivedAt ?? 0)).toBeGreaterThanOrEqual(140);
     const askedAt = Date.now();
     expect((await health(fake.url)).status).toBe(200);
-    expect(Date.now() - askedAt).toBeGreaterThanOrEqual(149);
+    expect(Date.now() - askedAt).toBeGreaterThanOrEqual(140);
   });
 
   it('hang: answers nothing and places nothing', async () => {

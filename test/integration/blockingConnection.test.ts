@@ -46,7 +46,9 @@ describe('createBlockingConnection', () => {
     try {
       const startedAt = Date.now();
       expect(await reads.read(command)).toBeNull();
-      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(300);
+      // Not before the limit. Node counts a timer from the event loop's cached time, which can lag
+      // the clock by the synchronous work since the loop last woke (299 ms was seen under load).
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(250);
     } finally {
       reads.close();
       limited.disconnect();
