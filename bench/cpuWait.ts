@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 
-interface Schedule {
+/** The main thread's scheduler counters since it started. */
+export interface Schedule {
   readonly onCpuNs: number;
   readonly waitingNs: number;
   readonly runs: number;
@@ -22,7 +23,8 @@ export interface CpuWait {
   readonly waitPerRunUs: number;
 }
 
-function readSchedule(): Schedule | null {
+/** The main thread's counters now; null where they cannot be read. */
+export function readSchedule(): Schedule | null {
   let text: string;
   try {
     // The main thread's id is the process id.

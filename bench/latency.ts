@@ -184,8 +184,17 @@ function stampingEngines(stamps: Stamps): Record<EngineId, ExecutionEngine> {
   });
 }
 
-/** (b) The service under the offered load. */
-export async function serviceLatency(options: LatencyOptions): Promise<LatencyResult> {
+/** One run of the service under the offered load, by signal index: sent, at the engine, recorded. */
+export interface ServiceLoadStamps {
+  readonly sent: readonly (number | null)[];
+  /** NaN where a signal never reached the engine. */
+  readonly atEngine: Float64Array;
+  readonly recorded: readonly (number | null)[];
+  readonly cpuWait: CpuWait | null;
+}
+
+/** (b) The service under the offered load, each signal's stamps as taken (bench/tail.ts reads them). */
+export async function serviceUnderLoad(options: LatencyOptions): Promise<ServiceLoadStamps> {
   const keys = benchKeys(`bench.latency.${options.runId}`);
   const stamps = new Stamps(signalCount(options));
   let service: RunningService | null = null;
@@ -198,10 +207,16 @@ export async function serviceLatency(options: LatencyOptions): Promise<LatencyRe
       ...(options.env ? { env: options.env } : {}),
     });
     const { sent, recorded, cpuWait } = await offerLoad(options, { kind: 'stream', key: keys.signalQueue, field: 'signal' }, keys.executionEvents);
-    return { toEngine: summarise(sent, stamps.atEngine), toOutcome: summarise(sent, recorded ?? []), cpuWait };
+    return { sent, atEngine: stamps.atEngine, recorded: recorded ?? [], cpuWait };
   } finally {
     await service?.stop();
   }
+}
+
+/** (b) The service under the offered load. */
+export async function serviceLatency(options: LatencyOptions): Promise<LatencyResult> {
+  const { sent, atEngine, recorded, cpuWait } = await serviceUnderLoad(options);
+  return { toEngine: summarise(sent, atEngine), toOutcome: summarise(sent, recorded), cpuWait };
 }
 
 /** (c) BullMQ with an opossum breaker under the offered load. */
