@@ -66,10 +66,11 @@ export async function startRoles(deps: RoleDeps): Promise<Roles> {
     previous = state;
   });
   actor.start();
+  let stopListening = (): void => {};
   if (lease === null) {
     actor.send({ type: 'LEASE_WON', epoch: 0 });
   } else {
-    lease.onChange((term) => actor.send(term === null ? { type: 'LEASE_LOST' } : { type: 'LEASE_WON', epoch: term.epoch }));
+    stopListening = lease.onChange((term) => actor.send(term === null ? { type: 'LEASE_LOST' } : { type: 'LEASE_WON', epoch: term.epoch }));
     await lease.start();
     if (!lease.isHeld()) log.info({ role: 'standby' }, 'another instance leads: this one answers status and waits for the lease');
   }
@@ -82,6 +83,8 @@ export async function startRoles(deps: RoleDeps): Promise<Roles> {
       (stopping ??= (async () => {
         actor.send({ type: 'STOP' });
         await waitFor(actor, (snapshot) => snapshot.status === 'done', { timeout: Infinity });
+        // The lease is released after this, and says so: nothing is left to hear it.
+        stopListening();
       })()),
   };
 }
