@@ -125,25 +125,27 @@ async function main(): Promise<void> {
       const at = run.atEngine[index];
       return from === null || at === undefined || Number.isNaN(at) ? [] : [{ from, at, ms: at - from }];
     });
+    // The load generator's warm-up is not measured: neither are its pauses and stalls.
     const first = signals.reduce((min, signal) => Math.min(min, signal.from), Infinity);
     const inRun = <T extends Interval>(intervals: readonly T[]): T[] => intervals.filter((interval) => interval.from + interval.ms > first);
+    const measuredPauses = inRun(pauses);
+    const measuredStalls = inRun(stalls);
     const sorted = signals.map((signal) => signal.ms).sort((a, b) => a - b);
     const p99 = percentile(sorted, 99);
     const slowest = signals.filter((signal) => signal.ms >= p99);
     const counts = new Map<Cause, number>(CAUSES.map((cause) => [cause, 0]));
     for (const signal of slowest) {
-      const cause = causeOf(signal.from, signal.at, inRun(pauses), inRun(stalls));
+      const cause = causeOf(signal.from, signal.at, measuredPauses, measuredStalls);
       counts.set(cause, (counts.get(cause) ?? 0) + 1);
     }
     console.log(
       `${signals.length} signals at ${rate}/s, XADD → engine: p50 ${percentile(sorted, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)}, p99.9 ${percentile(sorted, 99.9).toFixed(2)}`,
     );
     const byKind = new Map<string, Pause[]>();
-    for (const pause of inRun(pauses)) byKind.set(pause.kind, [...(byKind.get(pause.kind) ?? []), pause]);
+    for (const pause of measuredPauses) byKind.set(pause.kind, [...(byKind.get(pause.kind) ?? []), pause]);
     for (const [kind, list] of byKind) console.log(`  GC ${kind}: ${summary(list)}`);
-    const measured = inRun(stalls);
-    const waited = measured.reduce((sum, stall) => sum + (stall.waitedMs ?? 0), 0);
-    console.log(`  event-loop stalls over ${STALL_MS} ms: ${summary(measured)}; the main thread waited for a CPU ${waited.toFixed(0)} ms of them`);
+    const waited = measuredStalls.reduce((sum, stall) => sum + (stall.waitedMs ?? 0), 0);
+    console.log(`  event-loop stalls over ${STALL_MS} ms: ${summary(measuredStalls)}; the main thread waited for a CPU ${waited.toFixed(0)} ms of them`);
     console.log(`\nThe ${slowest.length} signals at or above the p99, by the first thing their wait overlapped:`);
     for (const [cause, count] of counts)
       console.log(`${String(count).padStart(7)}  ${((100 * count) / Math.max(1, slowest.length)).toFixed(0).padStart(3)} %  ${cause}`);
