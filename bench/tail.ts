@@ -67,6 +67,8 @@ function watchProcess(): { stop(): { pauses: Pause[]; stalls: Stall[] } } {
   const stalls: Stall[] = [];
   let lastTick = sharedClockMs();
   let lastSchedule = readSchedule();
+  // The counters are read at every tick, since a stall's start is only known once it has ended:
+  // a read of /proc a millisecond, which this diagnostic adds to the process it measures.
   const ticker = setInterval(() => {
     const now = sharedClockMs();
     const schedule = readSchedule();
@@ -142,7 +144,11 @@ async function main(): Promise<void> {
       `${signals.length} signals at ${rate}/s, XADD → engine: p50 ${percentile(sorted, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)}, p99.9 ${percentile(sorted, 99.9).toFixed(2)}`,
     );
     const byKind = new Map<string, Pause[]>();
-    for (const pause of measuredPauses) byKind.set(pause.kind, [...(byKind.get(pause.kind) ?? []), pause]);
+    for (const pause of measuredPauses) {
+      const list = byKind.get(pause.kind);
+      if (list === undefined) byKind.set(pause.kind, [pause]);
+      else list.push(pause);
+    }
     for (const [kind, list] of byKind) console.log(`  GC ${kind}: ${summary(list)}`);
     const waited = measuredStalls.reduce((sum, stall) => sum + (stall.waitedMs ?? 0), 0);
     console.log(`  event-loop stalls over ${STALL_MS} ms: ${summary(measuredStalls)}; the main thread waited for a CPU ${waited.toFixed(0)} ms of them`);
