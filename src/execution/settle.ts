@@ -87,10 +87,14 @@ export async function settleEntry(
   context.countSettled();
   metrics?.outcome(outcome.outcome, outcome.engine);
   const level = outcome.outcome === 'executed' || outcome.outcome === 'duplicate' ? 'debug' : 'info';
-  log[level](
-    { signal_id: outcome.signalId, outcome: outcome.outcome, engine: outcome.engine, attempts: outcome.attempts, reason: outcome.reason },
-    'signal settled',
-  );
+  // Asked first: at the usual level an executed signal's line is not written, and its fields would
+  // be built for nothing, once per signal (issue 10: no per-signal logging on the hot path).
+  if (log.isLevelEnabled(level)) {
+    log[level](
+      { signal_id: outcome.signalId, outcome: outcome.outcome, engine: outcome.engine, attempts: outcome.attempts, reason: outcome.reason },
+      'signal settled',
+    );
+  }
   const alert = outcomeAlert(outcome);
   if (alert !== null) context.alert(alert);
   return true;

@@ -1,9 +1,10 @@
 /**
  * The consumer loop over the in-process queue and real HTTP bridges: what it does when the policy
- * actor fails, and with copies of one signal. (The Redis side is in test/signals/, the whole service
- * in test/integration/.)
+ * actor fails, with copies of one signal, and what it logs. (The Redis side is in test/signals/,
+ * the whole service in test/integration/.)
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EngineId } from '../../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
 import { createEngine } from '../../src/engines/createEngine.js';
@@ -11,7 +12,7 @@ import type { ExecutionEngine } from '../../src/engines/types.js';
 import { ExecutionManager } from '../../src/execution/manager.js';
 import { createOrderRateLimiter, type OrderRates } from '../../src/execution/orderRate.js';
 import { systemClock } from '../../src/clock.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
 import { createMemoryQueue, type MemoryQueue } from '../../src/signals/memoryQueue.js';
 import { startFakeBridge, type FakeBridge } from '../support/fakeBridge.js';
@@ -32,7 +33,7 @@ interface Harness {
   readonly errors: unknown[];
 }
 
-async function harness(options: { failingAlerts?: boolean; threshold?: number; orderRates?: OrderRates } = {}): Promise<Harness> {
+async function harness(options: { failingAlerts?: boolean; threshold?: number; orderRates?: OrderRates; log?: Logger } = {}): Promise<Harness> {
   const bridges = {
     lean_self_hosted: await startFakeBridge(),
     quanttrader_pybroker: await startFakeBridge(),
@@ -61,7 +62,7 @@ async function harness(options: { failingAlerts?: boolean; threshold?: number; o
     queue,
     policy,
     engines,
-    log,
+    log: options.log ?? log,
     alert: () => {},
     concurrency: 4,
     epoch: 3,
@@ -134,5 +135,34 @@ describe('the execution manager', () => {
     queue.push(signalJson('with-epoch'));
     await eventually('the outcome', () => queue.events().length === 1);
     expect(bridges.lean_self_hosted.requests.filter((request) => request.method === 'POST').map((request) => request.epoch)).toEqual([3]);
+  });
+
+  it('logs each settled signal at debug level, and at info does not even make the call for an executed one', async () => {
+    const lines: string[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (chunk: Buffer) =>
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((line) => line !== ''),
+      ),
+    );
+    const verbose = await harness({ log: createLogger('debug', sink) });
+    verbose.queue.push(signalJson('logged'));
+    await eventually('its line', () => lines.some((line) => line.includes('"msg":"signal settled"')));
+    expect(JSON.parse(lines.find((line) => line.includes('"msg":"signal settled"')) ?? '{}')).toMatchObject({
+      level: 'debug',
+      signal_id: 'logged',
+      outcome: 'executed',
+      engine: 'lean_self_hosted',
+    });
+
+    const quiet = createLogger('info', new PassThrough());
+    const debug = vi.spyOn(quiet, 'debug');
+    const usual = await harness({ log: quiet });
+    usual.queue.push(signalJson('not-logged'));
+    await eventually('its outcome', () => usual.queue.events().length === 1);
+    expect(debug).not.toHaveBeenCalled();
   });
 });
