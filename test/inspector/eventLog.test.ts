@@ -63,6 +63,26 @@ describe('the inspection event log', () => {
     expect(shown(added)).toEqual(['event EXECUTION_SUCCEEDED | engine lean_self_hosted ×500', 'event HEALTH_CHECKED | lean_self_hosted healthy ×500']);
   });
 
+  it("counts calls together whatever each one took: the service sends every call's duration, measured to the microsecond", () => {
+    const log = new InspectionLog();
+    const runtime = watchedRuntime(log);
+    const before = log.entries().length;
+    // As src/execution/attempt.ts reports a real bridge's answers: performance.now() differences.
+    for (let round = 0; round < 300; round += 1) {
+      runtime.send({ type: 'EXECUTION_SUCCEEDED', engine: 'lean_self_hosted', durationMs: 3 + round / 7 });
+      runtime.send({ type: 'HEALTH_CHECKED', results: { lean_self_hosted: true } });
+    }
+    runtime.send({ type: 'EXECUTION_FAILED', engine: 'lean_self_hosted', durationMs: 12.345678 });
+    runtime.send({ type: 'EXECUTION_SUCCEEDED', engine: 'quanttrader_pybroker', durationMs: 0.5 });
+    const added = log.entries().slice(before);
+    expect(shown(added)).toEqual([
+      'event EXECUTION_SUCCEEDED | engine lean_self_hosted ×300',
+      'event HEALTH_CHECKED | lean_self_hosted healthy ×300',
+      'event EXECUTION_FAILED | engine lean_self_hosted ×1',
+      'event EXECUTION_SUCCEEDED | engine quanttrader_pybroker ×1',
+    ]);
+  });
+
   it('moves a counted repeat to the top and keeps its id', () => {
     const log = new InspectionLog();
     log.add(line('A'));
