@@ -1,10 +1,12 @@
 /**
  * The real service, started for a benchmark as `npm start` would start it: configured by
- * `loadConfig` from an environment, on key names of its own, with `sim://` engines answering at once.
+ * `loadConfig` from an environment, with the inspector, on key names of its own, with `sim://`
+ * engines answering at once.
  */
 import type { EngineId } from '../machines/engines.js';
 import { loadConfig, type Config } from '../src/config/config.js';
 import type { ExecutionEngine } from '../src/engines/types.js';
+import { createInspector } from '../src/inspector/index.js';
 import { createLogger } from '../src/log.js';
 import { startService, type RunningService } from '../src/service/service.js';
 import { serviceKeys, type ServiceKeys } from '../test/support/service.js';
@@ -64,12 +66,19 @@ export function benchConfig(options: BenchServiceOptions): Config {
 /** Starts the real service; it starts consuming at once. Log lines go to stderr, off the result table. */
 export async function startBenchService(options: BenchServiceOptions): Promise<RunningService> {
   const config = benchConfig(options);
+  const log = createLogger(config.logLevel, process.stderr);
+  // With the inspector, as src/main.ts starts the service: its event log takes every event of the
+  // policy actor. It has nothing to stop here: its live feed runs only while a page is connected
+  // (none is), and its Stately relay only with INSPECT_WS_URL (not set).
+  const inspector = createInspector({ config, log });
   return startService({
     config,
-    log: createLogger(config.logLevel, process.stderr),
+    log,
     stateKey: options.keys.stateKey,
     leaderKey: options.keys.leaderKey,
     listen: options.port !== undefined,
+    inspect: inspector.inspect,
+    extendApp: inspector.extendApp,
     ...(options.engines ? { engines: options.engines } : {}),
   });
 }

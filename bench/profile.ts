@@ -37,6 +37,7 @@ const RULES: readonly (readonly [category: string, matches: (frame: CallFrame) =
   ['Redis client: building and sending commands', (f) => f.url.includes('ioredis')],
   ['policy state persistence (serialised per event)', (f) => f.url.includes('src/policy/persistence')],
   ['policy actor (XState)', (f) => /xstate|\/machines\/|src\/policy\/runtime/.test(f.url)],
+  ['inspector (event log of the policy actor)', (f) => f.url.includes('src/inspector/')],
   ['signal validation (zod)', (f) => /\/zod\/|src\/signals\/signal\.ts/.test(f.url)],
   ['outcome record (fields, report JSON)', (f) => /src\/signals\/(outcome|outcomeRecord)\.ts/.test(f.url)],
   ['sim:// engine', (f) => f.url.includes('src/engines/')],
