@@ -31,11 +31,11 @@ function probeText(results: Record<string, unknown>): string {
 
 /**
  * Fields a line leaves out: `type` and `at` are shown apart, `input` is the actor's start-up input
- * (its settings), and `durationMs` is a measurement of
- * the call rather than what happened. Every engine call carries its own duration (to the
- * microsecond from a real bridge), so with it no two calls would read alike, none would be counted
- * together, and a busy service's successes would push every other line out of the log. The
- * slow-call rule's view of the durations is the engine's window on the page.
+ * (its settings), and `durationMs` is a measurement of the call rather than what happened. Every
+ * engine call carries its own duration (to the microsecond from a real bridge), so with it no two
+ * calls would read alike, none would be counted together, and a busy service's successes would
+ * push every other line out of the log. The slow-call rule's view of the durations is the engine's
+ * window on the page.
  */
 const LEFT_OUT: ReadonlySet<string> = new Set(['type', 'at', 'input', 'durationMs']);
 
