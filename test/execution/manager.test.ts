@@ -3,7 +3,6 @@
  * actor fails, with copies of one signal, and what it logs. (The Redis side is in test/signals/,
  * the whole service in test/integration/.)
  */
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EngineId } from '../../machines/engines.js';
 import { DEFAULT_POLICY_SETTINGS } from '../../machines/policy.js';
@@ -16,7 +15,7 @@ import { createLogger, type Logger } from '../../src/log.js';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.js';
 import { createMemoryQueue, type MemoryQueue } from '../../src/signals/memoryQueue.js';
 import { startFakeBridge, type FakeBridge } from '../support/fakeBridge.js';
-import { eventually, signalJson } from '../support/service.js';
+import { eventually, lineCollector, signalJson, type LogLine } from '../support/service.js';
 
 const log = createLogger('silent');
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -138,27 +137,18 @@ describe('the execution manager', () => {
   });
 
   it('logs each settled signal at debug level, and at info does not even make the call for an executed one', async () => {
-    const lines: string[] = [];
-    const sink = new PassThrough();
-    sink.on('data', (chunk: Buffer) =>
-      lines.push(
-        ...chunk
-          .toString()
-          .split('\n')
-          .filter((line) => line !== ''),
-      ),
-    );
-    const verbose = await harness({ log: createLogger('debug', sink) });
+    const lines: LogLine[] = [];
+    const verbose = await harness({ log: createLogger('debug', lineCollector(lines)) });
     verbose.queue.push(signalJson('logged'));
-    await eventually('its line', () => lines.some((line) => line.includes('"msg":"signal settled"')));
-    expect(JSON.parse(lines.find((line) => line.includes('"msg":"signal settled"')) ?? '{}')).toMatchObject({
+    await eventually('its line', () => lines.some((line) => line.msg === 'signal settled'));
+    expect(lines.find((line) => line.msg === 'signal settled')).toMatchObject({
       level: 'debug',
       signal_id: 'logged',
       outcome: 'executed',
       engine: 'lean_self_hosted',
     });
 
-    const quiet = createLogger('info', new PassThrough());
+    const quiet = createLogger('info', lineCollector([]));
     const debug = vi.spyOn(quiet, 'debug');
     const usual = await harness({ log: quiet });
     usual.queue.push(signalJson('not-logged'));

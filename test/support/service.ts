@@ -82,7 +82,7 @@ const FAST_DEFAULTS: Readonly<Record<string, string>> = {
 };
 
 /** A writable that parses each JSON line pino writes into `lines`. */
-function lineCollector(lines: LogLine[]): Writable {
+export function lineCollector(lines: LogLine[]): Writable {
   let partial = '';
   return new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
